@@ -1,0 +1,50 @@
+"""Fields stored once per language (English, Macedonian, Albanian), English the fallback."""
+
+from __future__ import annotations
+
+from modeltranslation.translator import TranslationOptions, register
+
+from programme.models import (
+    Action,
+    Decision,
+    Indicator,
+    Intervention,
+    Outcome,
+    Output,
+    Programme,
+)
+
+
+@register(Programme)
+class ProgrammeTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Action)
+class ActionTranslation(TranslationOptions):
+    fields = ("title", "summary")
+
+
+@register(Outcome)
+class OutcomeTranslation(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(Output)
+class OutputTranslation(TranslationOptions):
+    fields = ("title",)
+
+
+@register(Indicator)
+class IndicatorTranslation(TranslationOptions):
+    fields = ("title", "unit")
+
+
+@register(Decision)
+class DecisionTranslation(TranslationOptions):
+    fields = ("text",)
+
+
+@register(Intervention)
+class InterventionTranslation(TranslationOptions):
+    fields = ("title", "description")

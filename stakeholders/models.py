@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from config.basemodels import DemoMarked, TimeStamped
+from stakeholders.choices import InstitutionKind, MembershipRole
+
+
+class User(AbstractUser):
+    """A person who signs in to the platform: programme team, ministry or CSO staff, observer."""
+
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        help_text=_("Used for emails and reports."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Institution(DemoMarked):
+    """A body that takes part in the action: EU body, ministry, agency, CSO, organisation."""
+
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    aliases = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("Other names or spellings this institution is known by, one per line."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=InstitutionKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    country = models.CharField(_("country"), max_length=80, blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="institution_unique_name",
+                violation_error_message=_("An institution with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    @property
+    def label(self) -> str:
+        """The short name where there is one, for tables and charts."""
+        return self.short_name or self.name
+
+    @property
+    def is_cso(self) -> bool:
+        return self.kind == InstitutionKind.CSO
+
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class Membership(TimeStamped):
+    """A user's place in an institution, with the role that decides what they may do there."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=MembershipRole.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["institution__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "institution"],
+                name="membership_unique_user_institution",
+                violation_error_message=_("This user is already a member of this institution."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.institution.label} ({self.get_role_display()})"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
+
+
+class ContactPerson(TimeStamped):
+    """Someone to contact at an institution, whether or not they use the platform."""
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["institution__name", "-is_primary", "full_name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.institution.label})"
+
+
+class ProfessionalGroup(TimeStamped):
+    """A profession the action trains, such as labour inspectors or social workers."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("code"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("professional group")
+        verbose_name_plural = _("professional groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from config.basemodels import DemoMarked, TimeStamped
+from programme.models import validate_date_range
+from stakeholders.choices import Sex
+from trainings.choices import RATING_MAX, RATING_MIN, SCORE_MAX, SCORE_MIN, TrainingStatus
+
+_score_validators = [MinValueValidator(Decimal(SCORE_MIN)), MaxValueValidator(Decimal(SCORE_MAX))]
+_rating_validators = [
+    MinValueValidator(Decimal(RATING_MIN)),
+    MaxValueValidator(Decimal(RATING_MAX)),
+]
+
+
+class Topic(TimeStamped):
+    """A subject the action trains professionals on."""
+
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("code"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("training topic")
+        verbose_name_plural = _("training topics")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Training(DemoMarked):
+    """A capacity-building training the action organises for professionals."""
+
+    action = models.ForeignKey(
+        "programme.Action",
+        verbose_name=_("action"),
+        on_delete=models.PROTECT,
+        related_name="trainings",
+    )
+    title = models.CharField(_("title"), max_length=255)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="trainings")
+    target_groups = models.ManyToManyField(
+        "stakeholders.ProfessionalGroup",
+        verbose_name=_("target groups"),
+        blank=True,
+        related_name="trainings",
+    )
+    methodology = models.TextField(_("methodology"), blank=True)
+    organiser = models.ForeignKey(
+        "stakeholders.Institution",
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
+        related_name="organised_trainings",
+    )
+    partners = models.ManyToManyField(
+        "stakeholders.Institution",
+        verbose_name=_("partner institutions"),
+        blank=True,
+        related_name="partnered_trainings",
+    )
+    venue = models.CharField(_("venue"), max_length=255, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TrainingStatus.choices, default=TrainingStatus.PLANNED
+    )
+    outcomes = models.ManyToManyField(
+        "programme.Outcome", verbose_name=_("outcomes"), blank=True, related_name="trainings"
+    )
+    recommendations = models.ManyToManyField(
+        "recommendations.Recommendation",
+        verbose_name=_("recommendations"),
+        blank=True,
+        related_name="trainings",
+    )
+    intervention = models.ForeignKey(
+        "programme.Intervention",
+        verbose_name=_("annual intervention"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trainings",
+    )
+
+    class Meta:
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        ordering = ["-start_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="training_end_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        validate_date_range(self.start_date, self.end_date)
+        if self.status == TrainingStatus.HELD and not self.start_date:
+            raise ValidationError({"start_date": _("A training that was held needs its dates.")})
+
+
+class Participant(DemoMarked):
+    """A professional who attended one or more trainings; recorded once across trainings."""
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    professional_group = models.ForeignKey(
+        "stakeholders.ProfessionalGroup",
+        verbose_name=_("profession"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+    )
+    institution = models.ForeignKey(
+        "stakeholders.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+    )
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    consent = models.BooleanField(
+        _("consent to processing"),
+        default=False,
+        help_text=_("The participant agreed that their details are kept for the action."),
+    )
+    consent_date = models.DateField(_("consent date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("full_name"),
+                "institution",
+                name="participant_unique_name_institution",
+                condition=models.Q(institution__isnull=False),
+                violation_error_message=_(
+                    "This participant is already registered for this institution."
+                ),
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="participant_unique_email",
+                condition=~models.Q(email=""),
+                violation_error_message=_("A participant with this email is already registered."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def clean(self) -> None:
+        self.full_name = " ".join(self.full_name.split())
+        self.email = self.email.strip()
+        if self.consent and not self.consent_date:
+            raise ValidationError({"consent_date": _("Give the date consent was given.")})
+
+
+class Attendance(TimeStamped):
+    """A participant's attendance at a training, with their test scores before and after."""
+
+    training = models.ForeignKey(
+        Training, verbose_name=_("training"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="attendance",
+    )
+    pre_score = models.DecimalField(
+        _("pre-test score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_score_validators,
+        help_text=_("0 to 100"),
+    )
+    post_score = models.DecimalField(
+        _("post-test score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_score_validators,
+        help_text=_("0 to 100"),
+    )
+    completed = models.BooleanField(_("completed"), default=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["participant__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "participant"],
+                name="attendance_unique_participant",
+                violation_error_message=_("This participant is already listed for the training."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pre_score__isnull=True)
+                | models.Q(pre_score__gte=SCORE_MIN, pre_score__lte=SCORE_MAX),
+                name="attendance_pre_score_range",
+                violation_error_message=_("Scores are between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(post_score__isnull=True)
+                | models.Q(post_score__gte=SCORE_MIN, post_score__lte=SCORE_MAX),
+                name="attendance_post_score_range",
+                violation_error_message=_("Scores are between 0 and 100."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} @ {self.training}"
+
+    @property
+    def score_change(self) -> Decimal | None:
+        if self.pre_score is None or self.post_score is None:
+            return None
+        return self.post_score - self.pre_score
+
+
+class Evaluation(TimeStamped):
+    """How participants rated a training, and what the organisers learned from it."""
+
+    training = models.OneToOneField(
+        Training, verbose_name=_("training"), on_delete=models.CASCADE, related_name="evaluation"
+    )
+    respondents = models.PositiveIntegerField(_("respondents"), default=0)
+    overall_rating = models.DecimalField(
+        _("overall rating"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_rating_validators,
+        help_text=_("Average, 1 (poor) to 5 (excellent)"),
+    )
+    relevance_rating = models.DecimalField(
+        _("relevance rating"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=_rating_validators,
+        help_text=_("Average, 1 (poor) to 5 (excellent)"),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+
+    class Meta:
+        verbose_name = _("training evaluation")
+        verbose_name_plural = _("training evaluations")
+
+    def __str__(self) -> str:
+        return str(_("Evaluation of %(training)s") % {"training": self.training})
