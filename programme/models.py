@@ -70,7 +70,7 @@ def validate_date_range(start: object, end: object, *, end_field: str = "end_dat
         raise ValidationError({end_field: _("The end date cannot be before the start date.")})
 
 
-class ReportingPeriod(TimeStamped):
+class ReportingPeriod(DemoMarked):
     """A span of time that progress updates and indicator values are reported for."""
 
     action = models.ForeignKey(
@@ -203,7 +203,11 @@ class Indicator(DemoMarked):
         return f"{self.code} {self.title}"
 
     def clean(self) -> None:
-        if self.output is not None and self.outcome_id and self.output.outcome_id != self.outcome_id:
+        if (
+            self.output is not None
+            and self.outcome_id
+            and self.output.outcome_id != self.outcome_id
+        ):
             raise ValidationError({"output": _("This output belongs to another outcome.")})
 
 
@@ -428,7 +432,11 @@ class ActionPoint(DemoMarked):
         return self.status in (ActionPointStatus.OPEN, ActionPointStatus.IN_PROGRESS)
 
     def clean(self) -> None:
-        if self.decision is not None and self.meeting_id and self.decision.meeting_id != self.meeting_id:
+        if (
+            self.decision is not None
+            and self.meeting_id
+            and self.decision.meeting_id != self.meeting_id
+        ):
             raise ValidationError({"decision": _("This decision was taken at another meeting.")})
         if self.is_open and self.closed_on:
             raise ValidationError({"closed_on": _("An open action point has no closing date.")})

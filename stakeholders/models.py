@@ -18,6 +18,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Used for emails and reports."),
     )
+    is_demo = models.BooleanField(
+        _("demo account"), default=False, help_text=_("Made up for demonstration.")
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -32,6 +35,14 @@ class Institution(DemoMarked):
 
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    code = models.SlugField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("A stable identifier used by the seed data and spreadsheets."),
+    )
     aliases = models.TextField(
         _("other names"),
         blank=True,

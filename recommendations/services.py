@@ -1,0 +1,162 @@
+"""Writes about recommendations and the progress institutions report on them.
+
+The review workflow of a progress update:
+
+    draft ──submit──▶ submitted ──approve──▶ approved (locked)
+      ▲                   │
+      └──── revise ◀── returned ◀──return──┘
+
+Every step is recorded as an UpdateTransition, so the history of an update can be shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programme.models import ReportingPeriod
+from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
+from recommendations.models import Assignment, ProgressUpdate, Recommendation, UpdateTransition
+from stakeholders.models import Institution, User
+
+_EDITABLE_FIELDS = {"status", "narrative"}
+
+
+def _record(*, update: ProgressUpdate, from_state: str, by: User | None, comment: str = "") -> None:
+    UpdateTransition.objects.create(
+        update=update,
+        from_state=from_state,
+        to_state=update.state,
+        status=update.status,
+        by=by,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def progress_update_create(
+    *,
+    recommendation: Recommendation,
+    institution: Institution,
+    period: ReportingPeriod,
+    status: str,
+    narrative: str,
+    by: User | None,
+    is_demo: bool = False,
+) -> ProgressUpdate:
+    """Start a draft update of an institution on a recommendation for a period."""
+    if not Assignment.objects.filter(
+        recommendation=recommendation, institution=institution
+    ).exists():
+        raise ValidationError(
+            _("%(institution)s is not assigned to recommendation %(number)s.")
+            % {"institution": institution.label, "number": recommendation.number}
+        )
+    update = ProgressUpdate(
+        recommendation=recommendation,
+        institution=institution,
+        period=period,
+        status=status,
+        narrative=narrative.strip(),
+        created_by=by,
+        is_demo=is_demo,
+    )
+    update.full_clean()
+    update.save()
+    return update
+
+
+@transaction.atomic
+def progress_update_edit(
+    *, update: ProgressUpdate, by: User | None, **changes: Any
+) -> ProgressUpdate:
+    """Change the status or narrative of an update that is still a draft or returned."""
+    unknown = set(changes) - _EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not update.is_editable:
+        raise ValidationError(_("This update can no longer be changed."))
+    for field, value in changes.items():
+        setattr(update, field, value.strip() if isinstance(value, str) else value)
+    update.full_clean()
+    update.save()
+    return update
+
+
+@transaction.atomic
+def progress_update_submit(*, update: ProgressUpdate, by: User | None) -> ProgressUpdate:
+    """Send a draft or returned update to the programme team for review."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.state not in EDITABLE_UPDATE_STATES:
+        raise ValidationError(_("Only a draft or returned update can be submitted."))
+    if not update.narrative.strip():
+        raise ValidationError({"narrative": _("Describe what was done before submitting.")})
+    previous = update.state
+    update.state = UpdateState.SUBMITTED
+    update.submitted_at = timezone.now()
+    update.save(update_fields=["state", "submitted_at", "updated_at"])
+    _record(update=update, from_state=previous, by=by)
+    return update
+
+
+@transaction.atomic
+def progress_update_return(
+    *, update: ProgressUpdate, by: User | None, comment: str
+) -> ProgressUpdate:
+    """Send a submitted update back to its institution with the reviewer's comment."""
+    if not comment.strip():
+        raise ValidationError({"reviewer_comment": _("Say what needs to change.")})
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.state != UpdateState.SUBMITTED:
+        raise ValidationError(_("Only a submitted update can be returned."))
+    update.state = UpdateState.RETURNED
+    update.reviewer_comment = comment
+    update.reviewed_at = timezone.now()
+    update.reviewed_by = by
+    update.save(
+        update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
+    )
+    _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
+    return update
+
+
+@transaction.atomic
+def progress_update_approve(
+    *, update: ProgressUpdate, by: User | None, comment: str = ""
+) -> ProgressUpdate:
+    """Accept a submitted update; from then on it is locked."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.state != UpdateState.SUBMITTED:
+        raise ValidationError(_("Only a submitted update can be approved."))
+    update.state = UpdateState.APPROVED
+    update.reviewer_comment = comment
+    update.reviewed_at = timezone.now()
+    update.reviewed_by = by
+    update.save(
+        update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
+    )
+    _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
+    return update
+
+
+@transaction.atomic
+def assignment_set(
+    *,
+    recommendation: Recommendation,
+    institution: Institution,
+    kind: str = AssignmentKind.RESPONSIBLE,
+    is_demo: bool = False,
+) -> Assignment:
+    """Make an institution responsible for, or invite it to report on, a recommendation."""
+    assignment, _created = Assignment.objects.update_or_create(
+        recommendation=recommendation,
+        institution=institution,
+        defaults={"kind": kind},
+        create_defaults={"kind": kind, "is_demo": is_demo},
+    )
+    return assignment

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from programme.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load, demo_remove
+from programme.models import Action
+from programme.seeding import seed_load
+from recommendations.choices import UpdateState
+from recommendations.models import ProgressUpdate
+from stakeholders.models import User
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ("stakeholders", "programme", "trainings", "research", "recommendations")
+
+
+def _counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._default_manager.count()
+        for app in PROJECT_APPS
+        for m in apps.get_app_config(app).get_models()
+    }
+
+
+@pytest.fixture
+def action() -> Action:
+    seed_load()
+    return Action.objects.get()
+
+
+def test_demo_refuses_to_load_where_demo_data_is_not_allowed(action, settings) -> None:
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="DJANGO_DEMO_DATA_ALLOWED"):
+        call_command("load_demo", stdout=io.StringIO())
+    assert not User.objects.filter(is_demo=True).exists()
+
+
+def test_demo_needs_the_seed_first() -> None:
+    with pytest.raises(CommandError, match="seed_programme"):
+        call_command("load_demo", stdout=io.StringIO())
+
+
+def test_every_demo_record_is_marked_and_removal_restores_the_real_data(action) -> None:
+    real = _counts()
+    assert demo_load(action=action) is True
+    assert demo_load(action=action) is False  # already there: nothing added
+    with_demo = _counts()
+    assert with_demo["trainings.Participant"] > 0
+    for app in PROJECT_APPS:
+        for model in apps.get_app_config(app).get_models():
+            if any(f.name == "is_demo" for f in model._meta.fields):
+                added = with_demo[model._meta.label] - real[model._meta.label]
+                assert model._default_manager.filter(is_demo=True).count() == added, model
+    demo_remove()
+    assert _counts() == real
+
+
+def test_demo_progress_updates_went_through_the_workflow(action) -> None:
+    demo_load(action=action)
+    states = set(ProgressUpdate.objects.values_list("state", flat=True))
+    assert states == {s.value for s in UpdateState}
+    approved = ProgressUpdate.objects.filter(state=UpdateState.APPROVED).first()
+    assert [t.to_state for t in approved.transitions.all()] == ["submitted", "approved"]
+
+
+@pytest.mark.parametrize("login", DEMO_LOGINS, ids=lambda d: d.username)
+def test_each_demo_login_works(client, action, login) -> None:
+    demo_load(action=action)
+    response = client.post(
+        "/accounts/login/", {"username": login.username, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.context["user"].username == login.username
+    assert b"Strengthening anti-trafficking action in North Macedonia" in response.content
+
+
+def test_list_logins_prints_every_demo_login() -> None:
+    out = io.StringIO()
+    call_command("load_demo", "--list-logins", stdout=out)
+    for login in DEMO_LOGINS:
+        assert login.username in out.getvalue()
