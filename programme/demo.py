@@ -29,11 +29,14 @@ from programme.models import (
     Output,
     ReportingPeriod,
 )
+from programme.services import object_permissions_rebuild
 from recommendations import services as rec_services
 from recommendations.choices import AssignmentKind, ImplementationStatus
 from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
 from stakeholders.choices import InstitutionKind, MembershipRole, Sex
-from stakeholders.models import Institution, Membership, ProfessionalGroup, User
+from stakeholders import object_permissions
+from stakeholders.models import Institution, ProfessionalGroup, User
+from stakeholders.services import membership_set
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 
@@ -156,6 +159,7 @@ def demo_load(*, action: Action) -> bool:
     _results_framework(action, periods)
     _meetings(action, inst, recs)
     _updates(inst, users, periods, recs)
+    object_permissions_rebuild()
     return True
 
 
@@ -204,7 +208,7 @@ def _users(inst: dict[str, Institution]) -> dict[str, User]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        Membership.objects.create(
+        membership_set(
             user=user, institution=inst[login.institution_code], role=login.membership_role
         )
         users[login.username] = user
@@ -646,4 +650,6 @@ def demo_remove() -> int:
     ):
         count, _per_model = queryset.delete()
         deleted += count
+    object_permissions.groups_prune()
+    object_permissions_rebuild()
     return deleted

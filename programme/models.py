@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase
 
 from config.basemodels import DemoMarked, TimeStamped
 from programme.choices import ActionPointStatus, InterventionKind
@@ -496,3 +497,9 @@ class Intervention(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.title}"
+
+
+class ActionPointGroupObjectPermission(GroupObjectPermissionBase):
+    """Which institutions may update an action point (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(ActionPoint, on_delete=models.CASCADE)

@@ -23,6 +23,7 @@ from programme.models import (
     MeetingAttendance,
     Programme,
 )
+from programme.services import object_permissions_rebuild
 from recommendations.models import Instrument, Recommendation, RecommendationSet, Theme
 from recommendations.services import assignment_set
 from research.choices import StudyStatus
@@ -277,4 +278,6 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
             is_new=_was_created(loader, Study, before),
         )
 
+    if loader.created or loader.updated:
+        object_permissions_rebuild()
     return {"created": loader.created, "updated": loader.updated}

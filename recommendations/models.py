@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase
 
 from config.basemodels import DemoMarked, TimeStamped
 from recommendations.choices import (
@@ -113,6 +114,7 @@ class Recommendation(TimeStamped):
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
         ordering = ["recommendation_set", "number"]
+        permissions = [("report_on_recommendation", "Can report progress on the recommendation")]
         constraints = [
             models.UniqueConstraint(
                 fields=["recommendation_set", "number"],
@@ -309,3 +311,15 @@ class Evidence(TimeStamped):
     def clean(self) -> None:
         if not self.file and not self.url:
             raise ValidationError(_("Attach a file or give a link."))
+
+
+class RecommendationGroupObjectPermission(GroupObjectPermissionBase):
+    """Which institutions may report on a recommendation (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
+
+
+class ProgressUpdateGroupObjectPermission(GroupObjectPermissionBase):
+    """Which institutions may view or change a progress update (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE)

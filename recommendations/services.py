@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from programme.models import ReportingPeriod
 from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
 from recommendations.models import Assignment, ProgressUpdate, Recommendation, UpdateTransition
+from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 
 _EDITABLE_FIELDS = {"status", "narrative"}
@@ -67,7 +68,13 @@ def progress_update_create(
     )
     update.full_clean()
     update.save()
+    progress_update_share(update=update)
     return update
+
+
+def progress_update_share(*, update: ProgressUpdate) -> None:
+    """The reporting institution's members see the update; its editors may change it."""
+    object_permissions.share(update, institutions=[update.institution])
 
 
 @transaction.atomic
@@ -159,4 +166,22 @@ def assignment_set(
         defaults={"kind": kind},
         create_defaults={"kind": kind, "is_demo": is_demo},
     )
+    recommendation_share(recommendation=recommendation)
     return assignment
+
+
+@transaction.atomic
+def assignment_remove(*, assignment: Assignment) -> None:
+    """Withdraw an institution from a recommendation; its past updates stay."""
+    recommendation = assignment.recommendation
+    assignment.delete()
+    recommendation_share(recommendation=recommendation)
+
+
+def recommendation_share(*, recommendation: Recommendation) -> None:
+    """Editors of every assigned institution may report on the recommendation."""
+    object_permissions.share(
+        recommendation,
+        institutions=Institution.objects.filter(assignments__recommendation=recommendation),
+        codename="report_on_recommendation",
+    )

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase
 
 from config.basemodels import DemoMarked, TimeStamped
 from programme.models import validate_date_range
@@ -276,3 +277,9 @@ class Evaluation(TimeStamped):
 
     def __str__(self) -> str:
         return str(_("Evaluation of %(training)s") % {"training": self.training})
+
+
+class TrainingGroupObjectPermission(GroupObjectPermissionBase):
+    """Which institutions may view or change a training (guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Training, on_delete=models.CASCADE)

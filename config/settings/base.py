@@ -224,4 +224,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # runserver prints its own start-up lines; the root logger need not repeat them.
+    "loggers": {"django.utils.autoreload": {"level": "WARNING"}},
 }

@@ -1,0 +1,85 @@
+"""Who may see and change what in recommendations: the gate every view goes through.
+
+- Everyone signed in reads the recommendations and every approved update.
+- An institution's members read all of its own updates; its editors write the drafts and
+  returned ones, for recommendations the institution is assigned to.
+- EU observers read every update that has left draft; the programme team reads everything
+  and is the only one who reviews.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from recommendations.choices import UpdateState
+from recommendations.models import ProgressUpdate, Recommendation
+from stakeholders import object_permissions
+from stakeholders.models import Institution, User
+from stakeholders.selectors import persona_for
+
+
+def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
+    persona = persona_for(user)
+    updates = ProgressUpdate.objects.all()
+    if not persona.is_authenticated:
+        return updates.none()
+    if persona.is_programme_team:
+        return updates
+    own = object_permissions.objects_with_perm(
+        user, ProgressUpdate.objects.all(), "recommendations.view_progressupdate"
+    )
+    shown = Q(state=UpdateState.APPROVED) | Q(pk__in=own.values("pk"))
+    if persona.is_observer:
+        shown |= ~Q(state=UpdateState.DRAFT)
+    return updates.filter(shown)
+
+
+def update_for_view(user: User, pk: int) -> ProgressUpdate:
+    return get_object_or_404(updates_visible_to(user), pk=pk)
+
+
+def updates_editable_by(user: User) -> QuerySet[ProgressUpdate]:
+    return object_permissions.objects_with_perm(
+        user, ProgressUpdate.objects.all(), "recommendations.change_progressupdate"
+    )
+
+
+def update_for_change(user: User, pk: int) -> ProgressUpdate:
+    """An update the user may edit: 404 when they may not see it, 403 when only read it."""
+    update = update_for_view(user, pk)
+    if not updates_editable_by(user).filter(pk=update.pk).exists():
+        raise PermissionDenied
+    return update
+
+
+def update_for_review(user: User, pk: int) -> ProgressUpdate:
+    update = update_for_view(user, pk)
+    if not persona_for(user).is_programme_team:
+        raise PermissionDenied
+    return update
+
+
+def recommendations_reportable_by(user: User) -> QuerySet[Recommendation]:
+    return object_permissions.objects_with_perm(
+        user, Recommendation.objects.all(), "recommendations.report_on_recommendation"
+    )
+
+
+def reporting_institutions(user: User, recommendation: Recommendation) -> QuerySet[Institution]:
+    """The institutions on whose behalf the user may report on this recommendation."""
+    persona = persona_for(user)
+    return Institution.objects.filter(
+        pk__in=persona.edits_for, assignments__recommendation=recommendation
+    ).distinct()
+
+
+def recommendation_for_report(user: User, number: int) -> Recommendation:
+    recommendation = get_object_or_404(Recommendation, number=number)
+    if not reporting_institutions(user, recommendation).exists():
+        if not persona_for(user).is_authenticated:
+            raise Http404
+        raise PermissionDenied
+    return recommendation

@@ -1,0 +1,74 @@
+"""Reads about institutions, their members, and who a user is on the platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from stakeholders.choices import InstitutionKind, MembershipRole
+from stakeholders.models import Institution, Membership
+
+_EDIT_ROLES = (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
+
+
+@dataclass(frozen=True)
+class Persona:
+    """What a user is on the platform, worked out once per request from their memberships."""
+
+    is_authenticated: bool
+    is_programme_team: bool
+    is_observer: bool
+    member_of: frozenset[int]
+    edits_for: frozenset[int]
+    focal_point_for: frozenset[int]
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.is_programme_team or self.is_observer
+
+    @property
+    def can_edit_anything(self) -> bool:
+        return self.is_programme_team or bool(self.edits_for)
+
+
+_ANONYMOUS = Persona(False, False, False, frozenset(), frozenset(), frozenset())
+
+
+def persona_for(user: Any) -> Persona:
+    """The user's persona; cached on the user object so a request computes it once.
+
+    The programme team are the staff accounts (they also manage the Django admin). Members
+    of an EU body observe: they read everything and change nothing but their comments.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return _ANONYMOUS
+    cached: Persona | None = getattr(user, "_persona", None)
+    if cached is not None:
+        return cached
+    rows = list(
+        Membership.objects.filter(user=user).values_list(
+            "institution_id", "role", "institution__kind"
+        )
+    )
+    persona = Persona(
+        is_authenticated=True,
+        is_programme_team=bool(user.is_staff),
+        is_observer=any(kind == InstitutionKind.EU_BODY for _i, _r, kind in rows),
+        member_of=frozenset(i for i, _r, _k in rows),
+        edits_for=frozenset(i for i, role, _k in rows if role in _EDIT_ROLES),
+        focal_point_for=frozenset(i for i, role, _k in rows if role == MembershipRole.FOCAL_POINT),
+    )
+    user._persona = persona
+    return persona
+
+
+def institutions_directory() -> QuerySet[Institution]:
+    return Institution.objects.select_related("parent").order_by("name")
+
+
+def institution_members(*, institution: Institution) -> QuerySet[Membership]:
+    return institution.memberships.select_related("user").order_by(
+        "user__last_name", "user__username"
+    )
