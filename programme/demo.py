@@ -33,8 +33,8 @@ from programme.services import object_permissions_rebuild
 from recommendations import services as rec_services
 from recommendations.choices import AssignmentKind, ImplementationStatus
 from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
-from stakeholders.choices import InstitutionKind, MembershipRole, Sex
 from stakeholders import object_permissions
+from stakeholders.choices import InstitutionKind, MembershipRole, Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
 from stakeholders.services import membership_set
 from trainings.choices import TrainingStatus
