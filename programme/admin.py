@@ -1,0 +1,376 @@
+"""The administration of the action: its framework, periods, meetings and annual plans.
+
+Also holds the pieces every app's admin shares: the site's title, and read-only admins for
+records kept as they happened (history, object permissions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.db import models
+from django.db.models import Model, QuerySet
+from django.forms import BaseInlineFormSet, ModelChoiceField, ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
+
+from programme.models import (
+    Action,
+    ActionPoint,
+    ActionPointGroupObjectPermission,
+    Decision,
+    Indicator,
+    IndicatorValue,
+    Intervention,
+    Meeting,
+    MeetingAttendance,
+    Outcome,
+    Output,
+    Programme,
+    ReportingPeriod,
+)
+from programme.services import action_point_share
+
+admin.site.site_header = _("Anti-trafficking action – administration")
+admin.site.site_title = _("Anti-trafficking action – administration")
+
+
+# --- Shared pieces ---------------------------------------------------------------------------
+
+
+# A link typed without its scheme is taken as https (Django 6's default, asked for now).
+HTTPS_LINKS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
+def in_all_languages(*paths: str) -> tuple[str, ...]:
+    """Search paths for a translated field in every language (name → name_en, name_mk, …)."""
+    return tuple(f"{path}_{code}" for path in paths for code, _name in settings.LANGUAGES)
+
+
+class DemoFlagLast(admin.ModelAdmin):
+    """Puts the demo flag at the end of the form, after the fields people come to fill in."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets: list[tuple[Any, dict[str, Any]]] = []
+        flagged = False
+        for name, options in super().get_fieldsets(request, obj):
+            fields: list[Any] = [f for f in options["fields"] if f != "is_demo"]
+            flagged = flagged or len(fields) < len(options["fields"])
+            fieldsets.append((name, {**options, "fields": fields}))
+        if flagged:
+            fieldsets[-1][1]["fields"].append("is_demo")
+        return fieldsets
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records kept as they happened: they can be read here, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """History shown under its record, as it happened."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ObjectPermissionAdmin(ReadOnlyAdmin):
+    """Who may see or change a record; granted by the services, so only shown here."""
+
+    list_display = ("content_object", "group", "permission")
+    # By codename: a filter on the permission itself would list every permission there is.
+    list_filter = ("permission__codename",)
+    search_fields = ("group__name",)
+
+
+class ParentLimitedFormSet(BaseInlineFormSet):
+    """An inline whose ``limited_field`` offers only the parent record's own choices.
+
+    An action point can only follow a decision of its own meeting, and an indicator only
+    measure an output of its own outcome; a new parent has none yet.
+    """
+
+    limited_field = ""
+    parent_lookup = ""
+
+    def add_fields(self, form: ModelForm[Any], index: int | None) -> None:
+        super().add_fields(form, index)
+        field = form.fields[self.limited_field]
+        if not isinstance(field, ModelChoiceField) or field.queryset is None:
+            return
+        if self.instance.pk:
+            field.queryset = field.queryset.filter(**{self.parent_lookup: self.instance})
+        else:
+            field.queryset = field.queryset.none()
+
+
+# --- The action and its results framework ----------------------------------------------------
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(TranslationAdmin):
+    list_display = ("name", "short_name")
+    search_fields = (*in_all_languages("name"), "short_name")
+    autocomplete_fields = ("partners",)
+
+
+@admin.register(Action)
+class ActionAdmin(TranslationAdmin):
+    list_display = ("title", "programme", "country", "implemented_by", "start_date", "end_date")
+    list_filter = ("programme", "country")
+    list_select_related = ("programme", "implemented_by")
+    search_fields = (*in_all_languages("title"), "country")
+    autocomplete_fields = ("programme", "implemented_by")
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(DemoFlagLast):
+    list_display = ("name", "action", "start_date", "end_date", "due_date", "is_demo")
+    list_filter = ("is_demo", "action")
+    list_select_related = ("action",)
+    search_fields = ("name",)
+    autocomplete_fields = ("action",)
+    date_hierarchy = "start_date"
+
+
+class OutputInline(TranslationTabularInline):
+    model = Output
+    extra = 0
+    fields = ("code", "title", "is_demo")
+    show_change_link = True
+
+
+class IndicatorFormSet(ParentLimitedFormSet):
+    limited_field = "output"
+    parent_lookup = "outcome"
+
+
+class IndicatorInline(TranslationStackedInline):
+    model = Indicator
+    formset = IndicatorFormSet
+    extra = 0
+    fields = (
+        ("code", "output"),
+        "title",
+        ("unit", "baseline", "baseline_year", "by_sex"),
+        "source",
+        "is_demo",
+    )
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Indicator]:
+        return super().get_queryset(request).select_related("output")
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(DemoFlagLast, TranslationAdmin):
+    list_display = ("code", "title", "action", "is_demo")
+    list_filter = ("is_demo", "action")
+    list_select_related = ("action",)
+    search_fields = ("code", *in_all_languages("title"))
+    autocomplete_fields = ("action",)
+    inlines = (OutputInline, IndicatorInline)
+
+
+@admin.register(Output)
+class OutputAdmin(DemoFlagLast, TranslationAdmin):
+    list_display = ("code", "title", "outcome", "is_demo")
+    list_filter = ("is_demo", "outcome__action")
+    list_select_related = ("outcome",)
+    search_fields = ("code", *in_all_languages("title"))
+    autocomplete_fields = ("outcome",)
+
+
+class IndicatorValueInline(admin.TabularInline):
+    model = IndicatorValue
+    extra = 0
+    fields = ("period", "target", "actual", "actual_women", "actual_men", "note", "is_demo")
+    autocomplete_fields = ("period",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IndicatorValue]:
+        return super().get_queryset(request).select_related("indicator", "period")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(DemoFlagLast, TranslationAdmin):
+    list_display = (
+        "code",
+        "title",
+        "outcome",
+        "output",
+        "unit",
+        "baseline",
+        "baseline_year",
+        "by_sex",
+        "is_demo",
+    )
+    list_filter = ("is_demo", "by_sex", "outcome")
+    list_select_related = ("outcome", "output")
+    search_fields = ("code", *in_all_languages("title"))
+    autocomplete_fields = ("outcome", "output")
+    inlines = (IndicatorValueInline,)
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(DemoFlagLast):
+    list_display = (
+        "indicator",
+        "period",
+        "target",
+        "actual",
+        "actual_women",
+        "actual_men",
+        "percent_met_display",
+        "is_demo",
+    )
+    list_filter = ("is_demo", "period", "indicator__outcome")
+    list_select_related = ("indicator", "period")
+    search_fields = ("indicator__code", *in_all_languages("indicator__title"), "note")
+    autocomplete_fields = ("indicator", "period")
+
+    @admin.display(description=_("% of target"))
+    def percent_met_display(self, obj: IndicatorValue) -> Any:
+        return obj.percent_met
+
+
+# --- The steering committee ------------------------------------------------------------------
+
+
+class MeetingAttendanceInline(admin.TabularInline):
+    model = MeetingAttendance
+    extra = 0
+    fields = ("institution", "representatives")
+    autocomplete_fields = ("institution",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MeetingAttendance]:
+        return super().get_queryset(request).select_related("institution", "meeting")
+
+
+class DecisionInline(TranslationStackedInline):
+    model = Decision
+    extra = 0
+    fields = ("number", "text", "outcomes", "recommendations", "is_demo")
+    autocomplete_fields = ("outcomes", "recommendations")
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Decision]:
+        return super().get_queryset(request).select_related("meeting")
+
+
+class ActionPointFormSet(ParentLimitedFormSet):
+    limited_field = "decision"
+    parent_lookup = "meeting"
+
+
+class ActionPointInline(admin.StackedInline):
+    model = ActionPoint
+    formset = ActionPointFormSet
+    extra = 0
+    fields = (
+        "description",
+        ("owner", "decision"),
+        ("due_date", "status", "closed_on"),
+        "progress_note",
+        "is_demo",
+    )
+    autocomplete_fields = ("owner",)
+    show_change_link = True
+
+
+@admin.register(Meeting)
+class MeetingAdmin(DemoFlagLast):
+    list_display = ("number", "date", "place", "action", "is_demo")
+    list_display_links = ("number", "date")
+    list_filter = ("is_demo", "action")
+    list_select_related = ("action",)
+    search_fields = ("place", "purpose", "agenda", "minutes")
+    autocomplete_fields = ("action",)
+    date_hierarchy = "date"
+    inlines = (MeetingAttendanceInline, DecisionInline, ActionPointInline)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is ActionPoint:
+            # The owner's editors report progress on it: grants follow the owner.
+            for point in formset.new_objects + [o for o, _fields in formset.changed_objects]:
+                action_point_share(action_point=point)
+
+
+@admin.register(MeetingAttendance)
+class MeetingAttendanceAdmin(admin.ModelAdmin):
+    list_display = ("institution", "meeting", "representatives")
+    list_filter = ("meeting__action", "meeting")
+    list_select_related = ("institution", "meeting")
+    search_fields = (
+        *in_all_languages("institution__name", "institution__short_name"),
+        "representatives",
+    )
+    autocomplete_fields = ("meeting", "institution")
+
+
+@admin.register(Decision)
+class DecisionAdmin(DemoFlagLast, TranslationAdmin):
+    list_display = ("__str__", "meeting", "is_demo")
+    list_filter = ("is_demo", "meeting")
+    list_select_related = ("meeting",)
+    search_fields = in_all_languages("text")
+    autocomplete_fields = ("meeting", "outcomes", "recommendations")
+
+
+@admin.register(ActionPoint)
+class ActionPointAdmin(DemoFlagLast):
+    list_display = ("__str__", "meeting", "owner", "due_date", "status", "closed_on", "is_demo")
+    list_filter = ("status", "is_demo", "meeting", ("owner", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("meeting", "owner")
+    search_fields = (
+        "description",
+        "progress_note",
+        *in_all_languages("owner__name", "owner__short_name"),
+    )
+    autocomplete_fields = ("meeting", "decision", "owner")
+    date_hierarchy = "due_date"
+
+    def save_model(self, request: HttpRequest, obj: ActionPoint, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        action_point_share(action_point=obj)
+
+
+@admin.register(Intervention)
+class InterventionAdmin(TranslationAdmin):
+    list_display = ("year", "order", "title", "kind", "action", "agreed_at")
+    list_display_links = ("year", "title")
+    list_filter = ("year", "kind", "action")
+    list_select_related = ("action", "agreed_at")
+    search_fields = in_all_languages("title")
+    autocomplete_fields = ("action", "agreed_at", "target_groups", "outcomes")
+
+
+@admin.register(ActionPointGroupObjectPermission)
+class ActionPointGroupObjectPermissionAdmin(ObjectPermissionAdmin):
+    list_select_related = ("content_object", "group", "permission__content_type")

@@ -1,0 +1,199 @@
+"""The administration of trainings, the participants' register and their test scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+
+from programme.admin import DemoFlagLast, ObjectPermissionAdmin, in_all_languages
+from trainings.choices import SCORE_MAX, SCORE_MIN
+from trainings.models import (
+    Attendance,
+    Evaluation,
+    Participant,
+    Topic,
+    Training,
+    TrainingGroupObjectPermission,
+)
+from trainings.services import training_share
+
+
+@admin.register(Topic)
+class TopicAdmin(TranslationAdmin):
+    list_display = ("name", "slug")
+    search_fields = (*in_all_languages("name"), "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class AttendanceForm(forms.ModelForm):
+    """Scores out of range get the platform's wording rather than the validators' own."""
+
+    def _score(self, field: str) -> Any:
+        score = self.cleaned_data.get(field)
+        if score is not None and not SCORE_MIN <= score <= SCORE_MAX:
+            raise forms.ValidationError(
+                _("Scores are between %(min)s and %(max)s; %(value)s is not."),
+                params={"min": SCORE_MIN, "max": SCORE_MAX, "value": score},
+                code="score_range",
+            )
+        return score
+
+    def clean_pre_score(self) -> Any:
+        return self._score("pre_score")
+
+    def clean_post_score(self) -> Any:
+        return self._score("post_score")
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    form = AttendanceForm
+    extra = 0
+    fields = ("participant", "pre_score", "post_score", "completed")
+    autocomplete_fields = ("participant",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attendance]:
+        return super().get_queryset(request).select_related("participant", "training")
+
+
+class EvaluationInline(admin.StackedInline):
+    model = Evaluation
+    extra = 0
+    max_num = 1
+    fields = (
+        ("respondents", "overall_rating", "relevance_rating"),
+        "summary",
+        "lessons_learned",
+    )
+
+
+@admin.register(Training)
+class TrainingAdmin(DemoFlagLast, TranslationAdmin):
+    list_display = (
+        "title",
+        "organiser",
+        "city",
+        "start_date",
+        "end_date",
+        "status",
+        "participant_count",
+        "is_demo",
+    )
+    list_filter = (
+        "status",
+        "is_demo",
+        "topics",
+        ("organiser", admin.RelatedOnlyFieldListFilter),
+        "action",
+    )
+    list_select_related = ("organiser",)
+    search_fields = (
+        *in_all_languages("title", "organiser__name", "organiser__short_name"),
+        "venue",
+        "city",
+    )
+    autocomplete_fields = (
+        "action",
+        "organiser",
+        "partners",
+        "topics",
+        "target_groups",
+        "outcomes",
+        "recommendations",
+        "intervention",
+    )
+    date_hierarchy = "start_date"
+    inlines = (AttendanceInline, EvaluationInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Training]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(participant_count=Count("attendance", distinct=True))
+        )
+
+    @admin.display(description=_("participants"), ordering="participant_count")
+    def participant_count(self, obj: Any) -> int:
+        return int(obj.participant_count)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The organiser's and partners' members see the training; grants follow them.
+        training_share(training=form.instance)
+
+
+class ParticipantAttendanceInline(admin.TabularInline):
+    model = Attendance
+    form = AttendanceForm
+    extra = 0
+    fields = ("training", "pre_score", "post_score", "completed")
+    autocomplete_fields = ("training",)
+    verbose_name_plural = _("trainings attended")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attendance]:
+        return super().get_queryset(request).select_related("participant", "training")
+
+
+@admin.register(Participant)
+class ParticipantAdmin(DemoFlagLast):
+    list_display = (
+        "full_name",
+        "sex",
+        "professional_group",
+        "institution",
+        "position",
+        "email",
+        "consent",
+        "is_demo",
+    )
+    list_filter = ("is_demo", "sex", "consent", "professional_group")
+    list_select_related = ("professional_group", "institution")
+    search_fields = (
+        "full_name",
+        "email",
+        "position",
+        *in_all_languages("institution__name", "institution__short_name"),
+    )
+    autocomplete_fields = ("professional_group", "institution")
+    inlines = (ParticipantAttendanceInline,)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    form = AttendanceForm
+    list_display = (
+        "participant",
+        "training",
+        "pre_score",
+        "post_score",
+        "score_change",
+        "completed",
+    )
+    list_filter = ("completed", "training__status", "participant__sex")
+    list_select_related = ("participant", "training")
+    search_fields = ("participant__full_name", *in_all_languages("training__title"))
+    autocomplete_fields = ("training", "participant")
+
+    @admin.display(description=_("change in score"))
+    def score_change(self, obj: Attendance) -> Any:
+        return obj.score_change
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ("training", "respondents", "overall_rating", "relevance_rating")
+    list_filter = ("training__status",)
+    list_select_related = ("training",)
+    search_fields = in_all_languages("training__title")
+    autocomplete_fields = ("training",)
+
+
+@admin.register(TrainingGroupObjectPermission)
+class TrainingGroupObjectPermissionAdmin(ObjectPermissionAdmin):
+    list_select_related = ("content_object", "group", "permission__content_type")
