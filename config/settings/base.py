@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files from the web process itself, compressed and cached.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,8 +116,12 @@ try:
     DATABASES = {"default": env.db_url_config(_db_url)}
 except Exception as exc:  # django-environ raises several types for a bad URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
-if not DATABASES["default"].get("ENGINE"):
-    raise ImproperlyConfigured(f"DATABASE_URL has an unsupported scheme: {_db_url.split(':')[0]}")
+_SUPPORTED_ENGINES = {"django.db.backends.postgresql", "django.db.backends.sqlite3"}
+if DATABASES["default"].get("ENGINE") not in _SUPPORTED_ENGINES:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL has an unsupported scheme: {_db_url.split(':')[0]} "
+        "(use postgres:// in production or sqlite:/// for a local run)"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -135,8 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "programme:dashboard"
+LOGOUT_REDIRECT_URL = "login"
 # Guardian's anonymous user is not used: anonymous visitors see nothing but the login page.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
@@ -160,6 +166,16 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# WhiteNoise serves what collectstatic gathered, under content-hashed names cached for a year.
+# Debug runs serve the source files directly, so no collectstatic step is needed there.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 # Uploaded files are served only through permission-checked views, never from a public URL.
 MEDIA_URL = "/media-not-public/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -25,4 +25,11 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The suite renders templates without a collectstatic step; the gunicorn test collects for real.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve static/ from source, as a debug run does
+WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/antitrafficking-test-media")  # noqa: S108
