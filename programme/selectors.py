@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date as date_type
+from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from programme.choices import OPEN_ACTION_POINT_STATUSES
-from programme.models import Action, ActionPoint, Meeting
+from programme.models import (
+    Action,
+    ActionPoint,
+    Decision,
+    Meeting,
+    MeetingAttendance,
+    ReportingPeriod,
+)
+from stakeholders.models import User
+from stakeholders.selectors import persona_for
 
 
 @dataclass(frozen=True)
@@ -69,3 +84,246 @@ def action_points_carried_into(*, meeting: Meeting) -> list[ActionPoint]:
     else:
         earlier = earlier.filter(status__in=OPEN_ACTION_POINT_STATUSES)
     return list(earlier.order_by("meeting__number", "due_date", "pk"))
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something a user should act on, shown on their dashboard."""
+
+    kind: str
+    title: str
+    url: str
+    due: date_type | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+def reporting_periods_open(*, today: date_type) -> list[ReportingPeriod]:
+    """Periods whose updates are being collected: ended or ending, due within 90 days."""
+    return list(
+        ReportingPeriod.objects.filter(
+            start_date__lte=today, due_date__gte=today - timedelta(days=90)
+        ).order_by("due_date")
+    )
+
+
+def dashboard_tasks(*, user: User) -> list[Task]:
+    """The user's to-do list across the programme, in a fixed number of queries."""
+    from recommendations.choices import UpdateState
+    from recommendations.models import Assignment, ProgressUpdate
+    from trainings.choices import TrainingStatus
+    from trainings.permissions import trainings_editable_by
+
+    persona = persona_for(user)
+    today = timezone.localdate()
+    tasks: list[Task] = []
+
+    if persona.edits_for:
+        periods = reporting_periods_open(today=today)
+        assignments = list(
+            Assignment.objects.filter(institution_id__in=persona.edits_for).select_related(
+                "recommendation", "institution"
+            )
+        )
+        reported = set(
+            ProgressUpdate.objects.filter(
+                institution_id__in=persona.edits_for, period__in=periods
+            ).values_list("recommendation_id", "institution_id", "period_id", "state")
+        )
+        done = {(r, i, p) for r, i, p, s in reported if s != UpdateState.DRAFT}
+        for period in periods:
+            for a in assignments:
+                if (a.recommendation_id, a.institution_id, period.pk) in done:
+                    continue
+                tasks.append(
+                    Task(
+                        kind="update_due",
+                        title=_("Progress update on recommendation %(n)s for %(period)s (%(inst)s)")
+                        % {
+                            "n": a.recommendation.number,
+                            "period": period,
+                            "inst": a.institution.label,
+                        },
+                        url=reverse("recommendations:update_create", args=[a.recommendation_id]),
+                        due=period.due_date,
+                    )
+                )
+        for update in ProgressUpdate.objects.filter(
+            institution_id__in=persona.edits_for,
+            state__in=[UpdateState.RETURNED, UpdateState.DRAFT],
+        ).select_related("recommendation", "period", "institution"):
+            tasks.append(
+                Task(
+                    kind=f"update_{update.state}",
+                    title=(
+                        _("Revise the returned update on recommendation %(n)s (%(period)s)")
+                        if update.state == UpdateState.RETURNED
+                        else _("Finish and submit your draft on recommendation %(n)s (%(period)s)")
+                    )
+                    % {"n": update.recommendation.number, "period": update.period},
+                    url=reverse("recommendations:update_detail", args=[update.pk]),
+                    due=update.period.due_date,
+                )
+            )
+        for point in ActionPoint.objects.filter(
+            owner_id__in=persona.edits_for, status__in=OPEN_ACTION_POINT_STATUSES
+        ).select_related("meeting"):
+            tasks.append(
+                Task(
+                    kind="action_point",
+                    title=_("Action point: %(text)s") % {"text": point.description},
+                    url=reverse("programme:meeting_detail", args=[point.meeting_id]),
+                    due=point.due_date,
+                )
+            )
+    if persona.can_edit_anything:
+        editable = trainings_editable_by(user)
+        for training in editable.filter(
+            Q(status=TrainingStatus.HELD, attendance__isnull=True)
+            | Q(status=TrainingStatus.PLANNED, end_date__lt=today)
+        ).distinct():
+            tasks.append(
+                Task(
+                    kind="training",
+                    title=_("Complete the training record: %(title)s") % {"title": training.title},
+                    url=reverse("trainings:detail", args=[training.pk]),
+                    due=training.end_date,
+                )
+            )
+    if persona.is_programme_team:
+        for update in ProgressUpdate.objects.filter(state=UpdateState.SUBMITTED).select_related(
+            "recommendation", "institution", "period"
+        ):
+            tasks.append(
+                Task(
+                    kind="review",
+                    title=_("Review %(inst)s's update on recommendation %(n)s (%(period)s)")
+                    % {
+                        "inst": update.institution.label,
+                        "n": update.recommendation.number,
+                        "period": update.period,
+                    },
+                    url=reverse("recommendations:update_detail", args=[update.pk]),
+                    due=update.period.due_date,
+                )
+            )
+    return sorted(tasks, key=lambda t: (t.due is None, t.due or today))
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    share: float  # of the largest bar, 0..1
+
+
+def _bars(pairs: list[tuple[str, int]]) -> list[Bar]:
+    top = max((v for _l, v in pairs), default=0) or 1
+    return [Bar(label=label, value=value, share=value / top) for label, value in pairs]
+
+
+@dataclass(frozen=True)
+class Glance:
+    recommendations_by_status: list[Bar]
+    participants_by_group: list[tuple[str, int, int, int]]  # group, women, men, total
+    participants_by_sex: list[Bar]
+    research_pipeline: list[Bar]
+    trainings_held: int
+    participants: int
+
+
+def programme_glance(*, action: Action) -> Glance:
+    """Aggregated figures for everyone's dashboard: no personal data, fixed query count."""
+    from recommendations.choices import ImplementationStatus
+    from recommendations.models import Recommendation
+    from recommendations.selectors import recommendation_rows
+    from research.choices import StudyStatus
+    from stakeholders.choices import Sex
+    from trainings.choices import TrainingStatus
+    from trainings.models import Attendance
+
+    rows = recommendation_rows(queryset=Recommendation.objects.all())
+    by_status = Counter(r.status or "none" for r in rows)
+    status_bars = [(str(_("Not yet assessed")), by_status.get("none", 0))] + [
+        (str(label), by_status.get(value, 0)) for value, label in ImplementationStatus.choices
+    ]
+    attendance = Attendance.objects.filter(
+        training__action=action, training__status=TrainingStatus.HELD
+    )
+    per_group = (
+        attendance.values("participant__professional_group__name")
+        .annotate(
+            women=Count("participant", distinct=True, filter=Q(participant__sex=Sex.FEMALE)),
+            men=Count("participant", distinct=True, filter=Q(participant__sex=Sex.MALE)),
+            total=Count("participant", distinct=True),
+        )
+        .order_by("-total")
+    )
+    sexes = dict(
+        attendance.values_list("participant__sex").annotate(n=Count("participant", distinct=True))
+    )
+    studies = Counter(action.studies.values_list("status", flat=True))
+    return Glance(
+        recommendations_by_status=_bars(status_bars),
+        participants_by_group=[
+            (
+                row["participant__professional_group__name"] or str(_("Other")),
+                row["women"],
+                row["men"],
+                row["total"],
+            )
+            for row in per_group
+        ],
+        participants_by_sex=_bars(
+            [(str(label), sexes.get(value, 0)) for value, label in Sex.choices]
+        ),
+        research_pipeline=_bars(
+            [(str(label), studies.get(value, 0)) for value, label in StudyStatus.choices]
+        ),
+        trainings_held=action.trainings.filter(status=TrainingStatus.HELD).count(),
+        participants=attendance.values("participant").distinct().count(),
+    )
+
+
+def meetings_with_counts(*, queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Meetings, newest first, with their number of decisions and of open action points."""
+    return queryset.annotate(
+        decision_count=Count("decisions", distinct=True),
+        open_action_point_count=Count(
+            "action_points",
+            filter=Q(action_points__status__in=OPEN_ACTION_POINT_STATUSES),
+            distinct=True,
+        ),
+    ).order_by("-number")
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """What a steering-committee meeting decided and what it left to do."""
+
+    meeting: Meeting
+    attendance: list[MeetingAttendance]
+    decisions: list[Decision]
+    action_points: list[ActionPoint]
+    carried_in: list[ActionPoint]
+
+
+def meeting_record(*, meeting: Meeting) -> MeetingRecord:
+    """One meeting with everything its page shows, in a fixed number of queries."""
+    from recommendations.models import Recommendation
+
+    return MeetingRecord(
+        meeting=meeting,
+        attendance=list(meeting.attendance.select_related("institution")),
+        decisions=list(
+            meeting.decisions.order_by("number").prefetch_related(
+                Prefetch("recommendations", queryset=Recommendation.objects.order_by("number"))
+            )
+        ),
+        action_points=list(
+            meeting.action_points.select_related("owner", "decision").order_by("due_date", "pk")
+        ),
+        carried_in=action_points_carried_into(meeting=meeting),
+    )

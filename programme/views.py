@@ -7,18 +7,24 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from programme.selectors import action_overview, action_primary
+from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.search import MIN_QUERY, search
+from programme.selectors import action_overview, action_primary, dashboard_tasks, programme_glance
+from stakeholders.selectors import persona_for
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     action = action_primary()
     return render(
         request,
-        "programme/home.html",
+        "programme/dashboard.html",
         {
             "overview": action_overview(action=action) if action else None,
-            "memberships": request.user.memberships.select_related("institution"),  # type: ignore[union-attr]
+            "glance": programme_glance(action=action) if action else None,
+            "tasks": dashboard_tasks(user=request.user),
+            "persona": persona_for(request.user),
+            "memberships": request.user.memberships.select_related("institution"),
         },
     )
 
@@ -33,3 +39,19 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:  # any database failure means unhealthy
         return JsonResponse({"database": "unavailable"}, status=503)
     return JsonResponse({"database": "ok"})
+
+
+@login_required
+def search_view(request: AuthenticatedRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    hits = search(user=request.user, q=q)
+    return render(
+        request,
+        "programme/search.html",
+        {
+            "q": q,
+            "page_obj": paginate(request, hits),
+            "filter_query": query_without_page(request),
+            "too_short": 0 < len(q.strip()) < MIN_QUERY,
+        },
+    )

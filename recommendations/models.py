@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
@@ -280,6 +283,33 @@ class UpdateTransition(models.Model):
         return f"{self.update}: {self.from_state} → {self.to_state}"
 
 
+class UpdateComment(TimeStamped):
+    """A remark on a progress update by the reporting institution, a reviewer or an observer."""
+
+    update = models.ForeignKey(
+        ProgressUpdate,
+        verbose_name=_("progress update"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    text = models.TextField(_("comment"))
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
 class Evidence(TimeStamped):
     """A file or link that backs up a progress update."""
 
@@ -311,6 +341,12 @@ class Evidence(TimeStamped):
     def clean(self) -> None:
         if not self.file and not self.url:
             raise ValidationError(_("Attach a file or give a link."))
+
+    @property
+    def download_name(self) -> str:
+        """A safe file name for the download: the title's letters and the file's extension."""
+        stem = slugify(self.title, allow_unicode=True) or "evidence"
+        return f"{stem[:80]}{Path(self.file.name or '').suffix.lower()}"
 
 
 class RecommendationGroupObjectPermission(GroupObjectPermissionBase):

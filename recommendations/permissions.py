@@ -76,10 +76,16 @@ def reporting_institutions(user: User, recommendation: Recommendation) -> QueryS
     ).distinct()
 
 
-def recommendation_for_report(user: User, number: int) -> Recommendation:
-    recommendation = get_object_or_404(Recommendation, number=number)
+def recommendation_for_report(user: User, pk: int) -> Recommendation:
+    recommendation = get_object_or_404(Recommendation, pk=pk)
     if not reporting_institutions(user, recommendation).exists():
         if not persona_for(user).is_authenticated:
             raise Http404
         raise PermissionDenied
     return recommendation
+
+
+def can_comment(user: User, update: ProgressUpdate) -> bool:
+    """The reporting institution's members, the programme team and observers discuss an update."""
+    persona = persona_for(user)
+    return persona.reads_everything or update.institution_id in persona.member_of

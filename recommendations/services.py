@@ -11,6 +11,7 @@ Every step is recorded as an UpdateTransition, so the history of an update can b
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from programme.models import ReportingPeriod
 from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
-from recommendations.models import Assignment, ProgressUpdate, Recommendation, UpdateTransition
+from recommendations.models import (
+    Assignment,
+    Evidence,
+    ProgressUpdate,
+    Recommendation,
+    UpdateComment,
+    UpdateTransition,
+)
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 
@@ -79,15 +87,30 @@ def progress_update_share(*, update: ProgressUpdate) -> None:
 
 @transaction.atomic
 def progress_update_edit(
-    *, update: ProgressUpdate, by: User | None, **changes: Any
+    *,
+    update: ProgressUpdate,
+    by: User | None,
+    seen_at: datetime | None = None,
+    **changes: Any,
 ) -> ProgressUpdate:
-    """Change the status or narrative of an update that is still a draft or returned."""
+    """Change the status or narrative of an update that is still a draft or returned.
+
+    ``seen_at`` is the ``updated_at`` the editor loaded; if the update changed since,
+    the edit is refused so that one person's save never silently overwrites another's.
+    """
     unknown = set(changes) - _EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
     if not update.is_editable:
         raise ValidationError(_("This update can no longer be changed."))
+    if seen_at is not None and update.updated_at != seen_at:
+        raise ValidationError(
+            _(
+                "Someone else changed this update after you opened it. Your text is kept "
+                "below: copy it, reload the page, and apply your changes again."
+            )
+        )
     for field, value in changes.items():
         setattr(update, field, value.strip() if isinstance(value, str) else value)
     update.full_clean()
@@ -149,6 +172,44 @@ def progress_update_approve(
     )
     _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
     return update
+
+
+def update_comment_add(*, update: ProgressUpdate, by: User, text: str) -> UpdateComment:
+    """Add a remark to an update's thread; the update itself does not change."""
+    comment = UpdateComment(update=update, author=by, text=text.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def evidence_add(
+    *, update: ProgressUpdate, by: User | None, title: str, file: Any = None, url: str = ""
+) -> Evidence:
+    """Attach a file or a link to an update that can still change."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not update.is_editable:
+        raise ValidationError(_("Evidence can only be added while the update is a draft."))
+    evidence = Evidence(update=update, title=title.strip(), url=url.strip())
+    if file is not None:
+        evidence.file.save(file.name, file, save=False)
+    try:
+        evidence.full_clean()
+    except ValidationError:
+        if evidence.file:
+            evidence.file.delete(save=False)
+        raise
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence) -> None:
+    if not evidence.update.is_editable:
+        raise ValidationError(_("Evidence can only be removed while the update is a draft."))
+    if evidence.file:
+        evidence.file.delete(save=False)
+    evidence.delete()
 
 
 @transaction.atomic

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from stakeholders.choices import InstitutionKind, MembershipRole
-from stakeholders.models import Institution, Membership
+from stakeholders.models import ContactPerson, Institution, Membership
+
+if TYPE_CHECKING:
+    from programme.models import ActionPoint
+    from recommendations.models import Assignment
+    from trainings.models import Training
 
 _EDIT_ROLES = (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
 
@@ -71,4 +76,53 @@ def institutions_directory() -> QuerySet[Institution]:
 def institution_members(*, institution: Institution) -> QuerySet[Membership]:
     return institution.memberships.select_related("user").order_by(
         "user__last_name", "user__username"
+    )
+
+
+@dataclass(frozen=True)
+class InstitutionProfile:
+    """An institution's page: where it sits, whom to contact and what it answers for."""
+
+    institution: Institution
+    children: list[Institution]
+    contacts: list[ContactPerson]
+    assignments: list[Assignment]
+    trainings: list[Training]
+    action_points: list[ActionPoint]
+    members: list[Membership] | None
+
+
+def institution_profile(
+    *, institution: Institution, user: Any, with_members: bool
+) -> InstitutionProfile:
+    """Everything the institution page shows the user, in a fixed number of queries.
+
+    Trainings are only those the user may see; the members only when ``with_members``
+    (the caller asks the permission gate).
+    """
+    from programme.choices import OPEN_ACTION_POINT_STATUSES
+    from programme.models import ActionPoint
+    from recommendations.models import Assignment
+    from trainings.permissions import trainings_visible_to
+
+    return InstitutionProfile(
+        institution=institution,
+        children=list(institution.children.order_by("name")),
+        contacts=list(institution.contacts.order_by("-is_primary", "full_name")),
+        assignments=list(
+            Assignment.objects.filter(institution=institution)
+            .select_related("recommendation")
+            .order_by("recommendation__number")
+        ),
+        trainings=list(
+            trainings_visible_to(user)
+            .filter(organiser=institution)
+            .order_by("-start_date", "title")
+        ),
+        action_points=list(
+            ActionPoint.objects.filter(owner=institution, status__in=OPEN_ACTION_POINT_STATUSES)
+            .select_related("meeting")
+            .order_by("due_date", "pk")
+        ),
+        members=list(institution_members(institution=institution)) if with_members else None,
     )

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from recommendations.choices import ImplementationStatus
+from recommendations.models import Theme
+from stakeholders.models import Institution
+
+
+class RecommendationFilterForm(forms.Form):
+    """Recommendations are few and their status is derived, so a plain form filters them."""
+
+    q = forms.CharField(label=_("Text contains"), required=False)
+    theme: forms.ModelChoiceField[Theme] = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.all(), required=False, to_field_name="slug"
+    )
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        label=_("Responsible institution"),
+        queryset=Institution.objects.filter(assignments__isnull=False).distinct(),
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), ("none", _("Not yet assessed")), *ImplementationStatus.choices],
+    )

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from programme.models import ReportingPeriod
+from programme.uploads import ALLOWED_EXTENSIONS, validate_upload
+from recommendations.choices import ImplementationStatus
+from stakeholders.models import Institution
+
+_NO_VICTIM_DETAILS = _(
+    "Describe what institutions did. Never enter names or other details that could identify "
+    "a victim of trafficking."
+)
+
+
+class UpdateCreateForm(forms.Form):
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        label=_("Reporting for"), queryset=Institution.objects.none(), empty_label=None
+    )
+    period: forms.ModelChoiceField[ReportingPeriod] = forms.ModelChoiceField(
+        label=_("Reporting period"), queryset=ReportingPeriod.objects.none(), empty_label=None
+    )
+    status = forms.ChoiceField(
+        label=_("Implementation status"), choices=ImplementationStatus.choices
+    )
+    narrative = forms.CharField(
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_NO_VICTIM_DETAILS,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        institutions: QuerySet[Institution],
+        periods: QuerySet[ReportingPeriod],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the institutions the gate allows: a tampered value fails validation.
+        self.fields["institution"].queryset = institutions  # type: ignore[attr-defined]
+        self.fields["period"].queryset = periods  # type: ignore[attr-defined]
+
+
+class UpdateEditForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Implementation status"), choices=ImplementationStatus.choices
+    )
+    narrative = forms.CharField(
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_NO_VICTIM_DETAILS,
+    )
+    seen_at = forms.DateTimeField(widget=forms.HiddenInput)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve and lock")), ("return", _("Return for revision"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment to the institution"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you return the update."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not data.get("comment", "").strip():
+            raise ValidationError({"comment": _("Say what needs to change.")})
+        return data
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class EvidenceForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("Up to 10 MB: %(types)s") % {"types": ", ".join(ALLOWED_EXTENSIONS)},
+    )
+    url = forms.URLField(label=_("or a link"), required=False, assume_scheme="https")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload:
+            validate_upload(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("file") and not data.get("url") and not self.errors:
+            raise ValidationError(_("Attach a file or give a link."))
+        return data

@@ -1,0 +1,177 @@
+"""Reads about recommendations and the evidence gathered on each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from recommendations.choices import ImplementationStatus, UpdateState
+from recommendations.models import (
+    Assignment,
+    ProgressUpdate,
+    Recommendation,
+    UpdateTransition,
+)
+from recommendations.permissions import updates_visible_to
+from stakeholders.models import Institution, User
+
+STATUS_ORDER = [s.value for s in ImplementationStatus]
+
+
+@dataclass
+class Assessment:
+    """An institution's latest approved update on a recommendation, and its current one."""
+
+    institution: Institution
+    kind: str
+    approved: ProgressUpdate | None = None
+    current: ProgressUpdate | None = None
+
+
+@dataclass
+class RecommendationRow:
+    recommendation: Recommendation
+    status: str | None
+    assessed_by: int
+    institutions: list[Institution] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return str(ImplementationStatus(self.status).label) if self.status else ""
+
+
+def _latest_approved(recommendation_ids: list[int]) -> dict[int, dict[int, str]]:
+    """Per recommendation, per institution: the status of its most recent approved update."""
+    latest: dict[int, dict[int, str]] = defaultdict(dict)
+    rows = (
+        ProgressUpdate.objects.filter(
+            recommendation_id__in=recommendation_ids, state=UpdateState.APPROVED
+        )
+        .order_by("recommendation_id", "institution_id", "-period__start_date")
+        .values_list("recommendation_id", "institution_id", "status")
+    )
+    for rec_id, inst_id, status in rows:
+        latest[rec_id].setdefault(inst_id, status)
+    return latest
+
+
+def overall_status(statuses: list[str]) -> str | None:
+    """A recommendation is as far as its least advanced responsible institution says."""
+    if not statuses:
+        return None
+    return min(statuses, key=STATUS_ORDER.index)
+
+
+def recommendation_rows(*, queryset: QuerySet[Recommendation]) -> list[RecommendationRow]:
+    """The recommendations with their overall status, in a fixed number of queries."""
+    recommendations = list(
+        queryset.prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("institution"))
+        )
+    )
+    latest = _latest_approved([r.pk for r in recommendations])
+    return [
+        RecommendationRow(
+            recommendation=r,
+            status=overall_status(list(latest[r.pk].values())),
+            assessed_by=len(latest[r.pk]),
+            institutions=[a.institution for a in r.assignments.all()],
+        )
+        for r in recommendations
+    ]
+
+
+def recommendations_filtered(
+    *, q: str = "", theme: str = "", institution: int | None = None, status: str = ""
+) -> list[RecommendationRow]:
+    queryset = Recommendation.objects.select_related("recommendation_set").prefetch_related(
+        "themes"
+    )
+    if q:
+        queryset = queryset.filter(
+            Q(text_en__icontains=q) | Q(text_mk__icontains=q) | Q(text_sq__icontains=q)
+        )
+    if theme:
+        queryset = queryset.filter(themes__slug=theme)
+    if institution:
+        queryset = queryset.filter(assignments__institution_id=institution)
+    rows = recommendation_rows(queryset=queryset.distinct())
+    if status == "none":
+        rows = [r for r in rows if r.status is None]
+    elif status:
+        rows = [r for r in rows if r.status == status]
+    return rows
+
+
+@dataclass
+class RecommendationEvidence:
+    recommendation: Recommendation
+    assessments: list[Assessment]
+    updates: Sequence[ProgressUpdate]
+    history: list[UpdateTransition]
+    trainings: list[Any]
+    studies: list[Any]
+    decisions: list[Any]
+
+
+def recommendation_evidence(
+    *, recommendation: Recommendation, user: User
+) -> RecommendationEvidence:
+    """Everything the user may see that bears on one recommendation."""
+    from programme.models import Decision
+    from trainings.permissions import trainings_visible_to
+
+    updates = list(
+        updates_visible_to(user)
+        .filter(recommendation=recommendation)
+        .select_related("institution", "period", "created_by")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("-period__start_date", "institution__name")
+    )
+    assessments = {
+        a.institution_id: Assessment(institution=a.institution, kind=a.kind)
+        for a in recommendation.assignments.select_related("institution")
+    }
+    for update in updates:  # newest period first
+        assessment = assessments.get(update.institution_id)
+        if assessment is None:
+            continue
+        if update.state == UpdateState.APPROVED and assessment.approved is None:
+            assessment.approved = update
+        elif update.state != UpdateState.APPROVED and assessment.current is None:
+            assessment.current = update
+    history = list(
+        UpdateTransition.objects.filter(update__in=[u.pk for u in updates])
+        .select_related("update__institution", "update__period", "by")
+        .order_by("-at", "-pk")
+    )
+    return RecommendationEvidence(
+        recommendation=recommendation,
+        assessments=sorted(assessments.values(), key=lambda a: (a.kind, a.institution.name)),
+        updates=updates,
+        history=history,
+        trainings=list(
+            trainings_visible_to(user)
+            .filter(recommendations=recommendation)
+            .select_related("organiser")
+            .order_by("-start_date")
+        ),
+        studies=list(recommendation.studies.order_by("title")),
+        decisions=list(
+            Decision.objects.filter(recommendations=recommendation)
+            .select_related("meeting")
+            .order_by("meeting__number", "number")
+        ),
+    )
+
+
+def update_detail(*, update: ProgressUpdate) -> dict[str, Any]:
+    return {
+        "evidence": list(update.evidence.all()),
+        "comments": list(update.comments.select_related("author")),
+        "transitions": list(update.transitions.select_related("by")),
+    }

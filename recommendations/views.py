@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from programme.models import ReportingPeriod
+from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from recommendations import permissions, selectors, services
+from recommendations.filters import RecommendationFilterForm
+from recommendations.forms import (
+    CommentForm,
+    EvidenceForm,
+    ReviewForm,
+    UpdateCreateForm,
+    UpdateEditForm,
+)
+from recommendations.models import Evidence, Recommendation
+from stakeholders.selectors import persona_for
+
+
+@login_required
+def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = RecommendationFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.recommendations_filtered(
+        q=filters.get("q", ""),
+        theme=filters["theme"].slug if filters.get("theme") else "",
+        institution=filters["institution"].pk if filters.get("institution") else None,
+        status=filters.get("status", ""),
+    )
+    reportable = set(
+        permissions.recommendations_reportable_by(request.user).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "recommendations/recommendation_list.html",
+        {
+            "filter_form": form,
+            "page_obj": paginate(request, rows),
+            "filter_query": query_without_page(request),
+            "reportable": reportable,
+        },
+    )
+
+
+@login_required
+def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    recommendation: Recommendation = get_object_or_404(
+        Recommendation.objects.select_related("recommendation_set").prefetch_related(
+            "themes", "instruments"
+        ),
+        pk=pk,
+    )
+    evidence = selectors.recommendation_evidence(recommendation=recommendation, user=request.user)
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {
+            "recommendation": recommendation,
+            "evidence": evidence,
+            "can_report": permissions.reporting_institutions(request.user, recommendation).exists(),
+        },
+    )
+
+
+@login_required
+def update_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    recommendation = permissions.recommendation_for_report(request.user, pk)
+    institutions = permissions.reporting_institutions(request.user, recommendation)
+    periods = ReportingPeriod.objects.order_by("-start_date")
+    form = UpdateCreateForm(request.POST or None, institutions=institutions, periods=periods)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = services.progress_update_create(
+                recommendation=recommendation,
+                institution=form.cleaned_data["institution"],
+                period=form.cleaned_data["period"],
+                status=form.cleaned_data["status"],
+                narrative=form.cleaned_data["narrative"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Draft saved. Add evidence, then submit it for review."))
+            return redirect("recommendations:update_detail", pk=update.pk)
+    return render(
+        request,
+        "recommendations/update_form.html",
+        {"form": form, "recommendation": recommendation, "creating": True},
+    )
+
+
+@login_required
+def update_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    update = permissions.update_for_view(request.user, pk)
+    persona = persona_for(request.user)
+    can_edit = (
+        update.is_editable
+        and permissions.updates_editable_by(request.user).filter(pk=update.pk).exists()
+    )
+    return render(
+        request,
+        "recommendations/update_detail.html",
+        {
+            "update": update,
+            **selectors.update_detail(update=update),
+            "can_edit": can_edit,
+            "can_review": persona.is_programme_team and update.state == "submitted",
+            "can_comment": permissions.can_comment(request.user, update),
+            "review_form": ReviewForm(),
+            "comment_form": CommentForm(),
+            "evidence_form": EvidenceForm(),
+        },
+    )
+
+
+@login_required
+def update_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    update = permissions.update_for_change(request.user, pk)
+    if not update.is_editable:
+        messages.error(request, _("This update can no longer be changed."))
+        return redirect("recommendations:update_detail", pk=update.pk)
+    initial = {"status": update.status, "narrative": update.narrative, "seen_at": update.updated_at}
+    form = UpdateEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.progress_update_edit(
+                update=update,
+                by=request.user,
+                seen_at=form.cleaned_data["seen_at"],
+                status=form.cleaned_data["status"],
+                narrative=form.cleaned_data["narrative"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("recommendations:update_detail", pk=update.pk)
+    return render(
+        request,
+        "recommendations/update_form.html",
+        {"form": form, "recommendation": update.recommendation, "update": update},
+    )
+
+
+@login_required
+@require_POST
+def update_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    update = permissions.update_for_change(request.user, pk)
+    try:
+        services.progress_update_submit(update=update, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Submitted for review. It can no longer be changed."))
+    return redirect("recommendations:update_detail", pk=update.pk)
+
+
+@login_required
+@require_POST
+def update_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    update = permissions.update_for_review(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("recommendations:update_detail", pk=update.pk)
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            services.progress_update_approve(
+                update=update,
+                by=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("Approved. The update is now locked."))
+        else:
+            services.progress_update_return(
+                update=update,
+                by=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, _("Returned to the institution with your comment."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("recommendations:update_detail", pk=update.pk)
+
+
+@login_required
+@require_POST
+def update_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    update = permissions.update_for_view(request.user, pk)
+    if not permissions.can_comment(request.user, update):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.update_comment_add(update=update, by=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("Comment added."))
+    else:
+        messages.error(request, _("Write a comment first."))
+    return redirect("recommendations:update_detail", pk=update.pk)
+
+
+@login_required
+def evidence_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    update = permissions.update_for_change(request.user, pk)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_add(
+                update=update,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                file=form.cleaned_data.get("file"),
+                url=form.cleaned_data.get("url") or "",
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Evidence added."))
+            return redirect("recommendations:update_detail", pk=update.pk)
+    return render(request, "recommendations/evidence_form.html", {"form": form, "update": update})
+
+
+@login_required
+def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    evidence = get_object_or_404(
+        Evidence.objects.filter(update__in=permissions.updates_visible_to(request.user)),
+        pk=pk,
+    )
+    if not evidence.file:
+        raise Http404
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.download_name
+    )

@@ -1,0 +1,212 @@
+"""Pages of the trainings: the list, a training, and logging its participants and scores."""
+
+from __future__ import annotations
+
+import copy
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.selectors import action_primary
+from trainings import permissions, selectors, services
+from trainings.filters import TrainingFilter
+from trainings.forms import (
+    PASTE_COLUMNS,
+    AttendanceFormSet,
+    ParticipantForm,
+    ParticipantsPasteForm,
+    TrainingForm,
+)
+from trainings.models import Training
+
+
+def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's error on the field it names, or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def training_list(request: AuthenticatedRequest) -> HttpResponse:
+    filterset = TrainingFilter(
+        request.GET or None, queryset=permissions.trainings_visible_to(request.user)
+    )
+    page_obj = paginate(request, selectors.trainings_listed(queryset=filterset.qs))
+    shown = [training.pk for training in page_obj]
+    editable = set(
+        permissions.trainings_editable_by(request.user)
+        .filter(pk__in=shown)
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "trainings/training_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page_obj,
+            "filter_query": query_without_page(request),
+            "editable": editable,
+            "can_create": permissions.can_create_training(request.user),
+        },
+    )
+
+
+@login_required
+def training_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    training = permissions.training_for_view(request.user, pk)
+    can_edit = permissions.trainings_editable_by(request.user).filter(pk=training.pk).exists()
+    return render(
+        request,
+        "trainings/training_detail.html",
+        {"record": selectors.training_record(training=training), "can_edit": can_edit},
+    )
+
+
+@login_required
+def training_create(request: AuthenticatedRequest) -> HttpResponse:
+    if not permissions.can_create_training(request.user):
+        raise PermissionDenied
+    organisers = permissions.organisers_for(request.user)
+    form = TrainingForm(request.POST or None, organisers=organisers, instance=Training())
+    if request.method == "POST" and form.is_valid():
+        action = action_primary()
+        if action is None:
+            form.add_error(None, _("No action is recorded yet: the programme team adds it first."))
+        else:
+            try:
+                training = services.training_create(
+                    by=request.user, action=action, **form.training_fields()
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Training logged. Now add its participants."))
+                return redirect("trainings:detail", pk=training.pk)
+    return render(request, "trainings/training_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def training_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    training = permissions.training_for_change(request.user, pk)
+    organisers = permissions.organisers_for(request.user)
+    # The form works on its own copy, so the page keeps showing what is saved.
+    form = TrainingForm(request.POST or None, organisers=organisers, instance=copy.copy(training))
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_update(
+                training=training,
+                by=request.user,
+                seen_at=form.cleaned_data["seen_at"],
+                **form.training_fields(),
+            )
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "stale":
+                # Keep what the person typed; saving it again is then a deliberate choice.
+                stale = True
+                training = Training.objects.get(pk=training.pk)
+                data = request.POST.copy()
+                data["seen_at"] = training.updated_at.isoformat()
+                form = TrainingForm(data, organisers=organisers, instance=copy.copy(training))
+                form.is_valid()
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("trainings:detail", pk=training.pk)
+    return render(
+        request,
+        "trainings/training_form.html",
+        {"form": form, "training": training, "stale": stale},
+    )
+
+
+@login_required
+def participant_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    training = permissions.training_for_change(request.user, pk)
+    form = ParticipantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attendance, created = services.training_participant_add(
+                training=training, by=request.user, **form.participant_fields()
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            name = attendance.participant.full_name
+            if created:
+                messages.success(request, _("%(name)s added.") % {"name": name})
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s was already in the participant register and is now listed here.")
+                    % {"name": name},
+                )
+            if "another" in request.POST:
+                return redirect("trainings:participant_add", pk=training.pk)
+            return redirect("trainings:detail", pk=training.pk)
+    return render(request, "trainings/participant_form.html", {"form": form, "training": training})
+
+
+@login_required
+def participants_paste(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    training = permissions.training_for_change(request.user, pk)
+    form = ParticipantsPasteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.attendance_paste(training=training, by=request.user, rows=form.rows)
+        except ValidationError as exc:
+            form.add_error("text", exc)
+        else:
+            added = ngettext(
+                "%(n)s participant added", "%(n)s participants added", result.added
+            ) % {"n": result.added}
+            already = ngettext(
+                "%(n)s was already registered for this training and left as it was.",
+                "%(n)s were already registered for this training and left as they were.",
+                result.already_listed,
+            ) % {"n": result.already_listed}
+            messages.success(request, f"{added}; {already}")
+            return redirect("trainings:detail", pk=training.pk)
+    return render(
+        request,
+        "trainings/participants_paste.html",
+        {"form": form, "training": training, "columns": [label for _n, label in PASTE_COLUMNS]},
+    )
+
+
+@login_required
+def attendance_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    training = permissions.training_for_change(request.user, pk)
+    formset = AttendanceFormSet(
+        request.POST or None, queryset=selectors.training_attendance(training=training)
+    )
+    if request.method == "POST" and formset.is_valid():
+        changes = [
+            services.ScoreChange(
+                attendance_id=form.instance.pk,
+                pre_score=form.cleaned_data["pre_score"],
+                post_score=form.cleaned_data["post_score"],
+                completed=form.cleaned_data["completed"],
+            )
+            for form in formset.forms
+        ]
+        try:
+            services.attendance_scores_update(training=training, by=request.user, changes=changes)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Scores saved."))
+            return redirect("trainings:detail", pk=training.pk)
+    return render(
+        request, "trainings/attendance_form.html", {"formset": formset, "training": training}
+    )
