@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from programme import permissions, selectors, services
 from programme.filters import MeetingFilter
@@ -19,6 +20,7 @@ from programme.portal import AuthenticatedRequest, paginate, query_without_page
 
 
 @login_required
+@require_safe
 def meeting_list(request: AuthenticatedRequest) -> HttpResponse:
     meetings = permissions.meetings_visible_to(request.user)
     filterset = MeetingFilter(request.GET or None, queryset=meetings)
@@ -35,6 +37,7 @@ def meeting_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
         permissions.meetings_visible_to(request.user).select_related("action"), pk=pk

@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from programme.portal import AuthenticatedRequest, paginate, query_without_page
 from programme.search import MIN_QUERY, search
@@ -14,6 +14,7 @@ from stakeholders.selectors import persona_for
 
 
 @login_required
+@require_safe
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     action = action_primary()
     return render(
@@ -42,6 +43,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@require_safe
 def search_view(request: AuthenticatedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     hits = search(user=request.user, q=q)

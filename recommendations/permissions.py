@@ -3,8 +3,8 @@
 - Everyone signed in reads the recommendations and every approved update.
 - An institution's members read all of its own updates; its editors write the drafts and
   returned ones, for recommendations the institution is assigned to.
-- EU observers read every update that has left draft; the programme team reads everything
-  and is the only one who reviews.
+- EU observers read every update that has left draft; the programme team reads everything,
+  may write for any assigned institution, and is the only one who reviews.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def update_for_view(user: User, pk: int) -> ProgressUpdate:
 
 
 def updates_editable_by(user: User) -> QuerySet[ProgressUpdate]:
+    if persona_for(user).is_programme_team:
+        return ProgressUpdate.objects.all()
     return object_permissions.objects_with_perm(
         user, ProgressUpdate.objects.all(), "recommendations.change_progressupdate"
     )
@@ -69,11 +71,16 @@ def recommendations_reportable_by(user: User) -> QuerySet[Recommendation]:
 
 
 def reporting_institutions(user: User, recommendation: Recommendation) -> QuerySet[Institution]:
-    """The institutions on whose behalf the user may report on this recommendation."""
+    """The institutions on whose behalf the user may report on this recommendation.
+
+    Editors report for their own assigned institutions; the programme team may enter an
+    update for any assigned institution (one sent by email, say), recorded as theirs.
+    """
     persona = persona_for(user)
-    return Institution.objects.filter(
-        pk__in=persona.edits_for, assignments__recommendation=recommendation
-    ).distinct()
+    assigned = Institution.objects.filter(assignments__recommendation=recommendation)
+    if not persona.is_programme_team:
+        assigned = assigned.filter(pk__in=persona.edits_for)
+    return assigned.distinct()
 
 
 def recommendation_for_report(user: User, pk: int) -> Recommendation:

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from programme.models import ReportingPeriod
 from programme.portal import AuthenticatedRequest, paginate, query_without_page
@@ -24,6 +24,7 @@ from stakeholders.selectors import persona_for
 
 
 @login_required
+@require_safe
 def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
     form = RecommendationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -49,6 +50,7 @@ def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     recommendation: Recommendation = get_object_or_404(
         Recommendation.objects.select_related("recommendation_set").prefetch_related(
@@ -97,6 +99,7 @@ def update_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def update_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     update = permissions.update_for_view(request.user, pk)
     persona = persona_for(request.user)
@@ -229,6 +232,7 @@ def evidence_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     evidence = get_object_or_404(
         Evidence.objects.filter(update__in=permissions.updates_visible_to(request.user)),

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from programme.portal import AuthenticatedRequest, paginate, query_without_page
 from research import permissions, selectors, services
@@ -21,6 +21,7 @@ from research.models import StudyVersion
 
 
 @login_required
+@require_safe
 def pipeline(request: AuthenticatedRequest) -> HttpResponse:
     filterset = StudyFilter(
         request.GET or None, queryset=permissions.studies_visible_to(request.user)
@@ -39,6 +40,7 @@ def pipeline(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     study = permissions.study_for_view(request.user, slug)
     can_advance = permissions.can_advance_studies(request.user)
@@ -94,6 +96,7 @@ def _download_name(version: StudyVersion) -> str:
 
 
 @login_required
+@require_safe
 def version_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     version = permissions.version_for_download(request.user, pk)
     if not version.file:

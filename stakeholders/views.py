@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from programme.portal import AuthenticatedRequest, paginate, query_without_page
 from stakeholders import permissions, selectors, services
@@ -17,6 +17,7 @@ from stakeholders.forms import MemberInviteForm
 
 
 @login_required
+@require_safe
 def institution_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = InstitutionFilter(
         request.GET or None,
@@ -34,6 +35,7 @@ def institution_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def institution_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution = permissions.institution_for_view(request.user, pk)
     profile = selectors.institution_profile(

@@ -2,6 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+
+@pytest.fixture
+def demo(db: None) -> dict[str, Any]:
+    """The programme's seed and the demo set, as `make run` loads them; users by username."""
+    from programme.demo import demo_load
+    from programme.models import Action
+    from programme.seeding import seed_load
+    from stakeholders.models import User
+
+    seed_load()
+    demo_load(action=Action.objects.get())
+    return {u.username: u for u in User.objects.filter(is_demo=True)}
+
 
 def pytest_report_header(config: Any) -> str:
     """Say which database the suite runs on, read from the server itself."""

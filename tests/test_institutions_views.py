@@ -6,9 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programme.demo import demo_load
-from programme.models import Action, ActionPoint, Meeting
-from programme.seeding import seed_load
+from programme.models import ActionPoint, Meeting
 from stakeholders.choices import InstitutionKind, MembershipRole
 from stakeholders.models import ContactPerson, Institution, Membership, User
 from stakeholders.services import member_invite, membership_set
@@ -16,13 +14,6 @@ from stakeholders.services import member_invite, membership_set
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ["demo-admin", "demo-observer", "demo-ministry", "demo-cso-a", "demo-cso-b"]
-
-
-@pytest.fixture
-def demo() -> dict[str, User]:
-    seed_load()
-    demo_load(action=Action.objects.get())
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 
 def _inst(code: str) -> Institution:

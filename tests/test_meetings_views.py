@@ -9,9 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from programme.choices import ActionPointStatus
-from programme.demo import demo_load
 from programme.models import Action, ActionPoint, Decision, Meeting
-from programme.seeding import seed_load
 from programme.services import action_point_share, action_point_update
 from stakeholders.models import Institution, User
 
@@ -22,13 +20,6 @@ DONE_TEXT = "Share the list of social workers"  # meeting 3, MSPDY, closed in 20
 MOI_TEXT = "Nominate police officers"  # meeting 3, MoI, open
 CSO_A_TEXT = "Propose CSO speakers"  # meeting 3, Demo CSO A, in progress
 COE_TEXT = "Circulate the 2025 training calendar"  # meeting 4, CoE, open
-
-
-@pytest.fixture
-def demo() -> dict[str, User]:
-    seed_load()
-    demo_load(action=Action.objects.get())
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 
 def _point(text: str) -> ActionPoint:

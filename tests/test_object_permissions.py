@@ -4,9 +4,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from programme.demo import demo_load
-from programme.models import Action
-from programme.seeding import seed_load
 from recommendations import permissions as rec_perms
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate
@@ -17,13 +14,6 @@ from trainings import permissions as training_perms
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo() -> dict[str, User]:
-    seed_load()
-    demo_load(action=Action.objects.get())
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 
 def test_cso_sees_own_updates_and_everyones_approved_ones(demo) -> None:

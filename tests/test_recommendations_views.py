@@ -7,9 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programme.demo import demo_load
 from programme.models import Action, ReportingPeriod
-from programme.seeding import seed_load
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate, Recommendation, UpdateComment
 from stakeholders.models import Institution, User
@@ -17,13 +15,6 @@ from stakeholders.models import Institution, User
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def demo() -> dict[str, User]:
-    seed_load()
-    demo_load(action=Action.objects.get())
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 
 def _login(client, user: User):
@@ -307,6 +298,29 @@ def test_list_and_detail_query_counts_do_not_grow_with_rows(client, demo) -> Non
             )
 
     add_updates(10)
+    counts()  # the first request fills per-process caches (content types)
     small = counts()
     add_updates(190)
     assert counts() == small
+
+
+def test_update_detail_queries_do_not_grow_with_comments_evidence_and_history(client, demo) -> None:
+    draft = _draft()
+    cso = demo["demo-cso-a"]
+    _login(client, cso)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(f"/recommendations/updates/{draft.pk}/").status_code == 200
+        return len(page)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            UpdateComment.objects.create(update=draft, author=cso, text=f"Comment {i}")
+            Evidence.objects.create(update=draft, title=f"Link {i}", url="https://example.org/")
+
+    add(10)
+    count()  # the first request fills per-process caches
+    small = count()
+    add(190)
+    assert count() == small

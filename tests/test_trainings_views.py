@@ -8,11 +8,9 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programme.demo import demo_load
 from programme.models import Action
-from programme.seeding import seed_load
 from stakeholders.choices import Sex
-from stakeholders.models import Institution, ProfessionalGroup, User
+from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Participant, Topic, Training
 from trainings.permissions import trainings_visible_to
@@ -24,13 +22,6 @@ PERSONAS = ["demo-admin", "demo-observer", "demo-ministry", "demo-cso-a", "demo-
 MSPDY_ONLY = "Free legal aid for trafficking victims: regional follow-up"  # MSPDY, no partners
 MSPDY_HELD = "Recognising and referring child victims of trafficking"  # MSPDY + CoE, 12 people
 COE_WITH_CSO_A = "Reporting on human trafficking: a workshop for journalists and CSOs"
-
-
-@pytest.fixture
-def demo() -> dict[str, User]:
-    seed_load()
-    demo_load(action=Action.objects.get())
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 
 def _training(title: str) -> Training:

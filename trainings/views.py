@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from programme.portal import AuthenticatedRequest, paginate, query_without_page
 from programme.selectors import action_primary
@@ -37,6 +38,7 @@ def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 
 
 @login_required
+@require_safe
 def training_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = TrainingFilter(
         request.GET or None, queryset=permissions.trainings_visible_to(request.user)
@@ -62,6 +64,7 @@ def training_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def training_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     training = permissions.training_for_view(request.user, pk)
     can_edit = permissions.trainings_editable_by(request.user).filter(pk=training.pk).exists()

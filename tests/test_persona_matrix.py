@@ -1,0 +1,483 @@
+"""Every portal URL × every persona: who may read, who may write, and what a refusal leaves.
+
+The URLs come from the URL conf itself, so a new URL without a rule here fails the suite.
+The records are ones only Demo CSO B (and the readers of everything) may see, or shared
+records only their owner may change. For every refused request the whole database is
+compared before and after: a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from programme.models import Action, ActionPoint, Meeting, ReportingPeriod
+from programme.services import action_point_share
+from recommendations.choices import UpdateState
+from recommendations.models import Evidence, ProgressUpdate, Recommendation
+from recommendations.services import evidence_add
+from research.choices import LanguageVersion
+from research.models import Study, StudyVersion
+from stakeholders.choices import MembershipRole
+from stakeholders.models import Institution, Membership, User
+from stakeholders.services import membership_set
+from trainings.models import Topic, Training
+from trainings.services import training_create
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "demo-cso-a", "demo-cso-b", "demo-ministry", "demo-observer", "demo-admin"]
+OK, LOGIN = "ok", "login"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# --- The records the matrix reaches for ---------------------------------------------------
+
+
+@dataclass
+class World:
+    """Records owned by Demo CSO B, plus shared records, built through the services."""
+
+    users: dict[str, User]
+    cso_b: Institution
+    update: ProgressUpdate  # CSO B's returned update: hidden from CSO A and the ministry
+    evidence: Evidence  # a file on that update
+    rec_for_b: Recommendation  # CSO B and the ministry report on it; CSO A does not
+    training: Training  # organised by CSO B alone
+    action_point: ActionPoint  # owned by CSO B, on a meeting everyone reads
+    meeting: Meeting
+    study: Study
+    version: StudyVersion
+    member_b: Membership  # a second member of CSO B
+    period: ReportingPeriod
+
+
+@pytest.fixture
+def world(demo: dict[str, User], settings: Any, tmp_path: Any) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    cso_b_user = demo["demo-cso-b"]
+    cso_b = Institution.objects.get(code="demo-cso-b")
+    update = ProgressUpdate.objects.get(institution=cso_b, state=UpdateState.RETURNED)
+    evidence = evidence_add(
+        update=update,
+        by=cso_b_user,
+        title="Attendance sheets",
+        file=SimpleUploadedFile("sheets.pdf", PDF),
+    )
+    training = training_create(
+        by=cso_b_user,
+        action=Action.objects.get(),
+        title="Peer educators on safe online job searching",
+        organiser=cso_b,
+        topics=[Topic.objects.order_by("pk")[0]],
+        start_date=date(2026, 4, 2),
+        end_date=date(2026, 4, 2),
+        city="Kumanovo",
+    )
+    meeting = Meeting.objects.get(number=3)
+    action_point = ActionPoint.objects.create(
+        meeting=meeting,
+        owner=cso_b,
+        description="Map the schools for the peer-educator sessions",
+        due_date=date(2026, 6, 30),
+        is_demo=True,
+    )
+    action_point_share(action_point=action_point)
+    study = Study.objects.order_by("pk").first()
+    assert study is not None
+    version = StudyVersion.objects.create(
+        study=study, language=LanguageVersion.ENGLISH, file=SimpleUploadedFile("draft.pdf", PDF)
+    )
+    colleague = User.objects.create_user("cso-b-colleague", email="colleague@example.org")
+    member_b = membership_set(user=colleague, institution=cso_b, role=MembershipRole.EDITOR)
+    return World(
+        users=demo,
+        cso_b=cso_b,
+        update=update,
+        evidence=evidence,
+        rec_for_b=Recommendation.objects.get(number=10),
+        training=training,
+        action_point=action_point,
+        meeting=meeting,
+        study=study,
+        version=version,
+        member_b=member_b,
+        period=ReportingPeriod.objects.get(name="2026 H1"),
+    )
+
+
+# --- The rules ------------------------------------------------------------------------------
+
+Expect = dict[str, Any]  # persona -> OK | LOGIN | a status code
+
+
+def _expect(default: Any, anonymous: Any = LOGIN, **by_persona: Any) -> Expect:
+    names = {key.replace("_", "-"): value for key, value in by_persona.items()}
+    return {p: names.get(p, default) for p in PERSONAS} | {"anonymous": anonymous}
+
+
+EVERYONE = _expect(OK)
+READ_ONLY_PAGE = _expect(405)  # a page that only shows: POST is refused for every role
+# A record only CSO B and the readers of everything see; the observer only reads.
+B_READS = _expect(OK, demo_cso_a=404, demo_ministry=404)
+B_WRITES = _expect(OK, demo_cso_a=404, demo_ministry=404, demo_observer=403)
+# A record everyone reads; only CSO B (its owner) and the programme team change it.
+OWNER_WRITES = _expect(403, demo_cso_b=OK, demo_admin=OK)
+TEAM_ONLY = _expect(403, demo_admin=OK)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
+    get: Expect = field(default_factory=lambda: READ_ONLY_PAGE)
+    post: Expect = field(default_factory=lambda: READ_ONLY_PAGE)
+    # What a write would change if the gate failed: refused requests must leave no trace.
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+
+
+def _update(w: World) -> dict[str, Any]:
+    return {"pk": w.update.pk}
+
+
+def _training(w: World) -> dict[str, Any]:
+    return {"pk": w.training.pk}
+
+
+RULES: dict[str, Rule] = {
+    # Outside the portal: open to everyone.
+    "health": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
+    "login": Rule(get=_expect(OK, anonymous=OK), post=_expect(OK, anonymous=OK)),
+    "logout": Rule(get=_expect(405, anonymous=405), post=_expect(302, anonymous=302)),
+    "set_language": Rule(
+        get=_expect(OK, anonymous=OK),
+        post=_expect(OK, anonymous=OK),
+        data=lambda w: {"language": "mk", "next": "/"},
+    ),
+    # Read by everyone signed in.
+    "programme:dashboard": Rule(get=EVERYONE),
+    "programme:search": Rule(get=EVERYONE),
+    "programme:meeting_list": Rule(get=EVERYONE),
+    "programme:meeting_detail": Rule(kwargs=lambda w: {"pk": w.meeting.pk}, get=EVERYONE),
+    "recommendations:list": Rule(get=EVERYONE),
+    "recommendations:detail": Rule(kwargs=lambda w: {"pk": w.rec_for_b.pk}, get=EVERYONE),
+    "research:pipeline": Rule(get=EVERYONE),
+    "research:detail": Rule(kwargs=lambda w: {"slug": w.study.slug}, get=EVERYONE),
+    "research:version_download": Rule(kwargs=lambda w: {"pk": w.version.pk}, get=EVERYONE),
+    "stakeholders:institution_list": Rule(get=EVERYONE),
+    "stakeholders:institution_detail": Rule(kwargs=lambda w: {"pk": w.cso_b.pk}, get=EVERYONE),
+    "trainings:list": Rule(get=EVERYONE),
+    # CSO B's own records.
+    "recommendations:update_detail": Rule(kwargs=_update, get=B_READS),
+    "recommendations:evidence_download": Rule(kwargs=lambda w: {"pk": w.evidence.pk}, get=B_READS),
+    "recommendations:update_edit": Rule(
+        kwargs=_update,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {
+            "status": "completed",
+            "narrative": "Rewritten by someone else",
+            "seen_at": w.update.updated_at.isoformat(),
+        },
+    ),
+    "recommendations:update_submit": Rule(kwargs=_update, get=_expect(405), post=B_WRITES),
+    "recommendations:update_review": Rule(
+        kwargs=_update,
+        get=_expect(405),
+        post=_expect(403, demo_cso_a=404, demo_ministry=404, demo_admin=OK),
+        data=lambda w: {"decision": "approve"},
+    ),
+    "recommendations:update_comment": Rule(
+        kwargs=_update,
+        get=_expect(405),
+        post=B_READS,
+        data=lambda w: {"text": "A comment that must not be stored"},
+    ),
+    "recommendations:evidence_add": Rule(
+        kwargs=_update,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {"title": "Planted", "url": "https://example.org/planted"},
+    ),
+    "recommendations:update_create": Rule(
+        kwargs=lambda w: {"pk": w.rec_for_b.pk},
+        get=_expect(OK, demo_cso_a=403, demo_observer=403),
+        post=_expect(OK, demo_cso_a=403, demo_observer=403),
+        data=lambda w: {
+            "institution": w.cso_b.pk,
+            "period": w.period.pk,
+            "status": "in_progress",
+            "narrative": "Reported on another institution's behalf",
+        },
+    ),
+    "trainings:detail": Rule(kwargs=_training, get=B_READS),
+    "trainings:edit": Rule(
+        kwargs=_training,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {
+            "title": "Renamed by someone else",
+            "organiser": w.cso_b.pk,
+            "topics": [t.pk for t in w.training.topics.all()],
+            "status": "cancelled",
+            "seen_at": w.training.updated_at.isoformat(),
+        },
+    ),
+    "trainings:participant_add": Rule(
+        kwargs=_training,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {"full_name": "Planted Person", "sex": "F", "institution": w.cso_b.pk},
+    ),
+    "trainings:participants_paste": Rule(
+        kwargs=_training,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {"text": "Planted Person\tF\n"},
+    ),
+    "trainings:attendance_edit": Rule(kwargs=_training, get=B_WRITES, post=B_WRITES),
+    "trainings:create": Rule(
+        get=_expect(OK, demo_observer=403),
+        post=_expect(OK, demo_observer=403),
+        data=lambda w: {"title": "Planted training", "organiser": w.cso_b.pk},
+    ),
+    # Shared records that only their owner changes.
+    "programme:action_point_edit": Rule(
+        kwargs=lambda w: {"pk": w.action_point.pk},
+        get=OWNER_WRITES,
+        post=OWNER_WRITES,
+        data=lambda w: {
+            "status": "done",
+            "progress_note": "Closed by someone else",
+            "closed_on": "2026-01-01",
+            "seen_at": w.action_point.updated_at.isoformat(),
+        },
+    ),
+    "research:advance": Rule(
+        kwargs=lambda w: {"slug": w.study.slug},
+        get=_expect(405),
+        post=TEAM_ONLY,
+        data=lambda w: {"to_status": "terms_of_reference", "note": "Moved by someone else"},
+    ),
+    "stakeholders:member_invite": Rule(
+        kwargs=lambda w: {"pk": w.cso_b.pk},
+        get=OWNER_WRITES,
+        post=OWNER_WRITES,
+        data=lambda w: {
+            "email": "planted@example.org",
+            "first_name": "Planted",
+            "last_name": "Member",
+            "role": "focal_point",
+        },
+    ),
+    "stakeholders:member_remove": Rule(
+        kwargs=lambda w: {"pk": w.member_b.pk}, get=_expect(405), post=OWNER_WRITES
+    ),
+}
+
+
+def portal_url_names() -> Iterator[str]:
+    """Every named URL outside the Django admin, with its namespace."""
+
+    def walk(patterns: list[Any], namespace: str) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return walk(get_resolver().url_patterns, "")
+
+
+def test_every_url_has_a_rule_and_every_rule_a_url() -> None:
+    names = set(portal_url_names())
+    assert names - RULES.keys() == set(), "URLs without a persona rule"
+    assert RULES.keys() - names == set(), "rules for URLs that no longer exist"
+
+
+# --- Checking ------------------------------------------------------------------------------
+
+
+def database_fingerprint() -> str:
+    """A digest of every row of every table except sessions (a login writes those)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'django_session' ORDER BY tablename"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        digest = hashlib.sha256()
+        for table in tables:
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(
+                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "  # noqa: S608
+                f"FROM {quoted} t"
+            )
+            digest.update(f"{table}:{cursor.fetchone()[0]};".encode())
+    return digest.hexdigest()
+
+
+def _client_for(persona: str, world: World) -> Client:
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world.users[persona])
+    return client
+
+
+def _check(response: Any, expected: Any, url: str, persona: str, method: str) -> None:
+    where = f"{method} {url} as {persona}"
+    if expected == OK:
+        assert response.status_code in (200, 302), f"{where}: {response.status_code}"
+        if response.status_code == 302:
+            assert not response["Location"].startswith("/accounts/login/"), where
+    elif expected == LOGIN:
+        assert response.status_code == 302, f"{where}: {response.status_code}"
+        assert response["Location"].startswith("/accounts/login/?next="), where
+    else:
+        assert response.status_code == expected, f"{where}: {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_persona_matrix(name: str, world: World) -> None:
+    rule = RULES[name]
+    url = reverse(name, kwargs=rule.kwargs(world))
+    for persona in PERSONAS:
+        for method, expected in (("GET", rule.get[persona]), ("POST", rule.post[persona])):
+            client = _client_for(persona, world)
+            before = database_fingerprint()
+            # Each request is rolled back afterwards, so one persona's allowed write does
+            # not change what the next persona meets.
+            with transaction.atomic():
+                response = _send(client, method, url, rule.data(world))
+                _check(response, expected, url, persona, method)
+                if expected != OK:
+                    assert database_fingerprint() == before, f"{method} {url} as {persona} wrote"
+                transaction.set_rollback(True)
+
+
+def _send(client: Client, method: str, url: str, data: dict[str, Any]) -> Any:
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    return response
+
+
+# --- Forms that name an institution --------------------------------------------------------
+
+
+def test_cso_a_cannot_log_a_training_for_cso_b(client: Client, world: World) -> None:
+    client.force_login(world.users["demo-cso-a"])
+    before = Training.objects.count()
+    response = client.post(
+        reverse("trainings:create"),
+        {
+            "title": "Logged for another CSO",
+            "organiser": world.cso_b.pk,
+            "topics": [Topic.objects.order_by("pk")[0].pk],
+            "status": "planned",
+        },
+    )
+    assert response.status_code == 200
+    assert "organiser" in response.context["form"].errors
+    assert Training.objects.count() == before
+
+
+def test_ministry_cannot_report_on_behalf_of_cso_b(client: Client, world: World) -> None:
+    """Both report on recommendation 10; the institution field offers only the user's own."""
+    client.force_login(world.users["demo-ministry"])
+    before = ProgressUpdate.objects.count()
+    response = client.post(
+        reverse("recommendations:update_create", kwargs={"pk": world.rec_for_b.pk}),
+        {
+            "institution": world.cso_b.pk,
+            "period": world.period.pk,
+            "status": "in_progress",
+            "narrative": "Reported on another institution's behalf",
+        },
+    )
+    assert response.status_code == 200
+    assert "institution" in response.context["form"].errors
+    assert ProgressUpdate.objects.count() == before
+
+
+def test_cso_b_cannot_move_its_training_to_cso_a(client: Client, world: World) -> None:
+    client.force_login(world.users["demo-cso-b"])
+    cso_a = Institution.objects.get(code="demo-cso-a")
+    response = client.post(
+        reverse("trainings:edit", kwargs={"pk": world.training.pk}),
+        {
+            "title": world.training.title,
+            "organiser": cso_a.pk,
+            "topics": [t.pk for t in world.training.topics.all()],
+            "status": "planned",
+            "seen_at": world.training.updated_at.isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "organiser" in response.context["form"].errors
+    world.training.refresh_from_db()
+    assert world.training.organiser_id == world.cso_b.pk
+
+
+def test_an_owner_field_posted_to_an_action_point_is_ignored(client: Client, world: World) -> None:
+    client.force_login(world.users["demo-cso-b"])
+    cso_a = Institution.objects.get(code="demo-cso-a")
+    response = client.post(
+        reverse("programme:action_point_edit", kwargs={"pk": world.action_point.pk}),
+        {
+            "status": "in_progress",
+            "progress_note": "Two schools mapped",
+            "owner": cso_a.pk,
+            "meeting": Meeting.objects.get(number=4).pk,
+            "seen_at": world.action_point.updated_at.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    world.action_point.refresh_from_db()
+    assert world.action_point.progress_note == "Two schools mapped"
+    assert world.action_point.owner_id == world.cso_b.pk
+    assert world.action_point.meeting_id == world.meeting.pk
+
+
+# --- What CSO A's lists and search show ----------------------------------------------------
+
+# Each CSO B record is searched for by the start of its text, and the full text is what must
+# not appear: the search box repeats the query, the results would repeat the whole text.
+B_ONLY_MARKERS = {
+    "training": ("Peer educators", "Peer educators on safe online job searching"),
+    "update": ("Schools were", "Schools were contacted."),
+}
+LIST_PAGES = ["/", "/trainings/", "/recommendations/", "/meetings/", "/research/", "/institutions/"]
+
+
+@pytest.mark.parametrize("marker", sorted(B_ONLY_MARKERS))
+def test_cso_a_lists_and_search_hold_nothing_only_cso_b_may_see(
+    client: Client, world: World, marker: str
+) -> None:
+    query, text = B_ONLY_MARKERS[marker]
+    pages = [*LIST_PAGES, *(f"{page}?q={query}" for page in LIST_PAGES[1:]), f"/search/?q={query}"]
+    recommendation_page = f"/recommendations/{world.rec_for_b.pk}/"
+
+    client.force_login(world.users["demo-cso-b"])
+    seen_by_b = [
+        url for url in [*pages, recommendation_page] if text in client.get(url).content.decode()
+    ]
+    assert seen_by_b, "the marker must be visible to CSO B, or this test proves nothing"
+
+    client.force_login(world.users["demo-cso-a"])
+    for url in [*pages, recommendation_page]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert text not in response.content.decode(), f"CSO A sees CSO B's {marker} on {url}"
