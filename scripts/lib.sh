@@ -82,3 +82,22 @@ stop_postgres() {
   "${PG_STOP[@]}" >/dev/null 2>&1 || true
   rm -rf "$PG_TMP"
 }
+
+# need_axe_core — axe-core (the accessibility rules engine the browser tests inject) from npm,
+# unpacked once into .cache/; exports AXE_CORE_JS.
+AXE_CORE_VERSION=4.14.1
+need_axe_core() {
+  local dir="$ROOT/.cache/axe-core-$AXE_CORE_VERSION" tmp
+  if [[ ! -f $dir/axe.min.js ]]; then
+    need_debian_packages npm:npm
+    say "Fetching axe-core $AXE_CORE_VERSION from npm"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "axe-core@$AXE_CORE_VERSION" >/dev/null) \
+      || die "npm could not fetch axe-core $AXE_CORE_VERSION."
+    mkdir -p "$dir"
+    tar -xzf "$tmp"/axe-core-*.tgz -C "$tmp"
+    cp "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$dir/"
+    rm -rf "$tmp"
+  fi
+  export AXE_CORE_JS="$dir/axe.min.js"
+}
