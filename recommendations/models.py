@@ -113,6 +113,15 @@ class Recommendation(TimeStamped):
         "programme.Outcome", verbose_name=_("outcomes"), blank=True, related_name="recommendations"
     )
 
+    def text_status(self, language: str) -> str:
+        """How the text shown in ``language`` stands: the English original, an official or
+        unofficial translation, or missing (the English text is shown in its place)."""
+        if language == "en":
+            return "original"
+        if not getattr(self, f"text_{language}", ""):
+            return "missing"
+        return "official" if getattr(self, f"text_{language}_official", False) else "unofficial"
+
     class Meta:
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")

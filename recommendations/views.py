@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -64,6 +65,7 @@ def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpRespons
         "recommendations/recommendation_detail.html",
         {
             "recommendation": recommendation,
+            "text_status": recommendation.text_status(get_language()),
             "evidence": evidence,
             "can_report": permissions.reporting_institutions(request.user, recommendation).exists(),
         },

@@ -324,3 +324,26 @@ def test_update_detail_queries_do_not_grow_with_comments_evidence_and_history(cl
     small = count()
     add(190)
     assert count() == small
+
+
+def test_the_text_says_whether_it_is_a_translation_and_whether_it_is_official(
+    client, demo
+) -> None:
+    rec = Recommendation.objects.get(number=3)
+    _login(client, demo["demo-observer"])
+
+    def page(language: str) -> str:
+        client.cookies["django_language"] = language
+        return client.get(f"/recommendations/{rec.pk}/").content.decode()
+
+    assert "Unofficial translation" not in page("en")
+    missing = page("mk")  # the seed holds the English original only
+    assert 'lang="en">' + rec.text_en[:40] in missing
+    rec.text_mk = "Македонски превод на препораката."
+    rec.save()
+    assert "Македонски превод на препораката." in page("mk")
+    assert rec.text_status("mk") == "unofficial"
+    rec.text_mk_official = True
+    rec.save()
+    assert rec.text_status("mk") == "official"
+    assert rec.text_status("sq") == "missing"
