@@ -15,6 +15,7 @@ RUN apt-get update \
         libharfbuzz0b \
         libharfbuzz-subset0 \
         fonts-dejavu-core \
+        postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 app \

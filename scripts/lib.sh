@@ -101,3 +101,26 @@ need_axe_core() {
   fi
   export AXE_CORE_JS="$dir/axe.min.js"
 }
+
+# postgres_client_bin — the directory of pg_dump, pg_restore and psql (newest installed).
+postgres_client_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [[ -n $bin && -x $bin/pg_dump ]]; then echo "$bin"; return; fi
+  command -v pg_dump >/dev/null 2>&1 && { dirname "$(command -v pg_dump)"; return; }
+  die "pg_dump was not found: install the PostgreSQL client (apt-get install postgresql-client)."
+}
+
+# libpq_url URL — Django's postgres:// URL in the form libpq tools accept (postgresql://).
+libpq_url() { printf '%s' "${1/#postgres:\/\//postgresql://}"; }
+
+# table_row_counts PG_BIN DATABASE_URL — "table count" lines for every table, sorted.
+table_row_counts() {
+  "$1/psql" "$(libpq_url "$2")" -XAtq -F ' ' -c "
+    SELECT table_name,
+           (xpath('/row/c/text()', query_to_xml(
+              format('SELECT count(*) AS c FROM public.%I', table_name), false, true, '')))[1]::text
+    FROM information_schema.tables
+    WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+    ORDER BY table_name"
+}
