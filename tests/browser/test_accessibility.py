@@ -65,9 +65,9 @@ def axe_page(chromium: Any) -> Any:
 def test_no_axe_violations_on_any_page(
     axe_page: Any,
     live_server: Any,
-    world: World,
+    world: World,  # noqa: F811 - the fixture imported above
     persona: str,
-    language: str,  # noqa: F811
+    language: str,
 ) -> None:
     page = axe_page
     page.goto(f"{live_server.url}/accounts/login/")
