@@ -326,9 +326,7 @@ def test_update_detail_queries_do_not_grow_with_comments_evidence_and_history(cl
     assert count() == small
 
 
-def test_the_text_says_whether_it_is_a_translation_and_whether_it_is_official(
-    client, demo
-) -> None:
+def test_the_text_says_whether_it_is_a_translation_and_whether_it_is_official(client, demo) -> None:
     rec = Recommendation.objects.get(number=3)
     _login(client, demo["demo-observer"])
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -65,7 +66,7 @@ def test_an_unknown_host_answers_400(client: Client) -> None:
     assert client.get("/accounts/login/", HTTP_HOST="attacker.example").status_code == 400
 
 
-def _explode(request: object) -> None:
+def _explode(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("secret-internal-detail: database password is hunter2")
 
 
