@@ -1,4 +1,4 @@
-.PHONY: run test lint format
+.PHONY: run test lint format bench
 
 run:  ## Run the platform with the programme and demo data (SQLite, tasks in-process)
 	scripts/run
@@ -11,3 +11,7 @@ lint:
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+bench:  ## Benchmarks: the spreadsheet import against COPY, the committee report's size and speed
+	scripts/bench imports
+	scripts/bench reports

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelChoiceField, ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import (
     TranslationAdmin,
@@ -21,11 +23,14 @@ from modeltranslation.admin import (
     TranslationTabularInline,
 )
 
+from programme.choices import ImportKind
+from programme.import_admin import SpreadsheetAdmin
 from programme.models import (
     Action,
     ActionPoint,
     ActionPointGroupObjectPermission,
     Decision,
+    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -36,6 +41,8 @@ from programme.models import (
     Programme,
     ReportingPeriod,
 )
+from programme.reports.choices import ReportStatus
+from programme.reports.models import Report
 from programme.services import action_point_share
 
 admin.site.site_header = _("Anti-trafficking action – administration")
@@ -238,7 +245,8 @@ class IndicatorAdmin(DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(DemoFlagLast):
+class IndicatorValueAdmin(SpreadsheetAdmin, DemoFlagLast):
+    import_kind = ImportKind.INDICATOR_VALUES
     list_display = (
         "indicator",
         "period",
@@ -344,7 +352,8 @@ class DecisionAdmin(DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(ActionPoint)
-class ActionPointAdmin(DemoFlagLast):
+class ActionPointAdmin(SpreadsheetAdmin, DemoFlagLast):
+    import_kind = ImportKind.ACTION_POINTS
     list_display = ("__str__", "meeting", "owner", "due_date", "status", "closed_on", "is_demo")
     list_filter = ("status", "is_demo", "meeting", ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("meeting", "owner")
@@ -374,3 +383,70 @@ class InterventionAdmin(TranslationAdmin):
 @admin.register(ActionPointGroupObjectPermission)
 class ActionPointGroupObjectPermissionAdmin(ObjectPermissionAdmin):
     list_select_related = ("content_object", "group", "permission__content_type")
+
+
+# --- PDF reports -----------------------------------------------------------------------------
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    """Every generation of a report, frozen: read here, downloaded through the portal."""
+
+    list_display = (
+        "pk",
+        "kind",
+        "subject",
+        "language",
+        "pdfa",
+        "version",
+        "status",
+        "requested_by",
+        "created_at",
+        "download",
+    )
+    list_display_links = ("pk", "kind")
+    list_filter = ("kind", "status", "language", "pdfa")
+    list_select_related = ("requested_by",)
+    search_fields = ("series", "sha256", "requested_by__username")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Report) -> str:
+        if obj.status != ReportStatus.DONE:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("programme:report_download", args=[obj.pk]), _("PDF")
+        )
+
+
+# --- Spreadsheet imports -------------------------------------------------------------------
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    """Every spreadsheet imported: who, when, what it did; opened and rolled back in the portal."""
+
+    list_display = (
+        "pk",
+        "kind",
+        "original_name",
+        "status",
+        "created_by",
+        "created_at",
+        "new_count",
+        "updated_count",
+        "error_count",
+        "open_link",
+    )
+    list_display_links = ("pk", "original_name")
+    list_filter = ("kind", "status")
+    list_select_related = ("created_by",)
+    search_fields = ("original_name", "sha256", "created_by__username")
+    date_hierarchy = "created_at"
+    exclude = ("errors", "preview", "changes", "encoding_samples")
+
+    @admin.display(description=_("batch page"))
+    def open_link(self, obj: ImportBatch) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("programme:import_detail", args=[obj.pk]), _("open")
+        )

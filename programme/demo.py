@@ -7,6 +7,7 @@ Every record made here carries ``is_demo=True`` (users too), demo institutions a
 from __future__ import annotations
 
 import random
+from base64 import b32decode
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Count, Q
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from programme.choices import ActionPointStatus
 from programme.models import (
@@ -41,6 +44,9 @@ from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 
 DEMO_PASSWORD = "demo-Skopje-2024"  # noqa: S105 - printed for anyone trying the demo
+# demo-admin's authenticator secret (base32), fixed and printed so anyone trying the demo can
+# pass the admin's second factor. Never a real account's: demo data is refused in production.
+DEMO_TOTP_SECRET = "DEMO" * 8
 
 
 @dataclass(frozen=True)
@@ -208,11 +214,31 @@ def _users(inst: dict[str, Institution]) -> dict[str, User]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
+        if user.is_staff:
+            demo_totp_device(user=user).save()
         membership_set(
             user=user, institution=inst[login.institution_code], role=login.membership_role
         )
         users[login.username] = user
     return users
+
+
+def demo_totp_device(*, user: User) -> TOTPDevice:
+    """The demo administrator's authenticator app, unsaved, with the printed secret."""
+    key = b32decode(DEMO_TOTP_SECRET).hex()
+    return TOTPDevice(user=user, name="Demo authenticator", key=key, confirmed=True)
+
+
+def demo_totp_uri() -> str:
+    """The otpauth:// address an authenticator app takes for demo-admin."""
+    return str(demo_totp_device(user=User(username="demo-admin")).config_url)
+
+
+def demo_totp_code() -> str:
+    """The code demo-admin's authenticator app shows right now."""
+    device = demo_totp_device(user=User(username="demo-admin"))
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
+    return f"{token:0{device.digits}d}"
 
 
 def _periods(action: Action) -> list[ReportingPeriod]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from programme.models import ActionPoint, Meeting
+from programme.choices import ImportKind
+from programme.models import ActionPoint, ImportBatch, Meeting
 from stakeholders import object_permissions
 from stakeholders.models import User
 from stakeholders.selectors import persona_for
@@ -38,3 +40,47 @@ def action_point_for_change(user: User, pk: int) -> ActionPoint:
     if not action_points_editable_by(user).filter(pk=action_point.pk).exists():
         raise PermissionDenied
     return action_point
+
+
+# --- Spreadsheet imports -------------------------------------------------------------------
+# Importers see their own batches; the programme team sees every batch and alone rolls one
+# back. Which kinds a user may import is each kind's resource's rule (programme.imports).
+
+
+def import_batches_visible_to(user: User) -> QuerySet[ImportBatch]:
+    persona = persona_for(user)
+    if not persona.is_authenticated:
+        return ImportBatch.objects.none()
+    if persona.is_programme_team:
+        return ImportBatch.objects.all()
+    return ImportBatch.objects.filter(created_by=user)
+
+
+def check_import_kind(user: User, kind: str) -> None:
+    """404 for no such kind of import; 403 for a kind the user may not import."""
+    from programme.imports import resource_class
+
+    if kind not in ImportKind.values:
+        raise Http404
+    if not resource_class(kind).may_import(user):
+        raise PermissionDenied
+
+
+def import_batch_for_view(user: User, pk: int) -> ImportBatch:
+    return get_object_or_404(
+        import_batches_visible_to(user).select_related("created_by", "training"), pk=pk
+    )
+
+
+def import_batch_for_change(user: User, pk: int) -> ImportBatch:
+    """A batch the user may confirm, check again or discard: 404 unseen, 403 not allowed."""
+    batch = import_batch_for_view(user, pk)
+    check_import_kind(user, batch.kind)
+    return batch
+
+
+def import_batch_for_rollback(user: User, pk: int) -> ImportBatch:
+    batch = import_batch_for_view(user, pk)
+    if not persona_for(user).is_programme_team:
+        raise PermissionDenied
+    return batch

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,11 @@ from programme.models import (
     Action,
     ActionPoint,
     Decision,
+    Indicator,
+    IndicatorValue,
     Meeting,
     MeetingAttendance,
+    Outcome,
     ReportingPeriod,
 )
 from stakeholders.models import User
@@ -42,27 +45,35 @@ def action_primary() -> Action | None:
     return Action.objects.select_related("programme").order_by("pk").first()
 
 
-def action_overview(*, action: Action) -> ActionOverview:
-    """Headline figures about an action, in a fixed number of queries."""
+def action_overview(*, action: Action, until: date_type | None = None) -> ActionOverview:
+    """Headline figures about an action, in a fixed number of queries.
+
+    With ``until``, trainings, participants and meetings count up to that day; studies,
+    recommendations and open action points are as they stand now.
+    """
     from recommendations.models import Recommendation
     from trainings.choices import TrainingStatus
     from trainings.models import Attendance
 
-    trainings = action.trainings.aggregate(
+    trainings = action.trainings.all()
+    attendance = Attendance.objects.filter(training__action=action)
+    meetings = action.meetings.all()
+    if until is not None:
+        trainings = trainings.filter(Q(start_date__lte=until) | Q(status=TrainingStatus.PLANNED))
+        attendance = attendance.filter(training__start_date__lte=until)
+        meetings = meetings.filter(Q(date__lte=until) | Q(date__isnull=True))
+    counts = trainings.aggregate(
         held=Count("pk", filter=Q(status=TrainingStatus.HELD)),
         planned=Count("pk", filter=Q(status=TrainingStatus.PLANNED)),
     )
     return ActionOverview(
         action=action,
         recommendations=Recommendation.objects.count(),
-        trainings_held=trainings["held"],
-        trainings_planned=trainings["planned"],
-        participants=Attendance.objects.filter(training__action=action)
-        .values("participant")
-        .distinct()
-        .count(),
+        trainings_held=counts["held"],
+        trainings_planned=counts["planned"],
+        participants=attendance.values("participant").distinct().count(),
         studies=action.studies.count(),
-        meetings=action.meetings.count(),
+        meetings=meetings.count(),
         open_action_points=ActionPoint.objects.filter(
             meeting__action=action, status__in=OPEN_ACTION_POINT_STATUSES
         ).count(),
@@ -234,55 +245,41 @@ class Glance:
     participants: int
 
 
-def programme_glance(*, action: Action) -> Glance:
-    """Aggregated figures for everyone's dashboard: no personal data, fixed query count."""
+def programme_glance(*, action: Action, until: date_type | None = None) -> Glance:
+    """Aggregated figures for everyone's dashboard: no personal data, fixed query count.
+
+    With ``until``, as they stood at the end of that day: trainings held by then and the
+    approved assessments of periods begun by then. The research pipeline is as it is now.
+    """
     from recommendations.choices import ImplementationStatus
     from recommendations.models import Recommendation
     from recommendations.selectors import recommendation_rows
     from research.choices import StudyStatus
     from stakeholders.choices import Sex
-    from trainings.choices import TrainingStatus
     from trainings.models import Attendance
+    from trainings.selectors import participants_by_group, trainings_held
 
-    rows = recommendation_rows(queryset=Recommendation.objects.all())
+    rows = recommendation_rows(queryset=Recommendation.objects.all(), until=until)
     by_status = Counter(r.status or "none" for r in rows)
     status_bars = [(str(_("Not yet assessed")), by_status.get("none", 0))] + [
         (str(label), by_status.get(value, 0)) for value, label in ImplementationStatus.choices
     ]
-    attendance = Attendance.objects.filter(
-        training__action=action, training__status=TrainingStatus.HELD
-    )
-    per_group = (
-        attendance.values("participant__professional_group__name")
-        .annotate(
-            women=Count("participant", distinct=True, filter=Q(participant__sex=Sex.FEMALE)),
-            men=Count("participant", distinct=True, filter=Q(participant__sex=Sex.MALE)),
-            total=Count("participant", distinct=True),
-        )
-        .order_by("-total")
-    )
+    held = trainings_held(action=action, end=until)
+    attendance = Attendance.objects.filter(training__in=held)
     sexes = dict(
         attendance.values_list("participant__sex").annotate(n=Count("participant", distinct=True))
     )
     studies = Counter(action.studies.values_list("status", flat=True))
     return Glance(
         recommendations_by_status=_bars(status_bars),
-        participants_by_group=[
-            (
-                row["participant__professional_group__name"] or str(_("Other")),
-                row["women"],
-                row["men"],
-                row["total"],
-            )
-            for row in per_group
-        ],
+        participants_by_group=participants_by_group(attendance=attendance),
         participants_by_sex=_bars(
             [(str(label), sexes.get(value, 0)) for value, label in Sex.choices]
         ),
         research_pipeline=_bars(
             [(str(label), studies.get(value, 0)) for value, label in StudyStatus.choices]
         ),
-        trainings_held=action.trainings.filter(status=TrainingStatus.HELD).count(),
+        trainings_held=held.count(),
         participants=attendance.values("participant").distinct().count(),
     )
 
@@ -327,3 +324,57 @@ def meeting_record(*, meeting: Meeting) -> MeetingRecord:
         ),
         carried_in=action_points_carried_into(meeting=meeting),
     )
+
+
+def meeting_latest(*, action: Action, on: date_type) -> Meeting | None:
+    """The last steering-committee meeting held by that day.
+
+    A meeting whose date is not recorded counts as held: the seed documents leave some
+    dates out, and such a meeting is always one that took place.
+    """
+    return (
+        action.meetings.filter(Q(date__lte=on) | Q(date__isnull=True)).order_by("-number").first()
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """An indicator with its value for one reporting period, if any was recorded."""
+
+    indicator: Indicator
+    value: IndicatorValue | None
+
+
+@dataclass(frozen=True)
+class OutcomeBlock:
+    """An outcome of the results framework with its indicators, outcome-level first."""
+
+    outcome: Outcome
+    indicators: list[IndicatorRow]
+
+
+def results_framework(*, action: Action, period: ReportingPeriod) -> list[OutcomeBlock]:
+    """The results framework with each indicator's value for the period: three queries."""
+    outcomes = list(
+        action.outcomes.order_by("code").prefetch_related(
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.select_related("output").order_by(
+                    F("output__code").asc(nulls_first=True), "code"
+                ),
+            )
+        )
+    )
+    values = {
+        v.indicator_id: v
+        for v in IndicatorValue.objects.filter(indicator__outcome__action=action, period=period)
+    }
+    return [
+        OutcomeBlock(
+            outcome=outcome,
+            indicators=[
+                IndicatorRow(indicator=i, value=values.get(i.pk)) for i in outcome.indicators.all()
+            ],
+        )
+        for outcome in outcomes
+    ]

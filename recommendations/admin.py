@@ -28,6 +28,8 @@ from programme.admin import (
     ReadOnlyTabularInline,
     in_all_languages,
 )
+from programme.choices import ImportKind
+from programme.import_admin import SpreadsheetAdmin
 from programme.uploads import validate_upload
 from recommendations.models import (
     Assignment,
@@ -103,7 +105,8 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(TranslationAdmin):
+class RecommendationAdmin(SpreadsheetAdmin, TranslationAdmin):
+    import_kind = ImportKind.RECOMMENDATIONS
     list_display = ("__str__", "recommendation_set", "text_mk_official", "text_sq_official")
     list_filter = (
         "recommendation_set",
@@ -240,7 +243,8 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(SpreadsheetAdmin, admin.ModelAdmin):
+    import_kind = ImportKind.PROGRESS_UPDATES
     form = ProgressUpdateForm
     list_display = (
         "recommendation",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from recommendations.choices import ImplementationStatus, UpdateState
+from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
 from recommendations.models import (
     Assignment,
     ProgressUpdate,
@@ -44,16 +45,22 @@ class RecommendationRow:
         return str(ImplementationStatus(self.status).label) if self.status else ""
 
 
-def _latest_approved(recommendation_ids: list[int]) -> dict[int, dict[int, str]]:
-    """Per recommendation, per institution: the status of its most recent approved update."""
+def _latest_approved(
+    recommendation_ids: list[int], *, until: date | None = None
+) -> dict[int, dict[int, str]]:
+    """Per recommendation, per institution: the status of its most recent approved update.
+
+    With ``until``, only updates for periods that began by that day count.
+    """
     latest: dict[int, dict[int, str]] = defaultdict(dict)
-    rows = (
-        ProgressUpdate.objects.filter(
-            recommendation_id__in=recommendation_ids, state=UpdateState.APPROVED
-        )
-        .order_by("recommendation_id", "institution_id", "-period__start_date")
-        .values_list("recommendation_id", "institution_id", "status")
+    updates = ProgressUpdate.objects.filter(
+        recommendation_id__in=recommendation_ids, state=UpdateState.APPROVED
     )
+    if until is not None:
+        updates = updates.filter(period__start_date__lte=until)
+    rows = updates.order_by(
+        "recommendation_id", "institution_id", "-period__start_date"
+    ).values_list("recommendation_id", "institution_id", "status")
     for rec_id, inst_id, status in rows:
         latest[rec_id].setdefault(inst_id, status)
     return latest
@@ -66,14 +73,19 @@ def overall_status(statuses: list[str]) -> str | None:
     return min(statuses, key=STATUS_ORDER.index)
 
 
-def recommendation_rows(*, queryset: QuerySet[Recommendation]) -> list[RecommendationRow]:
-    """The recommendations with their overall status, in a fixed number of queries."""
+def recommendation_rows(
+    *, queryset: QuerySet[Recommendation], until: date | None = None
+) -> list[RecommendationRow]:
+    """The recommendations with their overall status, in a fixed number of queries.
+
+    With ``until``, the status as the approved updates for periods begun by that day say.
+    """
     recommendations = list(
         queryset.prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("institution"))
         )
     )
-    latest = _latest_approved([r.pk for r in recommendations])
+    latest = _latest_approved([r.pk for r in recommendations], until=until)
     return [
         RecommendationRow(
             recommendation=r,
@@ -83,6 +95,39 @@ def recommendation_rows(*, queryset: QuerySet[Recommendation]) -> list[Recommend
         )
         for r in recommendations
     ]
+
+
+def recommendation_assessments(
+    *, recommendations: Sequence[Recommendation], until: date | None = None
+) -> dict[int, list[Assessment]]:
+    """Per recommendation, each assigned institution with its latest approved update.
+
+    Responsible institutions first, then those invited to report; with ``until``, only
+    updates for periods begun by that day count. Approved updates are what every signed-in
+    user reads, so the result is the same for everyone. Two queries however many rows.
+    """
+    ids = [r.pk for r in recommendations]
+    assessments: dict[int, dict[int, Assessment]] = defaultdict(dict)
+    for a in Assignment.objects.filter(recommendation_id__in=ids).select_related("institution"):
+        assessments[a.recommendation_id][a.institution_id] = Assessment(
+            institution=a.institution, kind=a.kind
+        )
+    approved = ProgressUpdate.objects.filter(
+        recommendation_id__in=ids, state=UpdateState.APPROVED
+    ).select_related("period")
+    if until is not None:
+        approved = approved.filter(period__start_date__lte=until)
+    for update in approved.order_by("-period__start_date", "-reviewed_at", "-pk"):
+        found = assessments[update.recommendation_id].get(update.institution_id)
+        if found is not None and found.approved is None:
+            found.approved = update
+    return {
+        pk: sorted(
+            assessments[pk].values(),
+            key=lambda a: (a.kind != AssignmentKind.RESPONSIBLE, a.institution.name),
+        )
+        for pk in ids
+    }
 
 
 def recommendations_filtered(

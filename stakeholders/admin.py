@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import BLANK_CHOICE_DASH, Field, QuerySet
@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from programme.admin import HTTPS_LINKS, DemoFlagLast, in_all_languages
-from stakeholders import object_permissions
+from programme.choices import ImportKind
+from programme.import_admin import SpreadsheetAdmin
+from stakeholders import object_permissions, services
 from stakeholders.models import ContactPerson, Institution, Membership, ProfessionalGroup, User
 
 
@@ -62,7 +64,8 @@ class ContactPersonInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(DemoFlagLast, TranslationAdmin):
+class InstitutionAdmin(SpreadsheetAdmin, DemoFlagLast, TranslationAdmin):
+    import_kind = ImportKind.INSTITUTIONS
     form = InstitutionForm
     list_display = ("name", "short_name", "kind", "parent", "country", "code", "is_demo")
     list_filter = ("is_demo", "kind", "country")
@@ -171,6 +174,35 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("is_demo", "is_staff", "is_superuser", "is_active", "groups")
     inlines = (UserMembershipInline,)
+    actions = ("deactivate", "two_factor_reset")
+
+    @admin.action(description=_("Deactivate the selected users and end their sessions"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = 0
+        for user in queryset:
+            try:
+                services.user_deactivate(user=user, by=request.user)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("Users deactivated: %(n)d.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Remove the selected users' authenticator apps (lost phone)"))
+    def two_factor_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.two_factor_reset(user=user)
+        self.message_user(
+            request,
+            _("They set up a new authenticator app the next time they open the administration."),
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Unticking "active" ends the user's sessions, as the deactivate action does.
+            services.user_sessions_end(user=obj)
 
     def formfield_for_dbfield(
         self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any

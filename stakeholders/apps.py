@@ -1,9 +1,21 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class StakeholdersConfig(AppConfig):
     name = "stakeholders"
     verbose_name = _("Stakeholders")
+    default = True  # this module also holds the admin's config below
+
+    def ready(self) -> None:
+        from stakeholders import signals  # noqa: F401 - connects the sign-in receivers
+
+
+class PlatformAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, whose site asks staff for their second factor."""
+
+    default = False  # named in INSTALLED_APPS; "stakeholders" alone means the app above
+    default_site = "stakeholders.admin_site.PlatformAdminSite"

@@ -159,3 +159,20 @@ class ProfessionalGroup(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UserSession(models.Model):
+    """A session someone signed in with, kept so that their sessions can be ended at once."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="session_records"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"

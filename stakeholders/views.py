@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -57,7 +58,7 @@ def institution_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def member_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution = permissions.institution_for_members(request.user, pk)
-    form = MemberInviteForm(request.POST or None)
+    form = MemberInviteForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.member_invite(
@@ -67,6 +68,7 @@ def member_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 last_name=form.cleaned_data["last_name"],
                 role=form.cleaned_data["role"],
                 by=request.user,
+                language=form.cleaned_data["language"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -80,6 +82,12 @@ def member_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     "role": membership.get_role_display(),
                 },
             )
+            if not membership.user.has_usable_password():
+                messages.info(
+                    request,
+                    _("An email invites %(email)s to choose a password and log in.")
+                    % {"email": membership.user.email},
+                )
             return redirect("stakeholders:institution_detail", pk=institution.pk)
     return render(
         request,

@@ -18,6 +18,32 @@ def demo(db: None) -> dict[str, Any]:
     return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 
+def pass_second_factor(client: Any, user: Any) -> Any:
+    """Sign the user in on the test client past the admin's second factor: a confirmed TOTP
+    device, and a session it verified, as the two-factor page leaves them."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def admin_client(db: None, admin_user: Any) -> Any:
+    """pytest-django's admin client, past the second factor the admin asks staff for."""
+    from django.test import Client
+
+    client = Client()
+    pass_second_factor(client, admin_user)
+    return client
+
+
 def pytest_report_header(config: Any) -> str:
     """Say which database the suite runs on, read from the server itself."""
     import psycopg

@@ -12,12 +12,13 @@ import factory
 from django.contrib.auth.models import Group, Permission
 from factory.django import DjangoModelFactory
 
-from programme.choices import ActionPointStatus, InterventionKind
+from programme.choices import ActionPointStatus, ImportKind, InterventionKind
 from programme.models import (
     Action,
     ActionPoint,
     ActionPointGroupObjectPermission,
     Decision,
+    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -28,6 +29,8 @@ from programme.models import (
     Programme,
     ReportingPeriod,
 )
+from programme.reports.choices import ReportKind
+from programme.reports.models import Report
 from recommendations.choices import ImplementationStatus, InstrumentKind, UpdateState
 from recommendations.models import (
     Assignment,
@@ -221,6 +224,33 @@ class InterventionFactory(DjangoModelFactory):
     year = 2025
     kind = InterventionKind.CAPACITY_BUILDING
     title = factory.Sequence(lambda n: f"Intervention {n}")
+
+
+class ReportFactory(DjangoModelFactory):
+    """A meeting record asked for and still queued: the simplest report there is."""
+
+    class Meta:
+        model = Report
+
+    kind = ReportKind.MEETING
+    language = "en"
+    meeting = factory.SubFactory(MeetingFactory)
+    parameters = factory.LazyAttribute(lambda r: {"subject": str(r.meeting.number)})
+    series = factory.LazyAttribute(lambda r: f"meeting:meeting-{r.meeting.pk}:{r.language}")
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class ImportBatchFactory(DjangoModelFactory):
+    """A spreadsheet uploaded and waiting for its check: the simplest batch there is."""
+
+    class Meta:
+        model = ImportBatch
+
+    kind = ImportKind.INSTITUTIONS
+    original_name = "institutions.csv"
+    file = factory.django.FileField(filename="institutions.csv", data=b"Name (English)\nX\n")
+    sha256 = "0" * 64
+    created_by = factory.SubFactory(UserFactory)
 
 
 # --- recommendations -------------------------------------------------------------------------

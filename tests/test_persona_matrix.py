@@ -9,18 +9,23 @@ compared before and after: a refusal changes nothing.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from programme.models import Action, ActionPoint, Meeting, ReportingPeriod
+from programme.choices import ImportKind, ImportStatus
+from programme.models import Action, ActionPoint, ImportBatch, Meeting, ReportingPeriod
+from programme.reports.choices import ReportKind, ReportStatus
+from programme.reports.models import Report
 from programme.services import action_point_share
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
@@ -30,6 +35,7 @@ from research.models import Study, StudyVersion
 from stakeholders.choices import MembershipRole
 from stakeholders.models import Institution, Membership, User
 from stakeholders.services import membership_set
+from tests.factories import ImportBatchFactory
 from trainings.models import Topic, Training
 from trainings.services import training_create
 
@@ -58,6 +64,8 @@ class World:
     version: StudyVersion
     member_b: Membership  # a second member of CSO B
     period: ReportingPeriod
+    batch: ImportBatch  # a spreadsheet CSO B uploaded, checked and ready to import
+    report: Report  # a recommendation report CSO B asked for, finished
 
 
 @pytest.fixture
@@ -98,6 +106,23 @@ def world(demo: dict[str, User], settings: Any, tmp_path: Any) -> World:
     )
     colleague = User.objects.create_user("cso-b-colleague", email="colleague@example.org")
     member_b = membership_set(user=colleague, institution=cso_b, role=MembershipRole.EDITOR)
+    batch = cast(
+        ImportBatch,
+        ImportBatchFactory(
+            kind=ImportKind.PROGRESS_UPDATES, status=ImportStatus.CHECKED, created_by=cso_b_user
+        ),
+    )
+    report = Report.objects.create(
+        kind=ReportKind.RECOMMENDATION,
+        language="en",
+        recommendation=Recommendation.objects.get(number=10),
+        requested_by=cso_b_user,
+        status=ReportStatus.DONE,
+        version=1,
+        series="recommendation-10-en",
+        file=SimpleUploadedFile("report.pdf", PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+    )
     return World(
         users=demo,
         cso_b=cso_b,
@@ -111,6 +136,8 @@ def world(demo: dict[str, User], settings: Any, tmp_path: Any) -> World:
         version=version,
         member_b=member_b,
         period=ReportingPeriod.objects.get(name="2026 H1"),
+        batch=batch,
+        report=report,
     )
 
 
@@ -151,11 +178,44 @@ def _training(w: World) -> dict[str, Any]:
     return {"pk": w.training.pk}
 
 
+def _batch(w: World) -> dict[str, Any]:
+    return {"pk": w.batch.pk}
+
+
+# CSO B's own uploads: only CSO B and the programme team know they exist.
+B_UPLOAD = _expect(404, demo_cso_b=OK, demo_admin=OK)
+# What the institutions that report may import; the observer only reads.
+IMPORTERS = _expect(OK, demo_observer=403)
+
+
 RULES: dict[str, Rule] = {
     # Outside the portal: open to everyone.
     "health": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
     "login": Rule(get=_expect(OK, anonymous=OK), post=_expect(OK, anonymous=OK)),
     "logout": Rule(get=_expect(405, anonymous=405), post=_expect(302, anonymous=302)),
+    # Password resets and invitations: anyone may ask, and a link works for whoever holds it.
+    "password_reset": Rule(
+        get=_expect(OK, anonymous=OK),
+        post=_expect(OK, anonymous=OK),
+        data=lambda w: {"email": "nobody@example.org"},
+    ),
+    "password_reset_done": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
+    "password_reset_confirm": Rule(
+        kwargs=lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+        get=_expect(OK, anonymous=OK),
+        post=_expect(OK, anonymous=OK),
+    ),
+    "password_reset_complete": Rule(
+        get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)
+    ),
+    "invitation_accept": Rule(
+        kwargs=lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+        get=_expect(OK, anonymous=OK),
+        post=_expect(OK, anonymous=OK),
+    ),
+    # The admin's second factor: staff only (the others never reach the admin).
+    "two_factor_verify": Rule(get=TEAM_ONLY, post=TEAM_ONLY),
+    "two_factor_enrol": Rule(get=TEAM_ONLY, post=TEAM_ONLY),
     "set_language": Rule(
         get=_expect(OK, anonymous=OK),
         post=_expect(OK, anonymous=OK),
@@ -280,6 +340,38 @@ RULES: dict[str, Rule] = {
     "stakeholders:member_remove": Rule(
         kwargs=lambda w: {"pk": w.member_b.pk}, get=_expect(405), post=OWNER_WRITES
     ),
+    # Spreadsheets: everyone lists their own uploads and exports what they see.
+    "programme:import_list": Rule(get=EVERYONE),
+    "programme:import_start": Rule(
+        kwargs=lambda w: {"kind": ImportKind.PROGRESS_UPDATES}, get=IMPORTERS, post=IMPORTERS
+    ),
+    "programme:import_template": Rule(
+        kwargs=lambda w: {"kind": ImportKind.PROGRESS_UPDATES, "language": "mk"}, get=IMPORTERS
+    ),
+    "programme:import_detail": Rule(kwargs=_batch, get=B_UPLOAD),
+    "programme:import_status": Rule(kwargs=_batch, get=B_UPLOAD),
+    "programme:import_file": Rule(kwargs=_batch, get=B_UPLOAD),
+    "programme:import_confirm": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
+    "programme:import_recheck": Rule(
+        kwargs=_batch, get=_expect(405), post=B_UPLOAD, data=lambda w: {"encoding": "cp1251"}
+    ),
+    "programme:import_discard": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
+    "programme:import_rollback": Rule(
+        kwargs=_batch, get=_expect(405), post=_expect(404, demo_cso_b=403, demo_admin=OK)
+    ),
+    "programme:export": Rule(kwargs=lambda w: {"kind": "trainings", "fmt": "csv"}, get=EVERYONE),
+    "trainings:attendance_export": Rule(
+        kwargs=lambda w: {"pk": w.training.pk, "fmt": "xlsx"}, get=B_READS
+    ),
+    # PDF reports: a recommendation report is its requester's and the programme team's.
+    "programme:report_list": Rule(get=EVERYONE),
+    "programme:report_request": Rule(
+        get=EVERYONE,
+        post=EVERYONE,
+        data=lambda w: {"kind": ReportKind.RECOMMENDATION, "language": "en"},
+    ),
+    "programme:report_detail": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
+    "programme:report_download": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
 }
 
 
@@ -311,11 +403,12 @@ def test_every_url_has_a_rule_and_every_rule_a_url() -> None:
 
 
 def database_fingerprint() -> str:
-    """A digest of every row of every table except sessions (a login writes those)."""
+    """A digest of every row of every table except the sessions and the record of who signed
+    in and out (logging in and out writes those)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'django_session' ORDER BY tablename"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN "
+            "('django_session', 'stakeholders_usersession', 'axes_accesslog') ORDER BY tablename"
         )
         tables = [row[0] for row in cursor.fetchall()]
         digest = hashlib.sha256()
@@ -481,3 +574,44 @@ def test_cso_a_lists_and_search_hold_nothing_only_cso_b_may_see(
         response = client.get(url)
         assert response.status_code == 200, url
         assert text not in response.content.decode(), f"CSO A sees CSO B's {marker} on {url}"
+
+
+# --- What CSO A's exports hold --------------------------------------------------------------
+
+EXPORT_KINDS = [kind for kind in ImportKind.values if kind != ImportKind.ATTENDANCE]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_cso_a_exports_hold_nothing_only_cso_b_may_see(
+    client: Client, world: World, fmt: str
+) -> None:
+    """Every export CSO A may download, in each format, against every CSO B-only record.
+
+    The xlsx is read back as text with openpyxl, so a marker cannot hide in its zip.
+    """
+
+    def exported_text(username: str) -> str:
+        client.force_login(world.users[username])
+        texts = []
+        for kind in EXPORT_KINDS:
+            response = client.get(reverse("programme:export", kwargs={"kind": kind, "fmt": fmt}))
+            assert response.status_code == 200, (username, kind)
+            texts.append(_spreadsheet_text(response.content, fmt))
+        return "\n".join(texts)
+
+    markers = [text for _query, text in B_ONLY_MARKERS.values()]
+    seen_by_b = exported_text("demo-cso-b")
+    assert all(text in seen_by_b for text in markers), "CSO B must see its own records"
+    seen_by_a = exported_text("demo-cso-a")
+    assert [text for text in markers if text in seen_by_a] == []
+
+
+def _spreadsheet_text(content: bytes, fmt: str) -> str:
+    if fmt == "csv":
+        return content.decode("utf-8-sig")
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return "\n".join(
+        "\t".join("" if value is None else str(value) for value in row)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    )

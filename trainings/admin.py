@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from programme.admin import DemoFlagLast, ObjectPermissionAdmin, in_all_languages
+from programme.choices import ImportKind
+from programme.import_admin import SpreadsheetAdmin
 from trainings.choices import SCORE_MAX, SCORE_MIN
 from trainings.models import (
     Attendance,
@@ -74,7 +76,8 @@ class EvaluationInline(admin.StackedInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(DemoFlagLast, TranslationAdmin):
+class TrainingAdmin(SpreadsheetAdmin, DemoFlagLast, TranslationAdmin):
+    import_kind = ImportKind.TRAININGS
     list_display = (
         "title",
         "organiser",
@@ -165,7 +168,8 @@ class ParticipantAdmin(DemoFlagLast):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(SpreadsheetAdmin, admin.ModelAdmin):
+    import_kind = ImportKind.ATTENDANCE
     form = AttendanceForm
     list_display = (
         "participant",

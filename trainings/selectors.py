@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from programme.models import Outcome
+from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup
+from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 
 
@@ -149,3 +151,134 @@ def participant_matching(
         .order_by("pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class TrainingFigures:
+    """A held training with who came, by sex, and how their scores moved on average."""
+
+    training: Training
+    participants: int
+    women: int
+    men: int
+    average_pre: Decimal | None
+    average_post: Decimal | None
+    average_change: Decimal | None
+
+
+def trainings_held(
+    *, action: Action, start: date | None = None, end: date | None = None
+) -> QuerySet[Training]:
+    """The action's held trainings that started between ``start`` and ``end`` (each optional)."""
+    queryset = Training.objects.filter(action=action, status=TrainingStatus.HELD)
+    if start is not None:
+        queryset = queryset.filter(start_date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(start_date__lte=end)
+    return queryset
+
+
+def trainings_with_figures(*, trainings: QuerySet[Training]) -> list[TrainingFigures]:
+    """Trainings, oldest first, each with its participants and average scores.
+
+    Three queries whatever the number of trainings: the figures are worked out by the
+    database, the topics and target groups fetched once for all.
+    """
+    both = Q(attendance__pre_score__isnull=False, attendance__post_score__isnull=False)
+    person = "attendance__participant"
+    rows = (
+        trainings.select_related("organiser")
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("name")),
+            Prefetch("target_groups", queryset=ProfessionalGroup.objects.order_by("name")),
+        )
+        .annotate(
+            n_participants=Count(person, distinct=True),
+            n_women=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.FEMALE})),
+            n_men=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.MALE})),
+            avg_pre=Avg("attendance__pre_score"),
+            avg_post=Avg("attendance__post_score"),
+            avg_change=Avg(F("attendance__post_score") - F("attendance__pre_score"), filter=both),
+        )
+        .order_by(F("start_date").asc(nulls_last=True), "title", "pk")
+    )
+    return [
+        TrainingFigures(
+            training=t,
+            participants=t.n_participants,
+            women=t.n_women,
+            men=t.n_men,
+            average_pre=_rounded(t.avg_pre),
+            average_post=_rounded(t.avg_post),
+            average_change=_rounded(t.avg_change),
+        )
+        for t in rows
+    ]
+
+
+def participants_by_group(*, attendance: QuerySet[Attendance]) -> list[tuple[str, int, int, int]]:
+    """Distinct participants per profession: (profession, women, men, total), largest first."""
+    per_group = (
+        attendance.values("participant__professional_group__name")
+        .annotate(
+            women=Count("participant", distinct=True, filter=Q(participant__sex=Sex.FEMALE)),
+            men=Count("participant", distinct=True, filter=Q(participant__sex=Sex.MALE)),
+            total=Count("participant", distinct=True),
+        )
+        .order_by("-total", "participant__professional_group__name")
+    )
+    return [
+        (
+            row["participant__professional_group__name"] or str(_("Other")),
+            row["women"],
+            row["men"],
+            row["total"],
+        )
+        for row in per_group
+    ]
+
+
+@dataclass(frozen=True)
+class TopicFigures:
+    """How many trainings covered a topic and how many people they reached, by sex."""
+
+    topic: Topic
+    trainings: int
+    women: int
+    men: int
+    participants: int
+    average_pre: Decimal | None
+    average_post: Decimal | None
+
+
+def participants_by_topic(*, trainings: QuerySet[Training]) -> list[TopicFigures]:
+    """Per topic of these trainings: trainings, distinct participants, average scores.
+
+    One query. The averages are over every attendance, so a person who came to two trainings
+    on the topic counts twice there, as their two tests do.
+    """
+    person = "trainings__attendance__participant"
+    topics = (
+        Topic.objects.filter(trainings__in=trainings)
+        .annotate(
+            n_trainings=Count("trainings", distinct=True),
+            n_women=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.FEMALE})),
+            n_men=Count(person, distinct=True, filter=Q(**{f"{person}__sex": Sex.MALE})),
+            n_participants=Count(person, distinct=True),
+            avg_pre=Avg("trainings__attendance__pre_score"),
+            avg_post=Avg("trainings__attendance__post_score"),
+        )
+        .order_by("-n_participants", "name")
+    )
+    return [
+        TopicFigures(
+            topic=t,
+            trainings=t.n_trainings,
+            women=t.n_women,
+            men=t.n_men,
+            participants=t.n_participants,
+            average_pre=_rounded(t.avg_pre),
+            average_post=_rounded(t.avg_post),
+        )
+        for t in topics
+    ]

@@ -55,7 +55,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before it.
     "modeltranslation",
-    "django.contrib.admin",
+    # The Django admin, on a site that asks staff for their second factor (stakeholders.admin_site).
+    "stakeholders.apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "guardian",
     "import_export",
     "django_celery_beat",
@@ -82,9 +86,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when the session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out idle and too-old sessions; after messages, so it can say why.
+    "stakeholders.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,12 +143,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Users and permissions -------------------------------------------------------------------
 AUTH_USER_MODEL = "stakeholders.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username and address is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # At least 8 characters, 15 or more recommended in the help text; no upper limit.
+    {
+        "NAME": "stakeholders.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8, "recommended_length": 15},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -148,6 +164,50 @@ LOGOUT_REDIRECT_URL = "login"
 # Guardian's anonymous user is not used: anonymous visitors see nothing but the login page.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
+
+# --- Sign-in, second factor and sessions (docs/security.md) ----------------------------------
+# Links in emails (invitations, password resets) start with this address.
+PLATFORM_URL = env.str("DJANGO_PLATFORM_URL", default="").strip().rstrip("/")
+if not PLATFORM_URL:
+    _host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h.strip(".*")), "localhost")
+    PLATFORM_URL = "http://127.0.0.1:8000" if DEBUG else f"https://{_host}"
+if not PLATFORM_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"DJANGO_PLATFORM_URL={PLATFORM_URL!r} must start with https:// (or http://)."
+    )
+# Invitation and password-reset links work once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_HOURS", 72) * 60 * 60
+# A signed-in session ends after this long without a request, and this long after sign-in
+# whatever happens; the cookie and the stored session never outlive the second.
+SESSION_IDLE_TIMEOUT = env_int("DJANGO_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_TIMEOUT = env_int("DJANGO_SESSION_ABSOLUTE_HOURS", 12) * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+if not 0 < SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
+    raise ImproperlyConfigured(
+        "DJANGO_SESSION_IDLE_MINUTES must be above 0 and no longer than "
+        "DJANGO_SESSION_ABSOLUTE_HOURS."
+    )
+# Staff reach the admin only with a TOTP code from an authenticator app.
+OTP_TOTP_ISSUER = "Anti-trafficking platform"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # an administrator never sees another's secret
+# django-axes: failures are counted per username *and* client address together, so one
+# person's typos lock neither the account everywhere nor the whole office's address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be 1 or more.")
+# A lockout lifts by itself after this many minutes; 0 keeps it until an administrator resets it.
+_axes_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 30)
+AXES_COOLOFF_TIME = _axes_cooloff_minutes / 60 if _axes_cooloff_minutes > 0 else None  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "stakeholders.auth.lockout_response"
+AXES_USERNAME_CALLABLE = "stakeholders.auth.login_username"
+AXES_CLIENT_IP_CALLABLE = "stakeholders.auth.client_ip"
+# Behind this many reverse proxies the client address is read from X-Forwarded-For
+# (the one the outermost trusted proxy saw); 0 reads the connection's own address.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# The log names the username and address of a failure: that is what it is for.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # --- Languages -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -255,6 +315,10 @@ if not DEBUG:
 # Demo records may be loaded only where this is true (development by default), so demo data
 # never lands in a production database by accident.
 DEMO_DATA_ALLOWED = env_bool("DJANGO_DEMO_DATA_ALLOWED", DEBUG)
+# PDF reports render in a child process that is stopped past these limits (the job fails,
+# the worker carries on): wall-clock seconds, and megabytes of address space.
+REPORT_RENDER_TIMEOUT = env_int("REPORT_RENDER_TIMEOUT", 120)
+REPORT_RENDER_MEMORY_MB = env_int("REPORT_RENDER_MEMORY_MB", 1024)
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,8 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE_CORE_JS = os.environ.get("AXE_CORE_JS", "")
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", tempfile.gettempdir())) / "platform-screens"
 
 # Flags for a closed network: no background connections, no component updates.
@@ -52,6 +54,31 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def axe_violations(page: Any) -> list[str]:
+    page.add_script_tag(path=AXE_CORE_JS)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_21_AA,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {node['target']}"
+        for v in result["violations"]
+        for node in v["nodes"][:3]
+    ]
+
+
+@pytest.fixture
+def axe_page(chromium: Any) -> Any:
+    if not AXE_CORE_JS or not Path(AXE_CORE_JS).is_file():
+        pytest.fail("axe-core is missing: run the suite with `make test`, which fetches it.")
+    # The site's policy forbids injected scripts; the checker is the only one let through.
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -6,23 +6,29 @@ is checked as soon as it has a rule there. The rules are WCAG 2.1 A and AA.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from programme.demo import DEMO_PASSWORD
-from tests.browser.conftest import log_in
+from tests.browser.conftest import axe_violations, log_in
 from tests.test_persona_matrix import OK, RULES, World, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AXE_CORE_JS = os.environ.get("AXE_CORE_JS", "")
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NOT_PAGES = {"health", "logout", "set_language", "login"}  # no page, or not a portal page
-DOWNLOADS = {"recommendations:evidence_download", "research:version_download"}
+# Files and JSON, not pages.
+DOWNLOADS = {
+    "recommendations:evidence_download",
+    "research:version_download",
+    "programme:import_template",
+    "programme:import_file",
+    "programme:import_status",
+    "programme:export",
+    "trainings:attendance_export",
+    "programme:report_download",
+}
 
 
 def portal_pages(persona: str, w: World) -> list[str]:
@@ -31,31 +37,6 @@ def portal_pages(persona: str, w: World) -> list[str]:
         for name, rule in sorted(RULES.items())
         if name not in NOT_PAGES | DOWNLOADS and rule.get[persona] == OK
     ]
-
-
-def axe_violations(page: Any) -> list[str]:
-    page.add_script_tag(path=AXE_CORE_JS)
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        WCAG_21_AA,
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {node['target']}"
-        for v in result["violations"]
-        for node in v["nodes"][:3]
-    ]
-
-
-@pytest.fixture
-def axe_page(chromium: Any) -> Any:
-    if not AXE_CORE_JS or not Path(AXE_CORE_JS).is_file():
-        pytest.fail("axe-core is missing: run the suite with `make test`, which fetches it.")
-    # The site's policy forbids injected scripts; the checker is the only one let through.
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 @pytest.mark.parametrize("language", ["en", "mk", "sq"])

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from programme.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load
+from programme.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load, demo_totp_uri
 from programme.selectors import action_primary
 
 
@@ -34,4 +34,10 @@ class Command(BaseCommand):
     def logins() -> str:
         rows = [f"  {'login':<15} {'password':<18} role", f"  {'-' * 15} {'-' * 18} {'-' * 30}"]
         rows += [f"  {d.username:<15} {DEMO_PASSWORD:<18} {d.role}" for d in DEMO_LOGINS]
+        rows += [
+            "",
+            "  The Django admin also asks demo-admin for a code from an authenticator app:",
+            f"    add this to the app:   {demo_totp_uri()}",
+            "    or print the code now: .venv/bin/python manage.py demo_totp",
+        ]
         return "Demo logins (demo records are marked 'demo'):\n" + "\n".join(rows)

@@ -1,0 +1,85 @@
+"""Who may ask for which report, and whose generations they may open.
+
+- The steering committee's progress report is asked for by the programme team and the EU
+  observers; it holds only what they all read (approved assessments, figures without
+  names), so each of them may open the others' generations of it.
+- A meeting record holds what everyone signed in reads, so every generation is open to all.
+- Recommendation and training reports hold what their requester may see (their own
+  institution's drafts, say): only the requester and the programme team open them. A training
+  report is for those who may see the training, and stays so: a requester who can no longer
+  see the training no longer opens its report.
+- Anything else answers 404, as if it did not exist; a kind the user may not ask for, 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from programme.reports.choices import ReportKind, ReportStatus
+from programme.reports.models import Report
+from stakeholders.models import User
+from stakeholders.selectors import persona_for
+from trainings.models import Training
+from trainings.permissions import trainings_visible_to
+
+
+def kinds_requestable_by(user: User) -> list[str]:
+    persona = persona_for(user)
+    if not persona.is_authenticated:
+        return []
+    kinds = [ReportKind.RECOMMENDATION, ReportKind.TRAINING, ReportKind.MEETING]
+    if persona.reads_everything:
+        kinds.insert(0, ReportKind.COMMITTEE)
+    return [str(kind) for kind in kinds]
+
+
+def can_request(user: User, kind: str) -> bool:
+    return kind in kinds_requestable_by(user)
+
+
+def check_request(user: User, kind: str) -> None:
+    """403 for a kind of report the user may not ask for; 404 for no such kind."""
+    if kind not in ReportKind.values:
+        raise Http404
+    if not can_request(user, kind):
+        raise PermissionDenied
+
+
+def reports_visible_to(user: User) -> QuerySet[Report]:
+    persona = persona_for(user)
+    if not persona.is_authenticated:
+        return Report.objects.none()
+    if persona.is_programme_team:
+        return Report.objects.all()
+    shown = Q(requested_by=user) | Q(kind=ReportKind.MEETING)
+    if persona.is_observer:
+        shown |= Q(kind=ReportKind.COMMITTEE)
+    return Report.objects.filter(shown).filter(
+        ~Q(kind=ReportKind.TRAINING) | Q(training__in=trainings_visible_to(user))
+    )
+
+
+def report_for_view(user: User, pk: int) -> Report:
+    return get_object_or_404(
+        reports_visible_to(user).select_related("requested_by", "period", "training", "meeting"),
+        pk=pk,
+    )
+
+
+def report_for_download(user: User, pk: int) -> Report:
+    """A finished report the user may open; one still queued or failed has no file: 404."""
+    return get_object_or_404(reports_visible_to(user).filter(status=ReportStatus.DONE), pk=pk)
+
+
+def may_name_participants(user: User | None, training: Training) -> bool:
+    """Whether a report may name the training's participants for this reader.
+
+    Names are shown to those who see them on the training's page: whoever may see the
+    training. The report then names only the participants who consented.
+    """
+    if user is None:
+        return False
+    return trainings_visible_to(user).filter(pk=training.pk).exists()

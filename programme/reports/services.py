@@ -1,0 +1,232 @@
+"""Asking for a report, and the report job: render it, keep it frozen, say how it went."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from programme.models import Meeting, ReportingPeriod
+from programme.reports.choices import ReportKind, ReportStatus
+from programme.reports.documents import ReportUnavailable, report_html
+from programme.reports.models import Report
+from programme.reports.render import RenderedPdf, RenderFailed, render_pdf
+from recommendations.models import Recommendation
+from stakeholders.models import User
+from trainings.models import Training
+
+logger = logging.getLogger(__name__)
+
+
+def _subject(
+    *,
+    kind: str,
+    period: ReportingPeriod | None,
+    recommendation: Recommendation | None,
+    training: Training | None,
+    meeting: Meeting | None,
+) -> dict[str, Any]:
+    """What the report is about, kept with it: its key, a name and a safe file-name part."""
+    if kind == ReportKind.COMMITTEE:
+        if period is None:
+            raise ValidationError({"period": _("Choose the reporting period.")})
+        return {
+            "key": f"period-{period.pk}",
+            "slug": slugify(period.name) or f"period-{period.pk}",
+            "subject": period.name,
+            "period": {
+                "id": period.pk,
+                "name": period.name,
+                "start": period.start_date,
+                "end": period.end_date,
+            },
+        }
+    if kind == ReportKind.RECOMMENDATION:
+        if recommendation is None:
+            return {"key": "all", "slug": "all", "subject": "1–15", "recommendation": None}
+        return {
+            "key": f"recommendation-{recommendation.pk}",
+            "slug": f"{recommendation.number:02d}",
+            "subject": str(recommendation.number),
+            "recommendation": {"id": recommendation.pk, "number": recommendation.number},
+        }
+    if kind == ReportKind.TRAINING:
+        if training is None:
+            raise ValidationError({"training": _("Choose the training.")})
+        return {
+            "key": f"training-{training.pk}",
+            "slug": f"{training.pk}",
+            "subject": training.title,
+            "training": {"id": training.pk, "title": training.title},
+        }
+    if kind == ReportKind.MEETING:
+        if meeting is None:
+            raise ValidationError({"meeting": _("Choose the meeting.")})
+        return {
+            "key": f"meeting-{meeting.pk}",
+            "slug": f"meeting-{meeting.number}",
+            "subject": str(meeting.number),
+            "meeting": {"id": meeting.pk, "number": meeting.number, "date": meeting.date},
+        }
+    raise ValidationError({"kind": _("There is no such kind of report.")})
+
+
+def report_request(
+    *,
+    by: User,
+    kind: str,
+    language: str,
+    pdfa: bool = False,
+    period: ReportingPeriod | None = None,
+    recommendation: Recommendation | None = None,
+    training: Training | None = None,
+    meeting: Meeting | None = None,
+) -> Report:
+    """Queue a report; the report job generates it once this transaction is committed.
+
+    The caller has asked the permission gate whether the user may ask for this kind of
+    report about this subject; what the report holds is then what the user may see.
+    """
+    subject = _subject(
+        kind=kind, period=period, recommendation=recommendation, training=training, meeting=meeting
+    )
+    key = subject.pop("key")
+    report = Report(
+        kind=kind,
+        language=language,
+        pdfa=pdfa,
+        period=period if kind == ReportKind.COMMITTEE else None,
+        recommendation=recommendation if kind == ReportKind.RECOMMENDATION else None,
+        training=training if kind == ReportKind.TRAINING else None,
+        meeting=meeting if kind == ReportKind.MEETING else None,
+        parameters=subject,
+        series=f"{kind}:{key}:{language}",
+        requested_by=by,
+    )
+    report.full_clean()
+    report.save()
+    transaction.on_commit(lambda: _enqueue(report.pk))
+    return report
+
+
+def _enqueue(report_id: int) -> None:
+    from programme.reports.tasks import report_generate
+
+    report_generate.delay(report_id)
+
+
+# --- The job ----------------------------------------------------------------------------------
+
+
+def _claim(report_id: int) -> Report | None:
+    """Mark the report running and give it its version; None when it is already finished.
+
+    A report found running was started by a worker that was lost: it is run again.
+    """
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                report = Report.objects.select_for_update().get(pk=report_id)
+                if report.is_finished:
+                    return None
+                if report.version is None:
+                    latest = Report.objects.filter(
+                        series=report.series, version__isnull=False
+                    ).aggregate(latest=Max("version"))["latest"]
+                    report.version = (latest or 0) + 1
+                report.status = ReportStatus.RUNNING
+                report.started_at = timezone.now()
+                report.save(update_fields=["status", "started_at", "version", "updated_at"])
+                return report
+        except IntegrityError:
+            continue  # another generation of the series took the number first
+    raise RuntimeError(f"Could not number report {report_id}")
+
+
+def _failure_message(report: Report, exc: RenderFailed) -> str:
+    from django.conf import settings
+
+    with translation.override(report.language):
+        if exc.reason == "timeout":
+            return _(
+                "The report took longer than %(seconds)s seconds to render and was stopped. "
+                "Ask for a shorter one, or ask the programme team to raise the limit."
+            ) % {"seconds": settings.REPORT_RENDER_TIMEOUT}
+        if exc.reason == "memory":
+            return _(
+                "The report needed more than %(mb)s MB of memory to render and was stopped."
+            ) % {"mb": settings.REPORT_RENDER_MEMORY_MB}
+        return _("The report could not be rendered.")
+
+
+def _fail(report: Report, *, reason: str) -> None:
+    Report.objects.filter(pk=report.pk, status=ReportStatus.RUNNING).update(
+        status=ReportStatus.FAILED,
+        failure_reason=reason,
+        version=None,  # a failed generation is no version of the report
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    report.refresh_from_db()
+
+
+def _store(report: Report, rendered: RenderedPdf) -> None:
+    """Keep the PDF once: a second run of the same job finds the report done and stops."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status != ReportStatus.RUNNING:
+            return
+        locked.file.save("report.pdf", ContentFile(rendered.pdf), save=False)
+        try:
+            locked.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+            locked.size = len(rendered.pdf)
+            locked.pages = rendered.pages
+            locked.status = ReportStatus.DONE
+            locked.failure_reason = ""
+            locked.finished_at = timezone.now()
+            locked.save()
+        except Exception:
+            locked.file.delete(save=False)
+            raise
+    report.refresh_from_db()
+
+
+def report_run(*, report_id: int) -> Report:
+    """Generate a queued report: idempotent, and it never raises for a report that fails."""
+    report = _claim(report_id)
+    if report is None:
+        return Report.objects.get(pk=report_id)
+    try:
+        html = report_html(report=report)
+        rendered = render_pdf(html=html, pdfa=report.pdfa)
+    except RenderFailed as exc:
+        logger.warning("Report %s was stopped: %s", report.pk, exc)
+        _fail(report, reason=_failure_message(report, exc))
+    except ReportUnavailable as exc:
+        _fail(report, reason=exc.message)
+    except Exception:
+        logger.exception("Report %s failed", report.pk)
+        with translation.override(report.language):
+            reason = _("The report could not be generated because of an unexpected error.")
+        _fail(report, reason=reason)
+    else:
+        if rendered.refused:
+            logger.warning("Report %s: refused to load %s", report.pk, rendered.refused)
+        _store(report, rendered)
+    report_notify(report=report)
+    return report
+
+
+def report_notify(*, report: Report) -> None:
+    """Say how the job went: where the requester's notification will be made."""
+    logger.info(
+        "Report %s for %s is %s", report.pk, report.requested_by_id or "nobody", report.status
+    )

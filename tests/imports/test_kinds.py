@@ -1,0 +1,329 @@
+"""Every kind of record: its export imports back unchanged, a new row is added once, a changed
+cell updates its record, and the rules of the services hold."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from programme.imports import export_file
+from programme.models import ActionPoint, IndicatorValue, Meeting
+from recommendations.choices import AssignmentKind, UpdateState
+from recommendations.models import Assignment, ProgressUpdate, Recommendation
+from stakeholders.models import Institution
+from tests.imports import files
+from trainings.models import Training
+
+pytestmark = pytest.mark.django_db
+
+KINDS = [
+    "institutions",
+    "trainings",
+    "recommendations",
+    "progress_updates",
+    "action_points",
+    "indicator_values",
+]
+
+
+def _indicator_values() -> None:
+    from programme.models import Indicator, ReportingPeriod
+
+    period = ReportingPeriod.objects.order_by("start_date").first()
+    for indicator in Indicator.objects.all()[:3]:
+        IndicatorValue.objects.get_or_create(
+            indicator=indicator, period=period, defaults={"target": 10, "actual": 4}
+        )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("fmt", "language"), [("xlsx", "en"), ("csv", "mk"), ("csv", "sq")])
+def test_an_export_imports_back_unchanged(run_import, demo, kind, fmt, language) -> None:
+    _indicator_values()
+    admin = demo["demo-admin"]
+    with translation.override(language):
+        exported = export_file(kind=kind, fmt=fmt, user=admin)
+    batch = run_import(
+        kind, exported.content, exported.filename, user=admin, confirm=False, language=language
+    )
+    assert batch.status == "checked", (batch.file_error, batch.errors[:5])
+    assert batch.total_rows > 0
+    assert (batch.new_count, batch.updated_count) == (0, 0), batch.preview[:3]
+    assert batch.unchanged_count == batch.total_rows
+
+
+def test_attendance_export_imports_back_unchanged(run_import, demo) -> None:
+    training = Training.objects.get(
+        title_en="Recognising and referring child victims of trafficking"
+    )
+    exported = export_file(
+        kind="attendance", fmt="xlsx", user=demo["demo-ministry"], training=training
+    )
+    batch = run_import(
+        "attendance",
+        exported.content,
+        exported.filename,
+        user=demo["demo-ministry"],
+        training=training,
+    )
+    assert (batch.status, batch.new_count, batch.updated_count, batch.unchanged_count) == (
+        "applied",
+        0,
+        0,
+        12,
+    )
+
+
+def test_institutions_are_found_by_any_name_and_added_once(run_import, demo) -> None:
+    headers = [
+        "Code",
+        "Name (English)",
+        "Назив (македонски)",
+        "Emri (shqip)",
+        "Kind",
+        "Part of",
+        "Website",
+    ]
+    rows = [
+        ["", "Ministry of Interior", "", "", "", "", "https://mvr.gov.mk"],  # found by name
+        ["", "", "", "Ministria e Punëve të Jashtme", "Ministria", "", ""],  # found in Albanian
+        [
+            "nra",
+            "National Referral Mechanism office",
+            "Национален механизам за упатување",
+            "Mekanizmi Kombëtar i Referimit",
+            "агенција",
+            "МСПДМ",
+            "nrm.mk",
+        ],  # new
+    ]
+    admin = demo["demo-admin"]
+    count = Institution.objects.count()
+    batch = run_import("institutions", files.xlsx(headers, rows), "i.xlsx", user=admin)
+    assert batch.status == "applied", batch.errors
+    assert (batch.new_count, batch.updated_count, batch.unchanged_count) == (1, 1, 1)
+    assert Institution.objects.count() == count + 1
+    new = Institution.objects.get(code="nra")
+    assert new.name_mk == "Национален механизам за упатување"
+    assert new.parent == Institution.objects.get(code="mspdy")
+    assert new.kind == "public_agency"
+    assert new.website == "https://nrm.mk"
+    assert Institution.objects.get(code="moi").website == "https://mvr.gov.mk"
+    again = run_import("institutions", files.xlsx(headers, rows), "i.xlsx", user=admin)
+    assert (again.new_count, again.updated_count) == (0, 0)
+    assert Institution.objects.count() == count + 1
+
+
+def test_only_the_programme_team_imports_institutions(run_import, demo) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        run_import(
+            "institutions",
+            files.xlsx(["Name (English)"], [["X"]]),
+            "i.xlsx",
+            user=demo["demo-ministry"],
+        )
+
+
+def test_a_ministry_imports_its_trainings_not_another_institutions(run_import, demo) -> None:
+    headers = [
+        "Наслов (македонски)",
+        "Организатор",
+        "Теми",
+        "Статус",
+        "Датум на почеток",
+        "Датум на завршување",
+        "Град",
+    ]
+    topic = "child-trafficking"
+    rows = [
+        [
+            "Обука за социјални работници",
+            "МСПДМ",
+            topic,
+            "одржана",
+            "12.05.2025",
+            "13.05.2025",
+            "Куманово",
+        ],
+        ["Обука за полиција", "МВР", topic, "", "2025-06-01", "", "Скопје"],
+        ["Без датум", "MSPDY", topic, "held", "", "", ""],
+    ]
+    batch = run_import(
+        "trainings", files.xlsx(headers, rows), "t.xlsx", user=demo["demo-ministry"], language="mk"
+    )
+    assert batch.status == "invalid"
+    messages = {e["row"]: e["message"] for e in batch.errors}
+    assert set(messages) == {3, 4}
+    assert not Training.objects.filter(title_mk="Обука за социјални работници").exists()
+    batch = run_import(
+        "trainings", files.xlsx(headers, rows[:1]), "t.xlsx", user=demo["demo-ministry"]
+    )
+    assert batch.status == "applied", batch.errors
+    training = Training.objects.get(title_mk="Обука за социјални работници")
+    assert training.title_en == "Обука за социјални работници"  # the English fallback
+    assert training.start_date == date(2025, 5, 12)
+    assert training.organiser.code == "mspdy"
+    assert list(training.topics.values_list("slug", flat=True)) == [topic]
+    from trainings.permissions import trainings_editable_by
+
+    assert trainings_editable_by(demo["demo-ministry"]).filter(pk=training.pk).exists()
+    again = run_import(
+        "trainings", files.xlsx(headers, rows[:1]), "t.xlsx", user=demo["demo-ministry"]
+    )
+    assert (again.new_count, again.unchanged_count) == (0, 1)
+
+
+def test_recommendation_institutions_are_assigned_and_shared(run_import, demo) -> None:
+    recommendation = Recommendation.objects.get(number=1)
+    headers = ["Number", "Responsible institutions", "Institutions invited to report"]
+    rows = [[1, "MSPDY; Ministry of Interior", "Demo CSO A"]]
+    batch = run_import(
+        "recommendations", files.xlsx(headers, rows), "r.xlsx", user=demo["demo-admin"]
+    )
+    assert batch.status == "applied", batch.errors
+    kinds = dict(
+        Assignment.objects.filter(recommendation=recommendation).values_list(
+            "institution__code", "kind"
+        )
+    )
+    assert kinds["mspdy"] == AssignmentKind.RESPONSIBLE
+    assert kinds["moi"] == AssignmentKind.RESPONSIBLE
+    assert kinds["demo-cso-a"] == AssignmentKind.INVITED
+    from recommendations.permissions import recommendations_reportable_by
+
+    assert recommendations_reportable_by(demo["demo-cso-a"]).filter(pk=recommendation.pk).exists()
+    from programme.imports import import_batch_rollback
+
+    import_batch_rollback(batch=batch, by=demo["demo-admin"])
+    kinds_after = dict(
+        Assignment.objects.filter(recommendation=recommendation).values_list(
+            "institution__code", "kind"
+        )
+    )
+    assert "demo-cso-a" not in kinds_after or kinds_after["demo-cso-a"] == kinds.get("demo-cso-a")
+
+
+def test_progress_updates_follow_the_services_rules(run_import, demo) -> None:
+    cso_a = demo["demo-cso-a"]
+    assigned = Assignment.objects.filter(institution__code="demo-cso-a").select_related(
+        "recommendation"
+    )
+    mine = assigned.first()
+    assert mine is not None
+    not_mine = Recommendation.objects.exclude(assignments__institution__code="demo-cso-a").first()
+    headers = [
+        "Recommendation number",
+        "Institution",
+        "Reporting period",
+        "Implementation status",
+        "Narrative",
+    ]
+    period = "2026 H1"
+    rows = [
+        [mine.recommendation.number, "Demo CSO A", period, "во тек", "Two trainings held."],
+        [not_mine.number, "Demo CSO A", period, "planned", "Not ours."],
+        [mine.recommendation.number, "Demo CSO B", period, "planned", "For someone else."],
+    ]
+    batch = run_import("progress_updates", files.xlsx(headers, rows), "u.xlsx", user=cso_a)
+    assert batch.status == "invalid"
+    assert {e["row"] for e in batch.errors} == {3, 4}
+    existing = ProgressUpdate.objects.filter(
+        recommendation=mine.recommendation, institution__code="demo-cso-a", period__name=period
+    ).first()
+    batch = run_import("progress_updates", files.xlsx(headers, rows[:1]), "u.xlsx", user=cso_a)
+    if existing is not None and not existing.is_editable:
+        assert batch.status == "invalid"
+        return
+    assert batch.status == "applied", batch.errors
+    update = ProgressUpdate.objects.get(
+        recommendation=mine.recommendation, institution__code="demo-cso-a", period__name=period
+    )
+    assert update.narrative == "Two trainings held."
+    assert update.status == "in_progress"
+    assert update.state in (UpdateState.DRAFT, UpdateState.RETURNED)
+
+
+def test_action_points_progress_by_owner_and_agreement_by_the_team(run_import, demo) -> None:
+    meeting = Meeting.objects.get(number=3)
+    owner = Institution.objects.get(code="demo-cso-b")
+    point = ActionPoint.objects.create(meeting=meeting, owner=owner, description="Map schools")
+    from programme.services import action_point_share
+
+    action_point_share(action_point=point)
+    headers = ["Meeting number", "Action point", "Owner", "Status", "Closed on", "Progress note"]
+    done = [[3, "Map  schools", "Demo CSO B", "in progress", "", "Two of five mapped"]]
+    batch = run_import(
+        "action_points", files.xlsx(headers, done), "a.xlsx", user=demo["demo-cso-b"]
+    )
+    assert batch.status == "applied", batch.errors
+    point.refresh_from_db()
+    assert (point.status, point.progress_note) == ("in_progress", "Two of five mapped")
+    moved = [[3, "Map schools", "MSPDY", "in progress", "", "Two of five mapped"]]
+    batch = run_import(
+        "action_points", files.xlsx(headers, moved), "a.xlsx", user=demo["demo-cso-b"]
+    )
+    assert batch.status == "invalid"
+    assert "programme team" in batch.errors[0]["message"]
+    new = [[3, "Publish the referral guide", "MSPDY", "", "", ""]]
+    batch = run_import("action_points", files.xlsx(headers, new), "a.xlsx", user=demo["demo-admin"])
+    assert batch.status == "applied", batch.errors
+    assert ActionPoint.objects.filter(description="Publish the referral guide").count() == 1
+
+
+def test_indicator_values_check_women_and_men_against_the_actual(run_import, demo) -> None:
+    from programme.models import Indicator
+
+    indicator = Indicator.objects.select_related("outcome").first()
+    assert indicator is not None
+    code = f"{indicator.outcome.code}/{indicator.code}"
+    headers = [
+        "Indicator",
+        "Reporting period",
+        "Target",
+        "Actual",
+        "Of which women",
+        "Of which men",
+    ]
+    bad = [[code, "2026 H1", "100", "10", "8", "5"]]
+    batch = run_import(
+        "indicator_values", files.xlsx(headers, bad), "v.xlsx", user=demo["demo-admin"]
+    )
+    assert batch.status == "invalid"
+    good = [[code, "2026 H1", "1 200,5", 10, 6, 4]]
+    batch = run_import(
+        "indicator_values", files.xlsx(headers, good), "v.xlsx", user=demo["demo-admin"]
+    )
+    assert batch.status == "applied", batch.errors
+    value = IndicatorValue.objects.get(indicator=indicator, period__name="2026 H1")
+    assert (value.target, value.actual) == (Decimal("1200.50"), Decimal(10))
+
+
+def test_a_trainings_import_rolls_back_until_people_are_listed(run_import, demo) -> None:
+    from django.core.exceptions import ValidationError
+
+    from programme.imports import import_batch_rollback
+    from trainings.models import Attendance, Participant
+
+    headers = ["Title (English)", "Organiser", "Topics", "Partner institutions", "Start date"]
+    rows = [
+        ["Referral in Tetovo", "MSPDY", "child-trafficking", "Ministry of Interior", "02.06.2025"],
+        ["Referral in Bitola", "MSPDY", "child-trafficking", "", "09.06.2025"],
+    ]
+    admin = demo["demo-admin"]
+    batch = run_import("trainings", files.xlsx(headers, rows), "t.xlsx", user=admin)
+    assert batch.status == "applied", batch.errors
+    tetovo = Training.objects.get(title_en="Referral in Tetovo")
+    assert list(tetovo.partners.values_list("code", flat=True)) == ["moi"]
+    person = Participant.objects.create(full_name="Ана Петровска", sex="female")
+    listed = Attendance.objects.create(training=tetovo, participant=person)
+    with pytest.raises(ValidationError, match="added after the import"):
+        import_batch_rollback(batch=batch, by=admin)
+    assert Training.objects.filter(title_en="Referral in Bitola").exists()
+    listed.delete()
+    import_batch_rollback(batch=batch, by=admin)
+    assert not Training.objects.filter(title_en__startswith="Referral in").exists()

@@ -1,0 +1,65 @@
+"""Helpers for the PDF report tests: generate through the real job, read the PDF back."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from programme.reports.models import Report
+from programme.reports.services import report_request
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> Path:
+    """Every report test keeps its files in a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def pdf_text(pdf: bytes | Path, *, layout: bool = False) -> str:
+    """The PDF's text as poppler reads it, with every run of white space made one space."""
+    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"]
+    text = subprocess.run(args, input=data, capture_output=True, check=True).stdout.decode()
+    return " ".join(text.split())
+
+
+def pdf_tool(tool: str, pdf: bytes, *args: str) -> str:
+    """pdfinfo or pdffonts on the PDF (they read a file, not standard input)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        return subprocess.run(
+            [tool, *args, handle.name], capture_output=True, check=True
+        ).stdout.decode()
+
+
+def page_count(pdf: bytes) -> int:
+    match = re.search(r"^Pages:\s+(\d+)$", pdf_tool("pdfinfo", pdf), re.M)
+    assert match, "pdfinfo gave no page count"
+    return int(match.group(1))
+
+
+def stored_pdf(report: Report) -> bytes:
+    with report.file.open("rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def generate(django_capture_on_commit_callbacks: Any) -> Callable[..., Report]:
+    """Ask for a report as a user would, and let the job run as the worker would."""
+
+    def make(**kwargs: Any) -> Report:
+        with django_capture_on_commit_callbacks(execute=True):
+            report = report_request(**kwargs)
+        report.refresh_from_db()
+        return report
+
+    return make

@@ -1,0 +1,184 @@
+"""The report job: queued after commit, run once, frozen and versioned, failed with a reason,
+stopped past its time or memory limit while the worker carries on."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from programme.models import Meeting, ReportingPeriod
+from programme.reports.choices import ReportKind, ReportStatus
+from programme.reports.models import Report
+from programme.reports.render import RenderFailed, render_pdf
+from programme.reports.services import report_request, report_run
+from tests.reports.conftest import pdf_text, stored_pdf
+from trainings.models import Training
+
+pytestmark = pytest.mark.django_db
+
+
+def _big_table(rows: int) -> str:
+    cells = "".join(
+        f"<tr><td>{i}</td><td>Participant number {i}</td><td>Skopje</td></tr>" for i in range(rows)
+    )
+    return f"<html><body><table>{cells}</table></body></html>"
+
+
+def _render_children() -> list[str]:
+    """Render processes still alive (there should never be one after a job ends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "programme.reports.render" in command and int(entry.name) != os.getpid():
+            found.append(command)
+    return found
+
+
+def test_a_request_is_queued_and_the_job_runs_once_it_is_committed(
+    demo, django_capture_on_commit_callbacks
+) -> None:
+    meeting = Meeting.objects.get(number=3)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = report_request(
+            by=demo["demo-cso-a"], kind=ReportKind.MEETING, language="en", meeting=meeting
+        )
+    assert report.status == ReportStatus.QUEUED
+    assert not report.file
+    assert len(callbacks) == 1
+    callbacks[0]()  # what transaction.on_commit does: the worker takes the job
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE
+    pdf = stored_pdf(report)
+    assert pdf.startswith(b"%PDF-")
+    assert report.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert report.size == len(pdf)
+    assert report.version == 1
+    assert report.started_at is not None and report.finished_at is not None
+    assert report.requested_by == demo["demo-cso-a"]
+    assert report.parameters["meeting"]["number"] == 3
+
+
+def test_each_generation_is_a_new_version_and_the_earlier_file_stays_as_it_was(
+    demo, generate
+) -> None:
+    period = ReportingPeriod.objects.get(name="2025 H1")
+    first = generate(by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="en", period=period)
+    first_pdf = stored_pdf(first)
+    second = generate(
+        by=demo["demo-observer"], kind=ReportKind.COMMITTEE, language="en", period=period
+    )
+    other_language = generate(
+        by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="sq", period=period
+    )
+    assert (first.version, second.version, other_language.version) == (1, 2, 1)
+    assert first.file.name != second.file.name
+    assert stored_pdf(first) == first_pdf
+    assert hashlib.sha256(first_pdf).hexdigest() == first.sha256
+    assert "Version: 2" in pdf_text(stored_pdf(second))
+
+
+def test_running_the_job_twice_stores_one_pdf(demo, generate, media) -> None:
+    report = generate(
+        by=demo["demo-admin"],
+        kind=ReportKind.MEETING,
+        language="mk",
+        meeting=Meeting.objects.get(number=4),
+    )
+    before = (report.file.name, report.sha256, report.finished_at)
+    again = report_run(report_id=report.pk)
+    assert (again.file.name, again.sha256, again.finished_at) == before
+    assert len(list(Path(media).rglob("*.pdf"))) == 1
+
+
+def test_a_job_left_running_by_a_lost_worker_is_run_again(demo) -> None:
+    report = report_request(
+        by=demo["demo-admin"],
+        kind=ReportKind.MEETING,
+        language="en",
+        meeting=Meeting.objects.get(number=3),
+    )
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING)
+    assert report_run(report_id=report.pk).status == ReportStatus.DONE
+
+
+def test_a_report_whose_subject_is_gone_fails_with_a_reason_in_its_language(demo) -> None:
+    training = Training.objects.filter(is_demo=True, status="held").first()
+    assert training is not None
+    report = report_request(
+        by=demo["demo-admin"], kind=ReportKind.TRAINING, language="mk", training=training
+    )
+    training.delete()
+    report = report_run(report_id=report.pk)
+    assert report.status == ReportStatus.FAILED
+    assert report.failure_reason == "Обуката на овој извештај веќе не постои."
+    assert report.version is None
+    assert not report.file
+
+
+def test_a_render_past_its_time_limit_is_stopped_and_leaves_nothing_running() -> None:
+    started = time.monotonic()
+    with pytest.raises(RenderFailed) as stopped:
+        render_pdf(html=_big_table(6000), timeout=2)
+    assert stopped.value.reason == "timeout"
+    assert time.monotonic() - started < 10  # stopped, not left to finish (it takes longer)
+    assert _render_children() == []
+
+
+def test_a_render_past_its_memory_limit_is_stopped() -> None:
+    with pytest.raises(RenderFailed) as stopped:
+        render_pdf(html=_big_table(8000), timeout=120, memory_mb=200)
+    assert stopped.value.reason == "memory"
+    assert _render_children() == []
+
+
+def test_a_job_past_its_limits_is_marked_failed_and_the_worker_goes_on(
+    demo, generate, settings
+) -> None:
+    period = ReportingPeriod.objects.get(name="2025 H1")
+    settings.REPORT_RENDER_TIMEOUT = 0.3  # shorter than the renderer takes to start
+    slow = generate(by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="en", period=period)
+    assert slow.status == ReportStatus.FAILED
+    assert slow.failure_reason.startswith("The report took longer than 0.3 seconds to render")
+    assert slow.version is None and not slow.file
+
+    settings.REPORT_RENDER_TIMEOUT = 120
+    settings.REPORT_RENDER_MEMORY_MB = 120  # less than the renderer needs to start
+    hungry = generate(
+        by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="sq", period=period
+    )
+    assert hungry.status == ReportStatus.FAILED
+    assert "120 MB" in hungry.failure_reason
+    assert _render_children() == []
+
+    # The same worker process takes the next job as if nothing had happened.
+    settings.REPORT_RENDER_MEMORY_MB = 1024
+    fine = generate(by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="en", period=period)
+    assert fine.status == ReportStatus.DONE
+    assert fine.version == 1
+
+
+def test_the_job_says_how_it_went_at_its_notification_call_site(demo, generate, caplog) -> None:
+    report = generate(
+        by=demo["demo-ministry"],
+        kind=ReportKind.MEETING,
+        language="en",
+        meeting=Meeting.objects.get(number=3),
+    )
+    assert f"Report {report.pk} for {demo['demo-ministry'].pk} is done" in caplog.text
+
+
+def test_the_worker_finds_the_report_job() -> None:
+    """Celery's autodiscovery, as a worker starting up runs it, registers the job."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    assert "programme.reports.generate" in app.tasks
