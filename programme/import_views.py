@@ -251,6 +251,8 @@ def import_rollback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def import_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The original file, as it was uploaded, as an attachment with a safe name."""
     batch = permissions.import_batch_for_view(request.user, pk)
+    if not batch.file:  # deleted when a person it named was erased
+        raise Http404
     with batch.file.open("rb") as stored:
         content = stored.read()
     stored_name = batch.file.name or ""

@@ -22,7 +22,9 @@ The batch services at the end are what the views, the admin and the Celery jobs 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -39,7 +41,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
-from django.db.models import Count, Max, Model, QuerySet
+from django.db.models import Count, Max, Model, Q, QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone, translation
 from django.utils.functional import lazy
@@ -1265,6 +1267,45 @@ def import_batch_rollback(*, batch: ImportBatch, by: User) -> ImportBatch:
     batch.rolled_back_by = by
     batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by", "updated_at"])
     return batch
+
+
+ERASED = "[erased]"
+
+
+def import_batches_forget(*, texts: list[str]) -> int:
+    """Take the given texts (an erased person's name and email) out of what import batches
+    kept: the preview, the problems and the changes. The original file of a batch that
+    named them is deleted, since a spreadsheet cannot be edited in place; the batch keeps
+    its counts, hash and history. Returns how many batches were changed."""
+    needles = [text for text in texts if text]
+    if not needles:
+        return 0
+    wanted = Q()
+    for text in needles:
+        for name in ("preview", "errors", "changes"):
+            wanted |= Q(**{f"{name}__icontains": json.dumps(text)[1:-1]})
+    changed = 0
+    for batch in ImportBatch.objects.filter(wanted):
+        for name in ("preview", "errors", "changes"):
+            setattr(batch, name, _without(getattr(batch, name), needles))
+        if batch.file:
+            batch.file.delete(save=False)
+            batch.file = ""
+        batch.save(update_fields=["preview", "errors", "changes", "file", "updated_at"])
+        changed += 1
+    return changed
+
+
+def _without(value: Any, needles: list[str]) -> Any:
+    if isinstance(value, str):
+        for needle in needles:
+            value = re.sub(re.escape(needle), ERASED, value, flags=re.IGNORECASE)
+        return value
+    if isinstance(value, list):
+        return [_without(item, needles) for item in value]
+    if isinstance(value, dict):
+        return {key: _without(item, needles) for key, item in value.items()}
+    return value
 
 
 def _resource_for(batch: ImportBatch) -> SpreadsheetResource:

@@ -7,10 +7,30 @@ one model with personal data (training participants) keeps to a reviewed list of
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
 
+import pytest
 from django.apps import apps
 from django.db import models
+from django.test import Client
+from django.urls import reverse
+
+from programme.choices import ImportKind
+from stakeholders.choices import Sex
+from tests.factories import (
+    AttendanceFactory,
+    ImportBatchFactory,
+    ParticipantFactory,
+    TrainingFactory,
+)
+from trainings.models import Attendance
+from trainings.selectors import participant_data
+from trainings.services import participant_erase, participants_erase_expired
+from trainings.tasks import participants_retention
 
 PROJECT_APPS = ("stakeholders", "programme", "trainings", "research", "recommendations")
 
@@ -38,6 +58,7 @@ PARTICIPANT_FIELDS = {
     "email",
     "consent",
     "consent_date",
+    "erased_at",
 }
 
 
@@ -72,3 +93,112 @@ def test_the_check_itself_catches_a_victim_field() -> None:
         assert IDENTIFYING.search(name), name
     for name in ("full_name", "narrative", "institution", "position", "email"):
         assert not IDENTIFYING.search(name), name
+
+
+# --- A participant's access request, erasure and retention ---------------------------------
+
+
+@pytest.fixture
+def attendee(db: None) -> Attendance:
+    row = AttendanceFactory(
+        participant=ParticipantFactory(
+            full_name="Elena Stojanovska",
+            email="elena.stojanovska@example.org",
+            position="Social worker",
+            consent=True,
+            consent_date=date(2025, 3, 30),
+        ),
+        training=TrainingFactory(title="Identification of victims", end_date=date(2025, 4, 2)),
+    )
+    return cast(Attendance, row)
+
+
+def test_a_participant_gets_everything_held_on_them(attendee: Attendance) -> None:
+    data = participant_data(participant=attendee.participant)
+    assert data["full_name"] == "Elena Stojanovska"
+    assert data["email"] == "elena.stojanovska@example.org"
+    assert data["position"] == "Social worker"
+    assert data["consent_date"] == "2025-03-30"
+    assert data["trainings"] == [
+        {
+            "title": "Identification of victims",
+            "organiser": str(attendee.training.organiser),
+            "start_date": "2025-04-01",
+            "end_date": "2025-04-02",
+            "city": "",
+            "pre_score": "40.00",
+            "post_score": "75.00",
+            "completed": True,
+        }
+    ]
+
+
+def test_erasure_removes_the_details_and_keeps_the_figures(attendee: Attendance) -> None:
+    participant = attendee.participant
+    batch = ImportBatchFactory(
+        kind=ImportKind.ATTENDANCE,
+        training=attendee.training,
+        preview=[{"row": 2, "values": {"Full name": "elena stojanovska", "Sex": "F"}}],
+        errors=[{"row": 3, "value": "elena.stojanovska@example.org", "reason": "taken"}],
+    )
+    stored = Path(batch.file.path)
+    untouched = ImportBatchFactory(preview=[{"row": 2, "values": {"Full name": "Ana Petrova"}}])
+
+    participant_erase(participant=participant)
+    participant_erase(participant=participant)  # a second time changes nothing
+
+    participant.refresh_from_db()
+    assert participant.is_erased
+    assert participant.full_name == f"Erased participant {participant.pk}"
+    assert (participant.email, participant.position, participant.consent) == ("", "", False)
+    assert participant.consent_date is None
+    assert (participant.sex, participant.institution_id) == (
+        Sex.FEMALE,
+        attendee.participant.institution_id,
+    )
+    assert Attendance.objects.filter(participant=participant).count() == 1
+    batch.refresh_from_db()
+    assert "stojanovska" not in json.dumps([batch.preview, batch.errors]).lower()
+    assert not batch.file and not stored.exists()
+    untouched.refresh_from_db()
+    assert untouched.file and untouched.preview[0]["values"]["Full name"] == "Ana Petrova"
+
+
+def test_the_retention_job_erases_only_those_past_the_period(
+    attendee: Attendance, settings: Any
+) -> None:
+    settings.PARTICIPANT_RETENTION_DAYS = 365
+    recent = AttendanceFactory(
+        training=TrainingFactory(start_date=date(2026, 5, 1), end_date=date(2026, 5, 2))
+    )
+    assert participants_erase_expired(today=date(2026, 4, 1)) == 0  # 364 days after
+    assert participants_erase_expired(today=date(2026, 4, 3)) == 1
+    assert participants_erase_expired(today=date(2026, 4, 3)) == 0  # run twice: once
+    attendee.participant.refresh_from_db()
+    recent.participant.refresh_from_db()
+    assert attendee.participant.is_erased and not recent.participant.is_erased
+
+
+def test_the_daily_task_uses_todays_date(attendee: Attendance, settings: Any) -> None:
+    settings.PARTICIPANT_RETENTION_DAYS = 365
+    recent = AttendanceFactory(training=TrainingFactory(start_date=date.today(), end_date=None))
+    assert participants_retention.run() == 1
+    recent.participant.refresh_from_db()
+    assert not recent.participant.is_erased
+
+
+def test_the_admin_downloads_a_participants_data_and_erases_them(
+    admin_client: Client, attendee: Attendance
+) -> None:
+    url = reverse("admin:trainings_participant_changelist")
+    selected = {"_selected_action": [attendee.participant.pk]}
+    response = admin_client.post(url, {"action": "download_data", **selected})
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="participant-{attendee.participant.pk}.json"'
+    )
+    assert json.loads(response.content)["email"] == "elena.stojanovska@example.org"
+
+    response = admin_client.post(url, {"action": "erase", **selected}, follow=True)
+    assert "1 participant" in response.content.decode()
+    attendee.participant.refresh_from_db()
+    assert attendee.participant.is_erased

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from programme.admin import DemoFlagLast, ObjectPermissionAdmin, in_all_languages
@@ -23,7 +24,8 @@ from trainings.models import (
     Training,
     TrainingGroupObjectPermission,
 )
-from trainings.services import training_share
+from trainings.selectors import participant_data
+from trainings.services import participant_erase, training_share
 
 
 @admin.register(Topic)
@@ -164,7 +166,43 @@ class ParticipantAdmin(DemoFlagLast):
         *in_all_languages("institution__name", "institution__short_name"),
     )
     autocomplete_fields = ("professional_group", "institution")
+    readonly_fields = ("erased_at",)
     inlines = (ParticipantAttendanceInline,)
+    actions = ("download_data", "erase")
+
+    @admin.action(description=_("Download the selected participant's data (JSON)"))
+    def download_data(
+        self, request: HttpRequest, queryset: QuerySet[Participant]
+    ) -> HttpResponse | None:
+        """What the platform holds on one person, for their access request."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one participant."), messages.WARNING)
+            return None
+        participant = queryset.get()
+        response = JsonResponse(
+            participant_data(participant=participant), json_dumps_params={"ensure_ascii": False}
+        )
+        name = f"participant-{participant.pk}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @admin.action(description=_("Erase the selected participants' details"))
+    def erase(self, request: HttpRequest, queryset: QuerySet[Participant]) -> None:
+        """Names, emails and positions go; the figures they count in stay."""
+        count = 0
+        for participant in queryset:
+            participant_erase(participant=participant)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d participant's details were erased.",
+                "%(count)d participants' details were erased.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Attendance)

@@ -144,6 +144,16 @@ class Participant(DemoMarked):
         help_text=_("The participant agreed that their details are kept for the action."),
     )
     consent_date = models.DateField(_("consent date"), null=True, blank=True)
+    erased_at = models.DateTimeField(
+        _("erased"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the person's details were erased. Only the sex, profession and institution "
+            "stay, so the training figures still add up."
+        ),
+    )
 
     class Meta:
         verbose_name = _("participant")
@@ -169,6 +179,10 @@ class Participant(DemoMarked):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     def clean(self) -> None:
         self.full_name = " ".join(self.full_name.split())

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from programme.models import Action, Outcome
@@ -282,3 +283,57 @@ def participants_by_topic(*, trainings: QuerySet[Training]) -> list[TopicFigures
         )
         for t in topics
     ]
+
+
+# --- A participant's own data (data protection) -------------------------------------------
+
+
+def participant_data(*, participant: Participant) -> dict[str, object]:
+    """Everything the platform holds on one person, as they may ask for it (GDPR art. 15)."""
+    attended = (
+        Attendance.objects.filter(participant=participant)
+        .select_related("training__organiser")
+        .order_by("training__start_date", "pk")
+    )
+    return {
+        "full_name": participant.full_name,
+        "sex": participant.get_sex_display(),
+        "profession": str(participant.professional_group or ""),
+        "institution": str(participant.institution or ""),
+        "position": participant.position,
+        "email": participant.email,
+        "consent": participant.consent,
+        "consent_date": participant.consent_date.isoformat() if participant.consent_date else None,
+        "recorded_on": participant.created_at.date().isoformat(),
+        "trainings": [
+            {
+                "title": str(row.training.title),
+                "organiser": str(row.training.organiser),
+                "start_date": row.training.start_date.isoformat()
+                if row.training.start_date
+                else None,
+                "end_date": row.training.end_date.isoformat() if row.training.end_date else None,
+                "city": row.training.city,
+                "pre_score": str(row.pre_score) if row.pre_score is not None else None,
+                "post_score": str(row.post_score) if row.post_score is not None else None,
+                "completed": row.completed,
+            }
+            for row in attended
+        ],
+    }
+
+
+def participants_past_retention(*, before: date) -> QuerySet[Participant]:
+    """Participants not yet erased whose last training ended before the given day.
+
+    A participant recorded without any training counts from the day they were recorded.
+    """
+    return (
+        Participant.objects.filter(erased_at__isnull=True)
+        .annotate(
+            last_day=Max(
+                Coalesce("attendance__training__end_date", "attendance__training__start_date")
+            )
+        )
+        .filter(Q(last_day__lt=before) | Q(last_day__isnull=True, created_at__date__lt=before))
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,11 +22,13 @@ from stakeholders.models import Institution, ProfessionalGroup, User
 from trainings.choices import SCORE_MAX, SCORE_MIN, TrainingStatus
 from trainings.models import Attendance, Participant, Topic, Training
 from trainings.permissions import organisers_for
-from trainings.selectors import participant_matching
+from trainings.selectors import participant_matching, participants_past_retention
 
 STALE_MESSAGE = gettext_lazy(
     "This training was changed by someone else after you opened it. Reload to see their changes."
 )
+
+logger = logging.getLogger(__name__)
 
 
 def training_share(*, training: Training) -> None:
@@ -407,3 +411,46 @@ def attendance_scores_update(
         list(rows.values()), ["pre_score", "post_score", "completed", "updated_at"]
     )
     return len(rows)
+
+
+# --- Data protection: erasure and retention --------------------------------------------------
+
+
+@transaction.atomic
+def participant_erase(*, participant: Participant) -> Participant:
+    """Erase a person's details (GDPR art. 17), keeping the figures they count in.
+
+    The name, email, position and consent go, from the record and from what import batches
+    kept of the spreadsheets that named them; the sex, profession and institution stay, as
+    counts by target group and sex are the action's results. Erasing twice changes nothing.
+    """
+    from programme.imports import import_batches_forget
+
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.is_erased:
+        return participant
+    forget = [text for text in (participant.full_name, participant.email) if text]
+    participant.full_name = f"Erased participant {participant.pk}"
+    participant.email = ""
+    participant.position = ""
+    participant.consent = False
+    participant.consent_date = None
+    participant.erased_at = timezone.now()
+    participant.save()
+    import_batches_forget(texts=forget)
+    logger.info("Participant %s erased", participant.pk)
+    return participant
+
+
+def participants_erase_expired(*, today: date | None = None) -> int:
+    """Erase the participants whose last training ended longer ago than the retention period
+    (settings.PARTICIPANT_RETENTION_DAYS); returns how many. Safe to run again."""
+    today = today or timezone.localdate()
+    before = today - timedelta(days=settings.PARTICIPANT_RETENTION_DAYS)
+    erased = 0
+    for participant in participants_past_retention(before=before).only("pk").iterator():
+        participant_erase(participant=participant)
+        erased += 1
+    if erased:
+        logger.info("Retention: %s participants erased (last training before %s)", erased, before)
+    return erased

@@ -312,6 +312,11 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Platform --------------------------------------------------------------------------------
+# Training participants' details are erased this many days after their last training
+# (the retention job, daily); their sex, profession and institution stay in the figures.
+PARTICIPANT_RETENTION_DAYS = env_int("PARTICIPANT_RETENTION_DAYS", 5 * 365)
+if PARTICIPANT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("PARTICIPANT_RETENTION_DAYS must be 1 or more.")
 # Demo records may be loaded only where this is true (development by default), so demo data
 # never lands in a production database by accident.
 DEMO_DATA_ALLOWED = env_bool("DJANGO_DEMO_DATA_ALLOWED", DEBUG)
