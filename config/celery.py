@@ -11,5 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Packages inside an app that keep their own tasks module (the PDF reports' job).
-app.autodiscover_tasks(["programme.reports"])
+# Packages inside an app that keep their own tasks module (the PDF reports' job, the
+# notifications' jobs).
+app.autodiscover_tasks(["programme.reports", "programme.notifications"])

@@ -450,3 +450,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("programme:import_detail", args=[obj.pk]), _("open")
         )
+
+
+# The notifications' admin (the outbox, notifications, preferences) lives with them.
+from programme.notifications import admin as _notifications_admin  # noqa: E402, F401

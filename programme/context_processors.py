@@ -4,10 +4,20 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
     """What every page needs to know about how the platform runs."""
-    return {
+    context: dict[str, Any] = {
         "tasks_in_process": settings.CELERY_TASK_ALWAYS_EAGER,
     }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from programme.notifications.selectors import notifications_unread_count
+
+        # Counted only when a page shows it (the header), once per page.
+        context["notifications_unread"] = SimpleLazyObject(
+            lambda: notifications_unread_count(user=user)
+        )
+    return context

@@ -165,8 +165,20 @@ def demo_load(*, action: Action) -> bool:
     _results_framework(action, periods)
     _meetings(action, inst, recs)
     _updates(inst, users, periods, recs)
+    _notification_preferences(users)
     object_permissions_rebuild()
     return True
+
+
+# Each demo login shows a different email choice; the review steps above left them notices.
+DEMO_EMAIL_FREQUENCY = {"demo-admin": "weekly", "demo-cso-a": "immediately", "demo-observer": "off"}
+
+
+def _notification_preferences(users: dict[str, User]) -> None:
+    from programme.notifications.services import preference_set
+
+    for username, user in users.items():
+        preference_set(user=user, frequency=DEMO_EMAIL_FREQUENCY.get(username, "daily"))
 
 
 def _institutions() -> dict[str, Institution]:

@@ -621,5 +621,11 @@ class ImportBatch(TimeStamped):
         return min(100, round(self.processed_rows * 100 / self.total_rows))
 
 
-# Models kept in packages of their own: the PDF reports (programme/reports/).
+# Models kept in packages of their own: the PDF reports (programme/reports/), and the
+# notifications, email preferences and email outbox (programme/notifications/).
+from programme.notifications.models import (  # noqa: E402, F401
+    Notification,
+    NotificationPreference,
+    OutboxEmail,
+)
 from programme.reports.models import Report  # noqa: E402, F401

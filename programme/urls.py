@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from programme import import_views, meeting_views, views
+from programme.notifications.urls import urlpatterns as notification_urls
 from programme.reports import views as report_views
 
 app_name = "programme"
@@ -32,4 +33,5 @@ urlpatterns = [
     path("reports/new/", report_views.report_request, name="report_request"),
     path("reports/<int:pk>/", report_views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", report_views.report_download, name="report_download"),
+    *notification_urls,
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from programme.models import ReportingPeriod
+from programme.notifications import services as notifications
 from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
 from recommendations.models import (
     Assignment,
@@ -131,6 +132,7 @@ def progress_update_submit(*, update: ProgressUpdate, by: User | None) -> Progre
     update.submitted_at = timezone.now()
     update.save(update_fields=["state", "submitted_at", "updated_at"])
     _record(update=update, from_state=previous, by=by)
+    notifications.notify_update_submitted(update=update, by=by)
     return update
 
 
@@ -152,6 +154,7 @@ def progress_update_return(
         update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
     )
     _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
+    notifications.notify_update_reviewed(update=update, by=by)
     return update
 
 
@@ -171,6 +174,7 @@ def progress_update_approve(
         update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
     )
     _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
+    notifications.notify_update_reviewed(update=update, by=by)
     return update
 
 

@@ -83,6 +83,35 @@ stop_postgres() {
   rm -rf "$PG_TMP"
 }
 
+# start_redis — a throwaway Redis on a loopback port, data in a temporary directory, nothing
+# kept on disk; exports TEST_REDIS_URL and REDIS_TMP. The job tests run Celery workers on it.
+start_redis() {
+  local port
+  need_debian_packages redis-server:redis-server
+  REDIS_TMP=$(mktemp -d /tmp/antitrafficking-redis.XXXXXX)
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$REDIS_TMP" --save '' --appendonly no \
+    --daemonize yes --pidfile "$REDIS_TMP/redis.pid" --logfile "$REDIS_TMP/redis.log" \
+    --maxmemory-policy noeviction >/dev/null || die "redis-server did not start."
+  for _ in $(seq 50); do
+    redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 \
+    || { cat "$REDIS_TMP/redis.log"; die "Redis did not answer on port $port."; }
+  export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+  export REDIS_TMP
+  say "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) started on 127.0.0.1:$port"
+}
+
+stop_redis() {
+  [[ -n ${REDIS_TMP:-} ]] || return 0
+  if [[ -f $REDIS_TMP/redis.pid ]]; then
+    kill "$(cat "$REDIS_TMP/redis.pid")" 2>/dev/null || true
+  fi
+  rm -rf "$REDIS_TMP"
+}
+
 # need_axe_core — axe-core (the accessibility rules engine the browser tests inject) from npm,
 # unpacked once into .cache/; exports AXE_CORE_JS.
 AXE_CORE_VERSION=4.14.1

@@ -29,6 +29,8 @@ from programme.models import (
     Programme,
     ReportingPeriod,
 )
+from programme.notifications.choices import Frequency, NotificationKind
+from programme.notifications.models import Notification, NotificationPreference, OutboxEmail
 from programme.reports.choices import ReportKind
 from programme.reports.models import Report
 from recommendations.choices import ImplementationStatus, InstrumentKind, UpdateState
@@ -477,3 +479,38 @@ class ProgressUpdateGroupObjectPermissionFactory(DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     permission = _permission("view_progressupdate")
     content_object = factory.SubFactory(ProgressUpdateFactory)
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+class NotificationPreferenceFactory(DjangoModelFactory):
+    class Meta:
+        model = NotificationPreference
+
+    user = factory.SubFactory(UserFactory)
+    frequency = Frequency.IMMEDIATELY
+
+
+class OutboxEmailFactory(DjangoModelFactory):
+    class Meta:
+        model = OutboxEmail
+
+    recipient = factory.SubFactory(UserFactory)
+    to = factory.LazyAttribute(lambda e: e.recipient.email or "someone@example.org")
+    key = factory.Sequence(lambda n: f"test:{n}")
+    language = "en"
+    subject = "A reminder"
+    body_text = "Progress updates are due."
+    body_html = "<p>Progress updates are due.</p>"
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = NotificationKind.TRAINING_RECORD
+    key = factory.Sequence(lambda n: f"test:{n}")
+    params = factory.LazyFunction(lambda: {"title": "Referral of victims"})
+    url = "/trainings/"

@@ -122,6 +122,8 @@ def world(demo: dict[str, User], settings: Any, tmp_path: Any) -> World:
         series="recommendation-10-en",
         file=SimpleUploadedFile("report.pdf", PDF),
         sha256=hashlib.sha256(PDF).hexdigest(),
+        size=len(PDF),
+        pages=1,
     )
     return World(
         users=demo,
@@ -340,6 +342,16 @@ RULES: dict[str, Rule] = {
     "stakeholders:member_remove": Rule(
         kwargs=lambda w: {"pk": w.member_b.pk}, get=_expect(405), post=OWNER_WRITES
     ),
+    # Everyone's own notifications and email preference; another's notification answers 404.
+    "programme:notification_list": Rule(get=EVERYONE, post=EVERYONE),
+    "programme:notification_preferences": Rule(
+        get=EVERYONE, post=EVERYONE, data=lambda w: {"frequency": "weekly"}
+    ),
+    "programme:notification_open": Rule(
+        kwargs=lambda w: {"pk": _notification_of_cso_b(w)},
+        get=_expect(404, demo_cso_b=OK),
+        post=_expect(405),
+    ),
     # Spreadsheets: everyone lists their own uploads and exports what they see.
     "programme:import_list": Rule(get=EVERYONE),
     "programme:import_start": Rule(
@@ -373,6 +385,16 @@ RULES: dict[str, Rule] = {
     "programme:report_detail": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
     "programme:report_download": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
 }
+
+
+def _notification_of_cso_b(w: World) -> int:
+    """The demo left CSO B's members a notice: their update was returned."""
+    from programme.notifications.models import Notification
+
+    pk: int = Notification.objects.filter(recipient=w.users["demo-cso-b"]).values_list(
+        "pk", flat=True
+    )[0]
+    return pk
 
 
 def portal_url_names() -> Iterator[str]:

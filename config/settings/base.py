@@ -216,7 +216,7 @@ LANGUAGES = [
     ("mk", _("Macedonian")),
     ("sq", _("Albanian")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "programme" / "notifications" / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -275,6 +275,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest task, so Redis does not redeliver a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The email outbox (programme/notifications): tries before an email is marked failed, and the
+# wait after the first failed try, which doubles after each one.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
 
 # --- Security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -226,7 +226,14 @@ def report_run(*, report_id: int) -> Report:
 
 
 def report_notify(*, report: Report) -> None:
-    """Say how the job went: where the requester's notification will be made."""
+    """Tell the requester their report is done, or why it failed, with a link to it.
+
+    The notification (and its email, as the requester chose) is made once per report and
+    status, so a repeated job tells nobody twice.
+    """
+    from programme.notifications.services import notify_report_finished
+
     logger.info(
         "Report %s for %s is %s", report.pk, report.requested_by_id or "nobody", report.status
     )
+    notify_report_finished(report=report)

@@ -1,0 +1,66 @@
+"""Reads for the notifications: whom to tell, what they have been told, what is still to send."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from programme.notifications.choices import DEFAULT_FREQUENCY, EmailStatus
+from programme.notifications.models import Notification, NotificationPreference, OutboxEmail
+from stakeholders.choices import MembershipRole
+from stakeholders.models import User
+
+EDIT_ROLES = (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    """The user's own notifications, newest first: the gate every notifications view uses."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def frequency_of(*, user: User) -> str:
+    """How often the user wants email; the default until they choose."""
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference.frequency if preference else str(DEFAULT_FREQUENCY)
+
+
+def institution_members(
+    *, institution_ids: Iterable[int], roles: Iterable[str] = EDIT_ROLES
+) -> list[User]:
+    """Active members of the institutions with one of the roles, each once."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__institution_id__in=list(institution_ids),
+            memberships__role__in=list(roles),
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def focal_points_or_editors(*, institution_id: int) -> list[User]:
+    """Whom an overdue reminder goes to: the focal points, or the editors where there is none."""
+    return institution_members(
+        institution_ids=[institution_id], roles=[MembershipRole.FOCAL_POINT]
+    ) or institution_members(institution_ids=[institution_id])
+
+
+def programme_team() -> list[User]:
+    """The programme team: the staff accounts, as everywhere on the platform."""
+    return list(User.objects.filter(is_active=True, is_staff=True).order_by("pk"))
+
+
+def outbox_due(*, now: datetime, limit: int = 500) -> list[int]:
+    """Emails whose next try has come, oldest first."""
+    return list(
+        OutboxEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
