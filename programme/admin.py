@@ -22,6 +22,7 @@ from modeltranslation.admin import (
     TranslationStackedInline,
     TranslationTabularInline,
 )
+from simple_history.admin import SimpleHistoryAdmin
 
 from programme.choices import ImportKind
 from programme.import_admin import SpreadsheetAdmin
@@ -141,14 +142,14 @@ class ParentLimitedFormSet(BaseInlineFormSet):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(TranslationAdmin):
+class ProgrammeAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("name", "short_name")
     search_fields = (*in_all_languages("name"), "short_name")
     autocomplete_fields = ("partners",)
 
 
 @admin.register(Action)
-class ActionAdmin(TranslationAdmin):
+class ActionAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("title", "programme", "country", "implemented_by", "start_date", "end_date")
     list_filter = ("programme", "country")
     list_select_related = ("programme", "implemented_by")
@@ -157,7 +158,7 @@ class ActionAdmin(TranslationAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(DemoFlagLast):
+class ReportingPeriodAdmin(SimpleHistoryAdmin, DemoFlagLast):
     list_display = ("name", "action", "start_date", "end_date", "due_date", "is_demo")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
@@ -196,7 +197,7 @@ class IndicatorInline(TranslationStackedInline):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(DemoFlagLast, TranslationAdmin):
+class OutcomeAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("code", "title", "action", "is_demo")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
@@ -206,7 +207,7 @@ class OutcomeAdmin(DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(Output)
-class OutputAdmin(DemoFlagLast, TranslationAdmin):
+class OutputAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("code", "title", "outcome", "is_demo")
     list_filter = ("is_demo", "outcome__action")
     list_select_related = ("outcome",)
@@ -225,7 +226,7 @@ class IndicatorValueInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(DemoFlagLast, TranslationAdmin):
+class IndicatorAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = (
         "code",
         "title",
@@ -245,7 +246,7 @@ class IndicatorAdmin(DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(SpreadsheetAdmin, DemoFlagLast):
+class IndicatorValueAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast):
     import_kind = ImportKind.INDICATOR_VALUES
     list_display = (
         "indicator",
@@ -312,7 +313,7 @@ class ActionPointInline(admin.StackedInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(DemoFlagLast):
+class MeetingAdmin(SimpleHistoryAdmin, DemoFlagLast):
     list_display = ("number", "date", "place", "action", "is_demo")
     list_display_links = ("number", "date")
     list_filter = ("is_demo", "action")
@@ -331,7 +332,7 @@ class MeetingAdmin(DemoFlagLast):
 
 
 @admin.register(MeetingAttendance)
-class MeetingAttendanceAdmin(admin.ModelAdmin):
+class MeetingAttendanceAdmin(SimpleHistoryAdmin):
     list_display = ("institution", "meeting", "representatives")
     list_filter = ("meeting__action", "meeting")
     list_select_related = ("institution", "meeting")
@@ -343,7 +344,7 @@ class MeetingAttendanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(DemoFlagLast, TranslationAdmin):
+class DecisionAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("__str__", "meeting", "is_demo")
     list_filter = ("is_demo", "meeting")
     list_select_related = ("meeting",)
@@ -352,7 +353,7 @@ class DecisionAdmin(DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(ActionPoint)
-class ActionPointAdmin(SpreadsheetAdmin, DemoFlagLast):
+class ActionPointAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast):
     import_kind = ImportKind.ACTION_POINTS
     list_display = ("__str__", "meeting", "owner", "due_date", "status", "closed_on", "is_demo")
     list_filter = ("status", "is_demo", "meeting", ("owner", admin.RelatedOnlyFieldListFilter))
@@ -371,7 +372,7 @@ class ActionPointAdmin(SpreadsheetAdmin, DemoFlagLast):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(TranslationAdmin):
+class InterventionAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("year", "order", "title", "kind", "action", "agreed_at")
     list_display_links = ("year", "title")
     list_filter = ("year", "kind", "action")

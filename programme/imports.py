@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 
+from config.history import acting_as, record_bulk
 from programme.choices import ImportKind, ImportStatus
 from programme.models import ImportBatch
 from programme.spreadsheets import (
@@ -939,6 +940,7 @@ class SpreadsheetResource(resources.ModelResource):
                 model._default_manager.bulk_update(
                     list(objects.values()), sorted(names), batch_size=1000
                 )
+                record_bulk(model, list(objects.values()), created=False)
         for label in reversed(changes.order):
             created = changes.created.get(label)
             if created:
@@ -972,9 +974,16 @@ _COPY_SAFE = {
 def bulk_insert(model: type[Model], objects: list[Any]) -> list[Any]:
     """Insert new records in bulk and give each its id: PostgreSQL's COPY when the fields
     allow it (ids are drawn from the table's sequence first), else Django's bulk_create.
+    Their history rows go in the same way.
 
     The objects have been checked already; the database's constraints still hold.
     """
+    objects = _insert_rows(model, objects)
+    record_bulk(model, objects, created=True, insert=_insert_rows)
+    return objects
+
+
+def _insert_rows(model: type[Model], objects: list[Any]) -> list[Any]:
     if not objects:
         return objects
     fields_ = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -1261,7 +1270,8 @@ def import_batch_rollback(*, batch: ImportBatch, by: User) -> ImportBatch:
     if batch.status != ImportStatus.APPLIED or batch.applied_at is None:
         raise ValidationError(_("Only an imported batch can be rolled back."))
     resource = _resource_for(batch)
-    resource.rollback(Changes(batch.changes), applied_at=batch.applied_at)
+    with acting_as(by):
+        resource.rollback(Changes(batch.changes), applied_at=batch.applied_at)
     batch.status = ImportStatus.ROLLED_BACK
     batch.rolled_back_at = timezone.now()
     batch.rolled_back_by = by
@@ -1423,7 +1433,8 @@ def import_batch_apply(*, batch_id: int) -> None:
     )
     if batch.status != ImportStatus.APPLYING or batch.applied_at is not None:
         return
-    with translation.override(batch.language):
+    # The history of each record it writes names who confirmed the import.
+    with translation.override(batch.language), acting_as(batch.applied_by or batch.created_by):
         resource = _resource_for(batch)
         try:
             sheet = _read_batch(batch, resource)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.history import record_bulk
 from programme import services
 from programme.choices import ActionPointStatus
 from programme.imports import (
@@ -389,3 +390,4 @@ class IndicatorValueResource(SpreadsheetResource):
             IndicatorValue.objects.bulk_update(
                 updated, sorted(names | {"updated_at"}), batch_size=1000
             )
+            record_bulk(IndicatorValue, updated, created=False)

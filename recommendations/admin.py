@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from programme.admin import (
     HTTPS_LINKS,
@@ -59,7 +60,7 @@ def _reshare(recommendation_ids: set[int]) -> None:
 
 
 @admin.register(RecommendationSet)
-class RecommendationSetAdmin(TranslationAdmin):
+class RecommendationSetAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = (
         "title",
         "issued_by",
@@ -80,14 +81,14 @@ class RecommendationSetAdmin(TranslationAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(TranslationAdmin):
+class ThemeAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(TranslationAdmin):
+class InstrumentAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("name", "short_name", "kind", "year")
     list_filter = ("kind",)
     search_fields = (*in_all_languages("name", "short_name"), "slug")
@@ -105,7 +106,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SpreadsheetAdmin, TranslationAdmin):
+class RecommendationAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, TranslationAdmin):
     import_kind = ImportKind.RECOMMENDATIONS
     list_display = ("__str__", "recommendation_set", "text_mk_official", "text_sq_official")
     list_filter = (
@@ -130,7 +131,7 @@ class RecommendationAdmin(SpreadsheetAdmin, TranslationAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(DemoFlagLast):
+class AssignmentAdmin(SimpleHistoryAdmin, DemoFlagLast):
     list_display = ("recommendation", "institution", "kind", "is_demo")
     list_filter = (
         "kind",
@@ -243,7 +244,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(SpreadsheetAdmin, admin.ModelAdmin):
+class ProgressUpdateAdmin(SpreadsheetAdmin, SimpleHistoryAdmin):
     import_kind = ImportKind.PROGRESS_UPDATES
     form = ProgressUpdateForm
     list_display = (
@@ -349,7 +350,7 @@ class ProgressUpdateAdmin(SpreadsheetAdmin, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(SimpleHistoryAdmin):
     form = EvidenceForm
     formfield_overrides = HTTPS_LINKS
     list_display = ("title", "update", "download", "url", "created_at")

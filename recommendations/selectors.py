@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, TextField
 
+from config.history import history_model
 from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
 from recommendations.models import (
     Assignment,
@@ -219,4 +220,71 @@ def update_detail(*, update: ProgressUpdate) -> dict[str, Any]:
         "evidence": list(update.evidence.all()),
         "comments": list(update.comments.select_related("author")),
         "transitions": list(update.transitions.select_related("by")),
+        "changes": update_changes(update=update),
     }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class UpdateChange:
+    at: Any
+    by: Any
+    created: bool
+    fields: list[FieldChange]
+
+
+# What the portal's change list names; the bookkeeping fields are left out.
+_SHOWN_CHANGES = ("status", "narrative", "state", "reviewer_comment")
+
+
+def update_changes(*, update: ProgressUpdate) -> list[UpdateChange]:
+    """Each saved version of the update, newest first: who, when, and which fields changed,
+    from the audit trail (two queries whatever the length)."""
+    history = history_model(ProgressUpdate)
+    versions: list[Any] = list(
+        history._default_manager.filter(id=update.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    changes = []
+    previous: Any = None
+    for version in versions:
+        fields = []
+        if previous is not None:
+            delta = version.diff_against(previous, included_fields=list(_SHOWN_CHANGES))
+            for change in delta.changes:
+                model_field: Any = ProgressUpdate._meta.get_field(change.field)
+                fields.append(
+                    FieldChange(
+                        label=str(model_field.verbose_name),
+                        old=_shown(model_field, change.old),
+                        new=_shown(model_field, change.new),
+                    )
+                )
+        if previous is None or fields:
+            changes.append(
+                UpdateChange(
+                    at=version.history_date,
+                    by=version.history_user,
+                    created=previous is None,
+                    fields=fields,
+                )
+            )
+        previous = version
+    return changes[::-1]
+
+
+def _shown(model_field: Any, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, TextField):
+        return ""  # long text: the page names the change, the update shows the text
+    return str(value)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from programme.admin import (
     HTTPS_LINKS,
@@ -91,7 +92,7 @@ class StudyAdminForm(forms.ModelForm):
 
 
 @admin.register(Study)
-class StudyAdmin(DemoFlagLast, TranslationAdmin):
+class StudyAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     form = StudyAdminForm
     list_display = (
         "title",
@@ -132,7 +133,7 @@ class StudyAdmin(DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(StudyVersion)
-class StudyVersionAdmin(admin.ModelAdmin):
+class StudyVersionAdmin(SimpleHistoryAdmin):
     form = StudyVersionForm
     formfield_overrides = HTTPS_LINKS
     list_display = ("study", "language", "published_on", "download", "url")

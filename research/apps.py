@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class ResearchConfig(AppConfig):
     name = "research"
     verbose_name = _("Research")
+
+    def ready(self) -> None:
+        from config.history import track
+
+        track(self, "Study", "StudyVersion")

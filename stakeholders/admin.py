@@ -17,6 +17,7 @@ from django.db.models import BLANK_CHOICE_DASH, Field, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from programme.admin import HTTPS_LINKS, DemoFlagLast, in_all_languages
 from programme.choices import ImportKind
@@ -64,7 +65,7 @@ class ContactPersonInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SpreadsheetAdmin, DemoFlagLast, TranslationAdmin):
+class InstitutionAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     import_kind = ImportKind.INSTITUTIONS
     form = InstitutionForm
     list_display = ("name", "short_name", "kind", "parent", "country", "code", "is_demo")
@@ -92,7 +93,7 @@ class InstitutionAdmin(SpreadsheetAdmin, DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ("user", "institution", "role", "created_at")
     list_filter = ("role", "institution__kind", ("institution", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "institution")
@@ -122,7 +123,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(admin.ModelAdmin):
+class ContactPersonAdmin(SimpleHistoryAdmin):
     list_display = ("full_name", "institution", "position", "email", "phone", "is_primary")
     list_filter = ("is_primary", "institution__kind")
     list_select_related = ("institution",)
@@ -136,7 +137,7 @@ class ContactPersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProfessionalGroup)
-class ProfessionalGroupAdmin(TranslationAdmin):
+class ProfessionalGroupAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}

@@ -11,7 +11,10 @@ class StakeholdersConfig(AppConfig):
     default = True  # this module also holds the admin's config below
 
     def ready(self) -> None:
+        from config.history import track
         from stakeholders import signals  # noqa: F401 - connects the sign-in receivers
+
+        track(self, "Institution", "Membership", "ContactPerson", "ProfessionalGroup")
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

@@ -7,9 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.history import record_bulk
 from programme.imports import (
     Changes,
     ChoiceWidget,
@@ -296,10 +298,11 @@ class InstitutionResource(SpreadsheetResource):
         for obj in new:
             obj.full_clean(validate_unique=False, validate_constraints=False)
         created = Institution.objects.bulk_create(new, batch_size=500)
+        record_bulk(Institution, created, created=True)
         changes.add_created(Institution, [o.pk for o in created])
         if changed:
-            from django.utils import timezone
-
+            now = timezone.now()
             for obj in changed:
-                obj.updated_at = timezone.now()
+                obj.updated_at = now
             Institution.objects.bulk_update(changed, sorted(names | {"updated_at"}), batch_size=500)
+            record_bulk(Institution, changed, created=False)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from programme.admin import DemoFlagLast, ObjectPermissionAdmin, in_all_languages
 from programme.choices import ImportKind
@@ -29,7 +30,7 @@ from trainings.services import participant_erase, training_share
 
 
 @admin.register(Topic)
-class TopicAdmin(TranslationAdmin):
+class TopicAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -78,7 +79,7 @@ class EvaluationInline(admin.StackedInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(SpreadsheetAdmin, DemoFlagLast, TranslationAdmin):
+class TrainingAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
     import_kind = ImportKind.TRAININGS
     list_display = (
         "title",
@@ -146,7 +147,7 @@ class ParticipantAttendanceInline(admin.TabularInline):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(DemoFlagLast):
+class ParticipantAdmin(SimpleHistoryAdmin, DemoFlagLast):
     list_display = (
         "full_name",
         "sex",
@@ -206,7 +207,7 @@ class ParticipantAdmin(DemoFlagLast):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SpreadsheetAdmin, admin.ModelAdmin):
+class AttendanceAdmin(SpreadsheetAdmin, SimpleHistoryAdmin):
     import_kind = ImportKind.ATTENDANCE
     form = AttendanceForm
     list_display = (
@@ -228,7 +229,7 @@ class AttendanceAdmin(SpreadsheetAdmin, admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(SimpleHistoryAdmin):
     list_display = ("training", "respondents", "overall_rating", "relevance_rating")
     list_filter = ("training__status",)
     list_select_related = ("training",)

@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class TrainingsConfig(AppConfig):
     name = "trainings"
     verbose_name = _("Trainings")
+
+    def ready(self) -> None:
+        from config.history import track
+
+        track(self, "Topic", "Training", "Participant", "Attendance", "Evaluation")

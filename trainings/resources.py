@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.history import record_bulk
 from programme.imports import (
     BooleanWidget,
     Changes,
@@ -365,6 +366,7 @@ def _set_titles(training: Training, titles: dict[str, str]) -> None:
         Training.objects.filter(pk=training.pk).update(
             **{name: getattr(training, name) for name in changed}
         )
+        record_bulk(Training, [training], created=False)
 
 
 # --- Participants and attendance of one training -----------------------------------------------
@@ -685,6 +687,7 @@ class AttendanceResource(SpreadsheetResource):
             Participant.objects.bulk_update(
                 [p.participant for p in filled], sorted(names | {"updated_at"}), batch_size=2000
             )
+            record_bulk(Participant, [p.participant for p in filled], created=False)
         new_rows: list[Attendance] = []
         updated: list[Attendance] = []
         update_fields: set[str] = set()
@@ -713,3 +716,4 @@ class AttendanceResource(SpreadsheetResource):
             Attendance.objects.bulk_update(
                 updated, sorted(update_fields | {"updated_at"}), batch_size=2000
             )
+            record_bulk(Attendance, updated, created=False)

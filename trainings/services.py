@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.history import history_model, record_bulk
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders import object_permissions
@@ -410,6 +411,7 @@ def attendance_scores_update(
     Attendance.objects.bulk_update(
         list(rows.values()), ["pre_score", "post_score", "completed", "updated_at"]
     )
+    record_bulk(Attendance, list(rows.values()), created=False, by=by)
     return len(rows)
 
 
@@ -437,6 +439,10 @@ def participant_erase(*, participant: Participant) -> Participant:
     participant.consent_date = None
     participant.erased_at = timezone.now()
     participant.save()
+    # Earlier versions of the record are the person's details too.
+    history_model(Participant)._default_manager.filter(id=participant.pk).update(
+        full_name=participant.full_name, email="", position="", consent=False, consent_date=None
+    )
     import_batches_forget(texts=forget)
     logger.info("Participant %s erased", participant.pk)
     return participant

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "guardian",
+    # The audit trail: a historical table beside each domain model (config/history.py).
+    "simple_history",
     "import_export",
     "django_celery_beat",
     "stakeholders",
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     # Marks request.user verified when the session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Names the signed-in user on each history entry a request makes.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Signs out idle and too-old sessions; after messages, so it can say why.
     "stakeholders.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,0 +1,103 @@
+"""The audit trail: each change to a domain record is kept, with who made it and when.
+
+django-simple-history keeps a historical table beside each tracked model and writes to it
+on every save and delete. Models are registered from their app's ready(), after
+django-modeltranslation has added the per-language fields, so the history holds every
+language (the library's documented way to combine the two).
+
+Two things the library cannot see are handled here: who acts in a background job (there is
+no request; the job names its user with ``acting_as``), and bulk writes, which skip the save
+signals (each bulk write calls ``record_bulk``). The admin shows a record's history and
+restores an earlier version; nothing in the portal writes to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models import Model
+from django.utils import timezone
+from simple_history import register
+from simple_history.models import HistoricalRecords
+
+_acting: ContextVar[Any] = ContextVar("history_acting_user", default=None)
+
+
+def _history_user(request: Any = None, **kwargs: Any) -> Any:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    return _acting.get()
+
+
+def _current_user() -> Any:
+    """The user of the request being served (the library's middleware keeps it), or the one
+    a job acts for."""
+    return _history_user(getattr(HistoricalRecords.context, "request", None))
+
+
+def track(app: AppConfig, *model_names: str) -> None:
+    """Keep the history of the app's named models."""
+    for name in model_names:
+        register(app.get_model(name), app=app.label, get_user=_history_user)
+
+
+def is_tracked(model: type[Model]) -> bool:
+    return getattr(model._meta, "simple_history_manager_attribute", None) is not None
+
+
+def history_model(model: type[Model]) -> type[Model]:
+    """The model of a tracked model's history table."""
+    manager_name = model._meta.simple_history_manager_attribute  # type: ignore[attr-defined]
+    found: type[Model] = getattr(model, manager_name).model
+    return found
+
+
+@contextmanager
+def acting_as(user: Any) -> Iterator[None]:
+    """Name the user behind the changes a job makes (an import, say) in their history."""
+    token = _acting.set(user)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def record_bulk(
+    model: type[Model],
+    objects: Sequence[Model],
+    *,
+    created: bool,
+    by: Any = None,
+    insert: Callable[[type[Model], list[Any]], Any] | None = None,
+) -> None:
+    """Write the history rows of records created or updated in bulk, by ``by`` or else the
+    request's or job's user.
+
+    ``insert`` writes the rows (the import's COPY, say); Django's bulk_create by default.
+    """
+    if not objects or not is_tracked(model):
+        return
+    history = history_model(model)
+    now, user = timezone.now(), by or _current_user()
+    rows = [
+        history(
+            history_date=now,
+            history_type="+" if created else "~",
+            history_user=user,
+            history_change_reason="",
+            **{
+                field.attname: getattr(obj, field.attname)
+                for field in history.tracked_fields  # type: ignore[attr-defined]
+            },
+        )
+        for obj in objects
+    ]
+    if insert is None:
+        history._default_manager.bulk_create(rows, batch_size=2000)
+    else:
+        insert(history, rows)
