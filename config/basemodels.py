@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Under every box where people type free text (Council of Europe convention, art. 11).
+NO_VICTIM_DETAILS = _("Never enter names or other details that could identify a victim.")
+
 
 class TimeStamped(models.Model):
     """When a record was created and last changed."""

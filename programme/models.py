@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from config.basemodels import DemoMarked, TimeStamped
+from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from programme.choices import (
     ACTIVE_IMPORT_STATUSES,
     ActionPointStatus,
@@ -27,7 +28,7 @@ class Programme(TimeStamped):
 
     name = models.CharField(_("name"), max_length=255, unique=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=NO_VICTIM_DETAILS)
     partners = models.ManyToManyField(
         "stakeholders.Institution",
         verbose_name=_("partners"),
@@ -52,7 +53,7 @@ class Action(TimeStamped):
     )
     title = models.CharField(_("title"), max_length=255, unique=True)
     country = models.CharField(_("country"), max_length=80)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, help_text=NO_VICTIM_DETAILS)
     implemented_by = models.ForeignKey(
         "stakeholders.Institution",
         verbose_name=_("implemented by"),
@@ -126,7 +127,7 @@ class Outcome(DemoMarked):
     )
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("title"), max_length=500)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("outcome")
@@ -266,7 +267,7 @@ class IndicatorValue(DemoMarked):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("indicator value")
@@ -307,9 +308,9 @@ class Meeting(DemoMarked):
     number = models.PositiveSmallIntegerField(_("number"))
     date = models.DateField(_("date"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=120)
-    purpose = models.TextField(_("purpose"), blank=True)
-    agenda = models.TextField(_("agenda"), blank=True)
-    minutes = models.TextField(_("minutes"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True, help_text=NO_VICTIM_DETAILS)
+    agenda = models.TextField(_("agenda"), blank=True, help_text=NO_VICTIM_DETAILS)
+    minutes = models.TextField(_("minutes"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("steering-committee meeting")
@@ -343,7 +344,9 @@ class MeetingAttendance(TimeStamped):
         related_name="meeting_attendance",
     )
     representatives = models.TextField(
-        _("representatives"), blank=True, help_text=_("Names and positions, one per line.")
+        _("representatives"),
+        blank=True,
+        help_text=format_lazy("{} {}", _("Names and positions, one per line."), NO_VICTIM_DETAILS),
     )
 
     class Meta:
@@ -369,7 +372,7 @@ class Decision(DemoMarked):
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), help_text=NO_VICTIM_DETAILS)
     outcomes = models.ManyToManyField(
         Outcome, verbose_name=_("outcomes"), blank=True, related_name="decisions"
     )
@@ -413,7 +416,7 @@ class ActionPoint(DemoMarked):
         blank=True,
         related_name="action_points",
     )
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), help_text=NO_VICTIM_DETAILS)
     owner = models.ForeignKey(
         "stakeholders.Institution",
         verbose_name=_("owner"),
@@ -428,7 +431,7 @@ class ActionPoint(DemoMarked):
         default=ActionPointStatus.OPEN,
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    progress_note = models.TextField(_("progress note"), blank=True)
+    progress_note = models.TextField(_("progress note"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("action point")
@@ -482,7 +485,7 @@ class Intervention(TimeStamped):
     order = models.PositiveSmallIntegerField(_("order"), default=1)
     kind = models.CharField(_("kind"), max_length=30, choices=InterventionKind.choices)
     title = models.CharField(_("title"), max_length=255)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=NO_VICTIM_DETAILS)
     target_groups = models.ManyToManyField(
         "stakeholders.ProfessionalGroup",
         verbose_name=_("target groups"),

@@ -5,8 +5,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from config.basemodels import NO_VICTIM_DETAILS
 from programme.models import ReportingPeriod
 from programme.uploads import ALLOWED_EXTENSIONS, validate_upload
 from recommendations.choices import ImplementationStatus
@@ -69,7 +71,9 @@ class ReviewForm(forms.Form):
         label=_("Comment to the institution"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when you return the update."),
+        help_text=format_lazy(
+            "{} {}", _("Required when you return the update."), NO_VICTIM_DETAILS
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -81,7 +85,10 @@ class ReviewForm(forms.Form):
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=NO_VICTIM_DETAILS,
     )
 
 

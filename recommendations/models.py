@@ -5,11 +5,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from config.basemodels import DemoMarked, TimeStamped
+from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from recommendations.choices import (
     EDITABLE_UPDATE_STATES,
     AssignmentKind,
@@ -202,14 +202,14 @@ class ProgressUpdate(DemoMarked):
     )
     narrative = models.TextField(
         _("narrative"),
-        help_text=_(
-            "What was done in the period. Never enter details that could identify a victim."
-        ),
+        help_text=format_lazy("{} {}", _("What was done in the period."), NO_VICTIM_DETAILS),
     )
     state = models.CharField(
         _("workflow state"), max_length=20, choices=UpdateState.choices, default=UpdateState.DRAFT
     )
-    reviewer_comment = models.TextField(_("reviewer's comment"), blank=True)
+    reviewer_comment = models.TextField(
+        _("reviewer's comment"), blank=True, help_text=NO_VICTIM_DETAILS
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -281,7 +281,7 @@ class UpdateTransition(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("workflow step")
@@ -308,7 +308,7 @@ class UpdateComment(TimeStamped):
         null=True,
         related_name="+",
     )
-    text = models.TextField(_("comment"))
+    text = models.TextField(_("comment"), help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("comment")

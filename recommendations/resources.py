@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.basemodels import NO_VICTIM_DETAILS
 from programme.imports import (
     BooleanWidget,
     Changes,
@@ -397,8 +399,8 @@ class ProgressUpdateResource(SpreadsheetResource):
         TextWidget(max_length=20000, multiline=True),
         attribute="narrative",
         required=True,
-        help_text=gettext_lazy(
-            "What was done in the period. Never enter details that could identify a victim."
+        help_text=format_lazy(
+            "{} {}", gettext_lazy("What was done in the period."), NO_VICTIM_DETAILS
         ),
     )
     state = Column(

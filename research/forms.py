@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from config.basemodels import NO_VICTIM_DETAILS
 from research.choices import StudyStatus
 
 
@@ -17,7 +19,7 @@ class StudyAdvanceForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Why, or what happened (optional)."),
+        help_text=format_lazy("{} {}", _("Why, or what happened (optional)."), NO_VICTIM_DETAILS),
     )
 
     def __init__(

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.basemodels import DemoMarked, TimeStamped
+from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from programme.models import validate_date_range
 from research.choices import STUDY_PIPELINE, LanguageVersion, StudyStatus
 
@@ -44,8 +44,8 @@ class Study(DemoMarked):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
-    key_findings = models.TextField(_("key findings"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, help_text=NO_VICTIM_DETAILS)
+    key_findings = models.TextField(_("key findings"), blank=True, help_text=NO_VICTIM_DETAILS)
     recommendations = models.ManyToManyField(
         "recommendations.Recommendation",
         verbose_name=_("recommendations"),
@@ -94,7 +94,7 @@ class StudyStatusChange(models.Model):
         blank=True,
         related_name="+",
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("study status change")

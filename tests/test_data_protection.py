@@ -19,7 +19,10 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from config.basemodels import NO_VICTIM_DETAILS
 from programme.choices import ImportKind
+from programme.models import ActionPoint
+from recommendations.models import ProgressUpdate
 from stakeholders.choices import Sex
 from tests.factories import (
     AttendanceFactory,
@@ -202,3 +205,47 @@ def test_the_admin_downloads_a_participants_data_and_erases_them(
     assert "1 participant" in response.content.decode()
     attendee.participant.refresh_from_db()
     assert attendee.participant.is_erased
+
+
+# --- Free text warns against identifying victims ------------------------------------------
+
+# Text the platform writes itself, or the official text of a recommendation as issued.
+NOT_TYPED_BY_USERS = {
+    "stakeholders.Institution.aliases",
+    "programme.ImportBatch.file_error",
+    "programme.ImportBatch.failure_reason",
+    "programme.OutboxEmail.body_text",
+    "programme.OutboxEmail.body_html",
+    "programme.OutboxEmail.last_error",
+    "programme.Report.failure_reason",
+    "recommendations.Recommendation.text",
+}
+
+
+def test_every_free_text_field_warns_against_identifying_victims() -> None:
+    silent = [
+        f"{model._meta.label}.{field.name}"
+        for model in _project_models()
+        if not model.__name__.startswith("Historical")
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.TextField)
+        and not field.name.endswith(("_en", "_mk", "_sq"))
+        and f"{model._meta.label}.{field.name}" not in NOT_TYPED_BY_USERS
+        and str(NO_VICTIM_DETAILS) not in str(field.help_text)
+    ]
+    assert silent == []
+
+
+def test_the_portal_forms_show_the_warning(client: Client, demo: dict[str, Any]) -> None:
+    update = ProgressUpdate.objects.filter(institution__code="demo-cso-b").first()
+    assert update is not None
+    client.force_login(demo["demo-admin"])
+    pages = [
+        reverse("recommendations:update_detail", args=[update.pk]),  # comment and review
+        reverse("recommendations:update_edit", args=[update.pk]),
+        reverse("trainings:create"),
+        reverse("programme:action_point_edit", args=[ActionPoint.objects.order_by("pk")[0].pk]),
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert "could identify a victim" in page, url

@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from config.basemodels import DemoMarked, TimeStamped
+from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from programme.models import validate_date_range
 from stakeholders.choices import Sex
 from trainings.choices import RATING_MAX, RATING_MIN, SCORE_MAX, SCORE_MIN, TrainingStatus
@@ -26,7 +26,7 @@ class Topic(TimeStamped):
 
     name = models.CharField(_("name"), max_length=255)
     slug = models.SlugField(_("code"), max_length=80, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=NO_VICTIM_DETAILS)
 
     class Meta:
         verbose_name = _("training topic")
@@ -54,7 +54,7 @@ class Training(DemoMarked):
         blank=True,
         related_name="trainings",
     )
-    methodology = models.TextField(_("methodology"), blank=True)
+    methodology = models.TextField(_("methodology"), blank=True, help_text=NO_VICTIM_DETAILS)
     organiser = models.ForeignKey(
         "stakeholders.Institution",
         verbose_name=_("organiser"),
@@ -282,8 +282,10 @@ class Evaluation(TimeStamped):
         validators=_rating_validators,
         help_text=_("Average, 1 (poor) to 5 (excellent)"),
     )
-    summary = models.TextField(_("summary"), blank=True)
-    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, help_text=NO_VICTIM_DETAILS)
+    lessons_learned = models.TextField(
+        _("lessons learned"), blank=True, help_text=NO_VICTIM_DETAILS
+    )
 
     class Meta:
         verbose_name = _("training evaluation")
