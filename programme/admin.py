@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelChoiceField, ModelForm
@@ -79,6 +81,43 @@ class DemoFlagLast(admin.ModelAdmin):
         return fieldsets
 
 
+class StaleEditCheck(forms.BaseForm):
+    """Refuses a save when the record changed after the form was opened (``_seen_at``, put
+    in the form by templates/admin/change_form.html): a second editor never silently
+    overwrites the first, and keeps what they typed to compare."""
+
+    instance: Any
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        seen = self.data.get("_seen_at")
+        stored = getattr(self.instance, "updated_at", None)
+        if seen and self.instance.pk and stored is not None and stored.isoformat() != seen:
+            raise ValidationError(STALE_EDIT)
+        return cleaned
+
+
+STALE_EDIT = _(
+    "Someone else saved this record after you opened it. Nothing of yours was saved: open the "
+    "record again to see their changes, then make yours."
+)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A domain record's admin: its history, an earlier version restored
+    (django-simple-history), and a save refused when someone else saved in between."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        match = request.resolver_match
+        restoring = match is not None and str(match.url_name).endswith("_simple_history")
+        if obj is None or restoring or not hasattr(obj, "updated_at"):
+            return form
+        return type(form.__name__, (StaleEditCheck, form), {})
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records kept as they happened: they can be read here, never added, changed or deleted."""
 
@@ -142,14 +181,14 @@ class ParentLimitedFormSet(BaseInlineFormSet):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ProgrammeAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "short_name")
     search_fields = (*in_all_languages("name"), "short_name")
     autocomplete_fields = ("partners",)
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ActionAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("title", "programme", "country", "implemented_by", "start_date", "end_date")
     list_filter = ("programme", "country")
     list_select_related = ("programme", "implemented_by")
@@ -158,7 +197,7 @@ class ActionAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(SimpleHistoryAdmin, DemoFlagLast):
+class ReportingPeriodAdmin(HistoryAdmin, DemoFlagLast):
     list_display = ("name", "action", "start_date", "end_date", "due_date", "is_demo")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
@@ -197,7 +236,7 @@ class IndicatorInline(TranslationStackedInline):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class OutcomeAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("code", "title", "action", "is_demo")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
@@ -207,7 +246,7 @@ class OutcomeAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(Output)
-class OutputAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class OutputAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("code", "title", "outcome", "is_demo")
     list_filter = ("is_demo", "outcome__action")
     list_select_related = ("outcome",)
@@ -226,7 +265,7 @@ class IndicatorValueInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class IndicatorAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = (
         "code",
         "title",
@@ -246,7 +285,7 @@ class IndicatorAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast):
+class IndicatorValueAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast):
     import_kind = ImportKind.INDICATOR_VALUES
     list_display = (
         "indicator",
@@ -263,6 +302,8 @@ class IndicatorValueAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast):
     search_fields = ("indicator__code", *in_all_languages("indicator__title"), "note")
     autocomplete_fields = ("indicator", "period")
 
+    # "% o" would read as a format directive, which no translation could keep.
+    # xgettext:no-python-format
     @admin.display(description=_("% of target"))
     def percent_met_display(self, obj: IndicatorValue) -> Any:
         return obj.percent_met
@@ -313,7 +354,7 @@ class ActionPointInline(admin.StackedInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin, DemoFlagLast):
+class MeetingAdmin(HistoryAdmin, DemoFlagLast):
     list_display = ("number", "date", "place", "action", "is_demo")
     list_display_links = ("number", "date")
     list_filter = ("is_demo", "action")
@@ -332,7 +373,7 @@ class MeetingAdmin(SimpleHistoryAdmin, DemoFlagLast):
 
 
 @admin.register(MeetingAttendance)
-class MeetingAttendanceAdmin(SimpleHistoryAdmin):
+class MeetingAttendanceAdmin(HistoryAdmin):
     list_display = ("institution", "meeting", "representatives")
     list_filter = ("meeting__action", "meeting")
     list_select_related = ("institution", "meeting")
@@ -344,7 +385,7 @@ class MeetingAttendanceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class DecisionAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("__str__", "meeting", "is_demo")
     list_filter = ("is_demo", "meeting")
     list_select_related = ("meeting",)
@@ -353,7 +394,7 @@ class DecisionAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(ActionPoint)
-class ActionPointAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast):
+class ActionPointAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast):
     import_kind = ImportKind.ACTION_POINTS
     list_display = ("__str__", "meeting", "owner", "due_date", "status", "closed_on", "is_demo")
     list_filter = ("status", "is_demo", "meeting", ("owner", admin.RelatedOnlyFieldListFilter))
@@ -372,7 +413,7 @@ class ActionPointAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class InterventionAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("year", "order", "title", "kind", "action", "agreed_at")
     list_display_links = ("year", "title")
     list_filter = ("year", "kind", "action")

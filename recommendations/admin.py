@@ -19,11 +19,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from programme.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
+    HistoryAdmin,
     ObjectPermissionAdmin,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
@@ -60,7 +60,7 @@ def _reshare(recommendation_ids: set[int]) -> None:
 
 
 @admin.register(RecommendationSet)
-class RecommendationSetAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class RecommendationSetAdmin(HistoryAdmin, TranslationAdmin):
     list_display = (
         "title",
         "issued_by",
@@ -81,14 +81,14 @@ class RecommendationSetAdmin(SimpleHistoryAdmin, TranslationAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ThemeAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class InstrumentAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "short_name", "kind", "year")
     list_filter = ("kind",)
     search_fields = (*in_all_languages("name", "short_name"), "slug")
@@ -106,7 +106,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, TranslationAdmin):
+class RecommendationAdmin(SpreadsheetAdmin, HistoryAdmin, TranslationAdmin):
     import_kind = ImportKind.RECOMMENDATIONS
     list_display = ("__str__", "recommendation_set", "text_mk_official", "text_sq_official")
     list_filter = (
@@ -131,7 +131,7 @@ class RecommendationAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, TranslationAdmin
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin, DemoFlagLast):
+class AssignmentAdmin(HistoryAdmin, DemoFlagLast):
     list_display = ("recommendation", "institution", "kind", "is_demo")
     list_filter = (
         "kind",
@@ -244,7 +244,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(SpreadsheetAdmin, SimpleHistoryAdmin):
+class ProgressUpdateAdmin(SpreadsheetAdmin, HistoryAdmin):
     import_kind = ImportKind.PROGRESS_UPDATES
     form = ProgressUpdateForm
     list_display = (
@@ -350,7 +350,7 @@ class ProgressUpdateAdmin(SpreadsheetAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(HistoryAdmin):
     form = EvidenceForm
     formfield_overrides = HTTPS_LINKS
     list_display = ("title", "update", "download", "url", "created_at")

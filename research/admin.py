@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from programme.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
+    HistoryAdmin,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
     in_all_languages,
@@ -92,7 +92,7 @@ class StudyAdminForm(forms.ModelForm):
 
 
 @admin.register(Study)
-class StudyAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class StudyAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     form = StudyAdminForm
     list_display = (
         "title",
@@ -133,7 +133,7 @@ class StudyAdmin(SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
 
 
 @admin.register(StudyVersion)
-class StudyVersionAdmin(SimpleHistoryAdmin):
+class StudyVersionAdmin(HistoryAdmin):
     form = StudyVersionForm
     formfield_overrides = HTTPS_LINKS
     list_display = ("study", "language", "published_on", "download", "url")

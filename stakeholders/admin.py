@@ -17,9 +17,8 @@ from django.db.models import BLANK_CHOICE_DASH, Field, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
-from programme.admin import HTTPS_LINKS, DemoFlagLast, in_all_languages
+from programme.admin import HTTPS_LINKS, DemoFlagLast, HistoryAdmin, in_all_languages
 from programme.choices import ImportKind
 from programme.import_admin import SpreadsheetAdmin
 from stakeholders import object_permissions, services
@@ -65,7 +64,7 @@ class ContactPersonInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class InstitutionAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
     import_kind = ImportKind.INSTITUTIONS
     form = InstitutionForm
     list_display = ("name", "short_name", "kind", "parent", "country", "code", "is_demo")
@@ -93,7 +92,7 @@ class InstitutionAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast, Trans
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ("user", "institution", "role", "created_at")
     list_filter = ("role", "institution__kind", ("institution", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "institution")
@@ -123,7 +122,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(SimpleHistoryAdmin):
+class ContactPersonAdmin(HistoryAdmin):
     list_display = ("full_name", "institution", "position", "email", "phone", "is_primary")
     list_filter = ("is_primary", "institution__kind")
     list_select_related = ("institution",)
@@ -137,7 +136,7 @@ class ContactPersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProfessionalGroup)
-class ProfessionalGroupAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class ProfessionalGroupAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}

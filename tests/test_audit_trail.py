@@ -3,6 +3,7 @@ earlier version; the portal shows a progress update's changes; nobody rewrites h
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, cast
 
@@ -16,7 +17,7 @@ from config.history import acting_as, history_model, is_tracked
 from programme.imports import bulk_insert
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate
-from stakeholders.models import User
+from stakeholders.models import ProfessionalGroup, User
 from tests.factories import AttendanceFactory, ParticipantFactory, TrainingFactory
 from trainings.models import Attendance, Participant, Training
 from trainings.services import ScoreChange, attendance_scores_update
@@ -154,3 +155,23 @@ def test_erasing_a_participant_erases_their_earlier_versions() -> None:
     for version in _versions(Participant, person.pk):
         assert "Stojanovska" not in version.full_name
         assert (version.email, version.position) == ("", "")
+
+
+def test_a_second_admin_save_over_anothers_is_refused(admin_client: Client) -> None:
+    group = ProfessionalGroup.objects.create(name_en="Labour inspectors", slug="labour-inspectors")
+    url = reverse("admin:stakeholders_professionalgroup_change", args=[group.pk])
+    found = re.search(r'name="_seen_at" value="([^"]+)"', admin_client.get(url).content.decode())
+    assert found is not None
+    seen = found.group(1)  # both editors opened the same version
+
+    first = {"name_en": "Labour inspectors (State)", "slug": "labour-inspectors", "_seen_at": seen}
+    assert admin_client.post(url, first).status_code == 302
+    second = {"name_en": "Inspectors of labour", "slug": "labour-inspectors", "_seen_at": seen}
+    response = admin_client.post(url, second)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Someone else saved this record after you opened it" in page
+    assert "Inspectors of labour" in page  # what they typed is still on the form
+    group.refresh_from_db()
+    assert group.name_en == "Labour inspectors (State)"

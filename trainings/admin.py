@@ -11,9 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
-from programme.admin import DemoFlagLast, ObjectPermissionAdmin, in_all_languages
+from programme.admin import DemoFlagLast, HistoryAdmin, ObjectPermissionAdmin, in_all_languages
 from programme.choices import ImportKind
 from programme.import_admin import SpreadsheetAdmin
 from trainings.choices import SCORE_MAX, SCORE_MIN
@@ -30,7 +29,7 @@ from trainings.services import participant_erase, training_share
 
 
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class TopicAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -79,7 +78,7 @@ class EvaluationInline(admin.StackedInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(SpreadsheetAdmin, SimpleHistoryAdmin, DemoFlagLast, TranslationAdmin):
+class TrainingAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
     import_kind = ImportKind.TRAININGS
     list_display = (
         "title",
@@ -147,7 +146,7 @@ class ParticipantAttendanceInline(admin.TabularInline):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(SimpleHistoryAdmin, DemoFlagLast):
+class ParticipantAdmin(HistoryAdmin, DemoFlagLast):
     list_display = (
         "full_name",
         "sex",
@@ -207,7 +206,7 @@ class ParticipantAdmin(SimpleHistoryAdmin, DemoFlagLast):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SpreadsheetAdmin, SimpleHistoryAdmin):
+class AttendanceAdmin(SpreadsheetAdmin, HistoryAdmin):
     import_kind = ImportKind.ATTENDANCE
     form = AttendanceForm
     list_display = (
@@ -229,7 +228,7 @@ class AttendanceAdmin(SpreadsheetAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin):
+class EvaluationAdmin(HistoryAdmin):
     list_display = ("training", "respondents", "overall_rating", "relevance_rating")
     list_filter = ("training__status",)
     list_select_related = ("training",)
