@@ -339,6 +339,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # runserver prints its own start-up lines; the root logger need not repeat them.
-    "loggers": {"django.utils.autoreload": {"level": "WARNING"}},
+    "loggers": {
+        # runserver prints its own start-up lines; the root logger need not repeat them.
+        "django.utils.autoreload": {"level": "WARNING"},
+        # WeasyPrint narrates each step of every render (and of its own import) at INFO.
+        "weasyprint": {"level": "WARNING"},
+        # django-axes announces itself at every start; its lockouts still log at WARNING.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
