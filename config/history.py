@@ -20,6 +20,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models import Model
+from django.db.models.signals import post_delete
 from django.utils import timezone
 from simple_history import register
 from simple_history.models import HistoricalRecords
@@ -101,3 +102,30 @@ def record_bulk(
         history._default_manager.bulk_create(rows, batch_size=2000)
     else:
         insert(history, rows)
+
+
+@contextmanager
+def history_forgotten() -> Iterator[None]:
+    """Delete records together with their whole history: every record deleted inside the
+    block loses its history rows too, those of records removed by cascade included.
+
+    For data that was never real (the demo data); real records keep their history when
+    deleted, which is the point of an audit trail.
+    """
+    deleted: list[tuple[type[Model], Any]] = []
+
+    def note(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+        if is_tracked(sender):
+            deleted.append((sender, instance.pk))
+
+    post_delete.connect(note, weak=False, dispatch_uid="history_forgotten")
+    try:
+        yield
+    finally:
+        post_delete.disconnect(dispatch_uid="history_forgotten")
+    pks_by_model: dict[type[Model], list[Any]] = {}
+    for model, pk in deleted:
+        pks_by_model.setdefault(model, []).append(pk)
+    for model, pks in pks_by_model.items():
+        pk_name = model._meta.pk.attname
+        history_model(model)._default_manager.filter(**{f"{pk_name}__in": pks}).delete()

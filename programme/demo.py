@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.history import history_forgotten
 from programme.choices import ActionPointStatus
 from programme.models import (
     Action,
@@ -667,7 +668,16 @@ def _updates(
 
 @transaction.atomic
 def demo_remove() -> int:
-    """Delete every demo record; real records are untouched. Returns how many were deleted."""
+    """Delete every demo record and its history; real records are untouched. Returns how many
+    records were deleted."""
+    with history_forgotten():
+        deleted = _demo_delete()
+    object_permissions.groups_prune()
+    object_permissions_rebuild()
+    return deleted
+
+
+def _demo_delete() -> int:
     deleted = 0
     for queryset in (
         ProgressUpdate.objects.filter(is_demo=True),
@@ -688,6 +698,4 @@ def demo_remove() -> int:
     ):
         count, _per_model = queryset.delete()
         deleted += count
-    object_permissions.groups_prune()
-    object_permissions_rebuild()
     return deleted
