@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from programme import views as programme_views
+from stakeholders import account_views
 
 urlpatterns = [
     path("", include("programme.urls")),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("institutions/", include("stakeholders.urls")),
     path("health/", programme_views.health, name="health"),
     path("accounts/", include("stakeholders.account_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, which also stores a signed-in user's choice in their profile.
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
     path("admin/", admin.site.urls),
 ]

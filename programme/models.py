@@ -517,6 +517,10 @@ class ActionPointGroupObjectPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(ActionPoint, on_delete=models.CASCADE)
 
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("institution's access to an action point")
+        verbose_name_plural = _("institutions' access to action points")
+
 
 def import_upload_to(instance: ImportBatch, filename: str) -> str:
     """An unguessable name: the original file is only served through a permission check."""

@@ -94,12 +94,15 @@ class CommentForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    file = forms.FileField(
-        label=_("File"),
-        required=False,
-        help_text=_("Up to 10 MB: %(types)s") % {"types": ", ".join(ALLOWED_EXTENSIONS)},
-    )
+    file = forms.FileField(label=_("File"), required=False)
     url = forms.URLField(label=_("or a link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Filled in per request: at import time it would be English for everyone.
+        self.fields["file"].help_text = _("Up to 10 MB: %(types)s") % {
+            "types": ", ".join(ALLOWED_EXTENSIONS)
+        }
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")

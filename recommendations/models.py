@@ -363,8 +363,16 @@ class RecommendationGroupObjectPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Recommendation, on_delete=models.CASCADE)
 
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("institution's access to a recommendation")
+        verbose_name_plural = _("institutions' access to recommendations")
+
 
 class ProgressUpdateGroupObjectPermission(GroupObjectPermissionBase):
     """Which institutions may view or change a progress update (guardian, direct foreign key)."""
 
     content_object = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("institution's access to a progress update")
+        verbose_name_plural = _("institutions' access to progress updates")

@@ -9,9 +9,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from stakeholders import account_views
+from stakeholders.forms import LoginForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/enrol/", account_views.two_factor_enrol, name="two_factor_enrol"),

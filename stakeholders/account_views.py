@@ -1,4 +1,5 @@
-"""Signing in beyond the login form: the second factor, password resets and invitations."""
+"""Signing in beyond the login form: the second factor, password resets and invitations;
+and the language switcher, which remembers a signed-in user's choice."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from base64 import b32encode
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -29,6 +32,21 @@ from stakeholders.forms import PasswordResetForm, TOTPCodeForm
 log = logging.getLogger(__name__)
 
 ENROL_KEY = "two_factor_enrol_key"
+
+
+# --- Language ---------------------------------------------------------------------------------
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: Django's set_language, which keeps the choice in a
+    cookie, and for a signed-in user also in their profile, so it follows them everywhere."""
+    if request.method == "POST":
+        language = request.POST.get("language", "")
+        if language not in dict(settings.LANGUAGES):
+            return render(request, "400.html", status=400)
+        if request.user.is_authenticated:
+            services.user_language_set(user=request.user, language=language)
+    return set_language(request)
 
 
 # --- Second factor (staff) -------------------------------------------------------------------

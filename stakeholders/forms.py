@@ -1,5 +1,5 @@
-"""Forms of the institution pages (inviting a member) and of signing in (second factor,
-password reset)."""
+"""Forms of the institution pages (inviting a member) and of signing in (login, second
+factor, password reset)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,15 @@ class TOTPCodeForm(forms.Form):
         if not (code.isdigit() and len(code) in (6, 8)):
             raise forms.ValidationError(_("Enter the six digits the app shows."))
         return code
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form without its autofocus: the first Tab then reaches the skip link and
+    the language switcher, and a screen reader starts reading at the top of the page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

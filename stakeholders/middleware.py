@@ -4,6 +4,8 @@ The session holds when it was signed in and when it was last used (Unix seconds)
 time is written at most once a minute, so a busy page does not save the session on every
 request. The middleware also keeps the list of a user's sessions up to date when Django gives
 a session a new key (a password change does), so that deactivation can find them all.
+
+A second middleware here shows a signed-in user the platform in their preferred language.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from stakeholders import services
@@ -73,3 +76,45 @@ class SessionTimeoutMiddleware:
         if request.user.is_authenticated:
             _record(request, request.user)
         return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in user sees the platform in their preferred language, on every device.
+
+    LocaleMiddleware has already chosen a language from the cookie or the browser; a user's
+    profile overrides it. The cookie follows the profile, so the login page after signing out
+    stays in the same language. Without a preference, the cookie and the browser decide.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = _preferred_language(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # Read again: the request may have signed the user in, or changed their preference.
+        language = _preferred_language(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        if language and request.COOKIES.get(cookie) != language and cookie not in response.cookies:
+            response.set_cookie(
+                cookie,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+def _preferred_language(request: HttpRequest) -> str:
+    user = request.user
+    if not user.is_authenticated:
+        return ""
+    language: str = getattr(user, "preferred_language", "")
+    return language if language in dict(settings.LANGUAGES) else ""

@@ -137,6 +137,18 @@ def invitation_send(*, membership: Membership, invited_by: User | None, language
     )
 
 
+# --- Language --------------------------------------------------------------------------------
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language the user chose: pages, emails and reports follow it."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the platform's languages.")})
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
 # --- Sessions --------------------------------------------------------------------------------
 
 

@@ -299,3 +299,7 @@ class TrainingGroupObjectPermission(GroupObjectPermissionBase):
     """Which institutions may view or change a training (guardian, direct foreign key)."""
 
     content_object = models.ForeignKey(Training, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("institution's access to a training")
+        verbose_name_plural = _("institutions' access to trainings")

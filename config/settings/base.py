@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
+    # A signed-in user's preferred language overrides LocaleMiddleware's choice (cookie,
+    # browser); so it needs request.user, and comes after LocaleMiddleware and authentication.
+    "stakeholders.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Names the signed-in user on each history entry a request makes.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -220,7 +223,7 @@ LANGUAGES = [
     ("mk", _("Macedonian")),
     ("sq", _("Albanian")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "programme" / "notifications" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 FORMAT_MODULE_PATH = ["config.formats"]

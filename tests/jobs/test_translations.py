@@ -13,7 +13,7 @@ from django.utils import translation
 from programme.notifications.choices import NotificationKind, ReminderStage
 from programme.notifications.models import Notification
 
-LOCALE = Path(__file__).resolve().parents[2] / "programme" / "notifications" / "locale"
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notifications"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-LOCALE = Path(settings.BASE_DIR) / "programme" / "locale"
+LOCALE = Path(settings.BASE_DIR) / "locale"
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "reports"
 CODE = Path(settings.BASE_DIR) / "programme" / "reports"
 
