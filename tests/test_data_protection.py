@@ -190,6 +190,38 @@ def test_the_daily_task_uses_todays_date(attendee: Attendance, settings: Any) ->
     assert not recent.participant.is_erased
 
 
+def test_the_retention_job_runs_every_night(db: None) -> None:
+    """The migration schedules it once (beat reads the schedule from the database); running
+    the migration's step again adds nothing."""
+    from importlib import import_module
+
+    from django_celery_beat.models import PeriodicTask
+
+    from config.celery import app
+
+    migration = import_module("trainings.migrations.0007_retention_schedule")
+    job = PeriodicTask.objects.get(name=migration.NAME)
+    assert (job.task, job.enabled) == ("trainings.participants.erase_expired", True)
+    assert (job.crontab.hour, job.crontab.minute) == ("3", "15")
+    migration.schedule_create(apps, None)
+    assert PeriodicTask.objects.filter(task=job.task).count() == 1
+    app.loader.import_default_modules()
+    assert job.task in app.tasks
+
+
+def test_the_command_erases_the_same_as_the_job(attendee: Attendance, settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.PARTICIPANT_RETENTION_DAYS = 365
+    out = StringIO()
+    call_command("participants_erase_expired", stdout=out)
+    assert out.getvalue() == "Erased 1 participants not trained in the last 365 days.\n"
+    attendee.participant.refresh_from_db()
+    assert attendee.participant.is_erased
+
+
 def test_the_admin_downloads_a_participants_data_and_erases_them(
     admin_client: Client, attendee: Attendance
 ) -> None:
