@@ -99,6 +99,9 @@ def test_the_admin_login_page_without_a_code_does_not_reach_the_admin(
 
     page.get_by_label("Code from your authenticator app").fill("000000")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_text("That code was not accepted").wait_for()
+    # Told under the field, and in the summary at the top, which links to the field.
+    page.locator("#id_code_error").get_by_text("That code was not accepted").wait_for()
+    summary = page.locator("#form-errors a[href='#id_code']")
+    assert "That code was not accepted" in summary.inner_text()
     page.goto(f"{live_server.url}/admin/")
     assert page.url.startswith(f"{live_server.url}/accounts/two-factor/")

@@ -50,7 +50,7 @@ HEADINGS = {
         "Trajnimet e mbajtura",
         "Rrjedha e kërkimeve",
         "Rekomandimet dhe vlerësimet e tyre",
-        "Vendimet dhe detyrat që nga mbledhja e fundit",
+        "Vendimet dhe pikat e veprimit që nga mbledhja e fundit",
     ],
 }
 PAGE_OF = {"en": ("Page", "of"), "mk": ("Страница", "од"), "sq": ("Faqja", "nga")}

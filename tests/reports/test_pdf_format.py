@@ -53,6 +53,6 @@ def test_the_pdf_says_what_it_is_in_its_own_language(demo, generate) -> None:
         by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="sq", period=period
     )
     info = pdf_tool("pdfinfo", stored_pdf(report))
-    assert "Raport i progresit për Komitetin Drejtues – 2024 H2" in info
+    assert "Raport për progresin për Komitetin Drejtues – 2024 H2" in info
     assert "Këshilli i Evropës" in info  # the author: the implementing organisation
     assert "A4" in info
