@@ -27,6 +27,7 @@ from modeltranslation.admin import (
 from simple_history.admin import SimpleHistoryAdmin
 
 from programme.choices import ImportKind
+from programme.glance import glance_invalidate
 from programme.import_admin import SpreadsheetAdmin
 from programme.models import (
     Action,
@@ -118,6 +119,25 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return type(form.__name__, (StaleEditCheck, form), {})
 
 
+class GlanceAdmin(admin.ModelAdmin):
+    """The admin of records the dashboard's "at a glance" figures count (trainings,
+    attendance, participants, updates, recommendations, studies, periods): saving or deleting
+    one here renews the kept figures, as the services do. An earlier version restored from
+    the history is saved through ``save_model`` too."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        glance_invalidate()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        glance_invalidate()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        glance_invalidate()
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records kept as they happened: they can be read here, never added, changed or deleted."""
 
@@ -197,7 +217,7 @@ class ActionAdmin(HistoryAdmin, TranslationAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(HistoryAdmin, DemoFlagLast):
+class ReportingPeriodAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
     list_display = ("name", "action", "start_date", "end_date", "due_date", "is_demo")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.history import history_forgotten
 from programme.choices import ActionPointStatus
+from programme.glance import glance_invalidate
 from programme.models import (
     Action,
     ActionPoint,
@@ -168,6 +169,7 @@ def demo_load(*, action: Action) -> bool:
     _updates(inst, users, periods, recs)
     _notification_preferences(users)
     object_permissions_rebuild()
+    glance_invalidate()
     return True
 
 
@@ -674,6 +676,7 @@ def demo_remove() -> int:
         deleted = _demo_delete()
     object_permissions.groups_prune()
     object_permissions_rebuild()
+    glance_invalidate()
     return deleted
 
 

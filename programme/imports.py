@@ -51,6 +51,7 @@ from import_export.results import Result, RowResult
 
 from config.history import acting_as, record_bulk
 from programme.choices import ImportKind, ImportStatus
+from programme.glance import glance_invalidate
 from programme.models import ImportBatch
 from programme.spreadsheets import (
     MAX_FILE_BYTES,
@@ -1272,6 +1273,7 @@ def import_batch_rollback(*, batch: ImportBatch, by: User) -> ImportBatch:
     resource = _resource_for(batch)
     with acting_as(by):
         resource.rollback(Changes(batch.changes), applied_at=batch.applied_at)
+    glance_invalidate()
     batch.status = ImportStatus.ROLLED_BACK
     batch.rolled_back_at = timezone.now()
     batch.rolled_back_by = by
@@ -1453,6 +1455,7 @@ def import_batch_apply(*, batch_id: int) -> None:
                     if plan.errors:
                         raise _ChangedMeanwhile(plan)
                 changes = resource.apply(plan)
+                glance_invalidate()  # trainings, attendance, updates: what the glance counts
                 _store_plan(batch, plan)
                 batch.changes = changes.as_json()
                 batch.status = ImportStatus.APPLIED

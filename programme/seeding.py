@@ -15,6 +15,7 @@ import yaml
 from django.conf import settings
 from django.db import models, transaction
 
+from programme.glance import glance_invalidate
 from programme.models import (
     Action,
     Decision,
@@ -280,4 +281,5 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
 
     if loader.created or loader.updated:
         object_permissions_rebuild()
+        glance_invalidate()
     return {"created": loader.created, "updated": loader.updated}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from programme.choices import OPEN_ACTION_POINT_STATUSES
@@ -49,18 +50,17 @@ def action_overview(*, action: Action, until: date_type | None = None) -> Action
     """Headline figures about an action, in a fixed number of queries.
 
     With ``until``, trainings, participants and meetings count up to that day; studies,
-    recommendations and open action points are as they stand now.
+    recommendations and open action points are as they stand now. The participants, the one
+    count that reads every attendance row, come with the glance's kept figures.
     """
+    from programme.glance import glance_figures
     from recommendations.models import Recommendation
     from trainings.choices import TrainingStatus
-    from trainings.models import Attendance
 
     trainings = action.trainings.all()
-    attendance = Attendance.objects.filter(training__action=action)
     meetings = action.meetings.all()
     if until is not None:
         trainings = trainings.filter(Q(start_date__lte=until) | Q(status=TrainingStatus.PLANNED))
-        attendance = attendance.filter(training__start_date__lte=until)
         meetings = meetings.filter(Q(date__lte=until) | Q(date__isnull=True))
     counts = trainings.aggregate(
         held=Count("pk", filter=Q(status=TrainingStatus.HELD)),
@@ -71,7 +71,7 @@ def action_overview(*, action: Action, until: date_type | None = None) -> Action
         recommendations=Recommendation.objects.count(),
         trainings_held=counts["held"],
         trainings_planned=counts["planned"],
-        participants=attendance.values("participant").distinct().count(),
+        participants=glance_figures(action=action, until=until)["action_participants"],
         studies=action.studies.count(),
         meetings=meetings.count(),
         open_action_points=ActionPoint.objects.filter(
@@ -89,7 +89,7 @@ def action_points_carried_into(*, meeting: Meeting) -> list[ActionPoint]:
     """
     earlier = ActionPoint.objects.filter(
         meeting__action_id=meeting.action_id, meeting__number__lt=meeting.number
-    ).select_related("owner", "meeting")
+    ).select_related("owner", "meeting", "decision")  # the page names each point's decision
     if meeting.date:
         earlier = earlier.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=meeting.date))
     else:
@@ -250,37 +250,44 @@ def programme_glance(*, action: Action, until: date_type | None = None) -> Glanc
 
     With ``until``, as they stood at the end of that day: trainings held by then and the
     approved assessments of periods begun by then. The research pipeline is as it is now.
+    The numbers are kept in the cache (programme/glance.py); the labels are put on here, in
+    the reader's language, so every language shares the kept numbers.
     """
+    from programme.glance import glance_figures
     from recommendations.choices import ImplementationStatus
-    from recommendations.models import Recommendation
-    from recommendations.selectors import recommendation_rows
     from research.choices import StudyStatus
     from stakeholders.choices import Sex
-    from trainings.models import Attendance
-    from trainings.selectors import participants_by_group, trainings_held
 
-    rows = recommendation_rows(queryset=Recommendation.objects.all(), until=until)
-    by_status = Counter(r.status or "none" for r in rows)
+    figures = glance_figures(action=action, until=until)
+    by_status = figures["recommendations_by_status"]
     status_bars = [(str(_("Not yet assessed")), by_status.get("none", 0))] + [
         (str(label), by_status.get(value, 0)) for value, label in ImplementationStatus.choices
     ]
-    held = trainings_held(action=action, end=until)
-    attendance = Attendance.objects.filter(training__in=held)
-    sexes = dict(
-        attendance.values_list("participant__sex").annotate(n=Count("participant", distinct=True))
-    )
-    studies = Counter(action.studies.values_list("status", flat=True))
+    sexes = figures["participants_by_sex"]
+    studies = figures["studies_by_status"]
+    language = get_language() or settings.LANGUAGE_CODE
+    other = str(_("Other"))
+    groups = [
+        (
+            row["names"].get(language) or row["names"].get(settings.LANGUAGE_CODE) or other,
+            row["women"],
+            row["men"],
+            row["total"],
+        )
+        for row in figures["participants_by_group"]
+    ]
     return Glance(
         recommendations_by_status=_bars(status_bars),
-        participants_by_group=participants_by_group(attendance=attendance),
+        # Largest first, then by name in the reader's language.
+        participants_by_group=sorted(groups, key=lambda g: (-g[3], g[0])),
         participants_by_sex=_bars(
             [(str(label), sexes.get(value, 0)) for value, label in Sex.choices]
         ),
         research_pipeline=_bars(
             [(str(label), studies.get(value, 0)) for value, label in StudyStatus.choices]
         ),
-        trainings_held=held.count(),
-        participants=attendance.values("participant").distinct().count(),
+        trainings_held=figures["trainings_held"],
+        participants=figures["participants"],
     )
 
 

@@ -23,6 +23,7 @@ from modeltranslation.admin import TranslationAdmin
 from programme.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
+    GlanceAdmin,
     HistoryAdmin,
     ObjectPermissionAdmin,
     ReadOnlyAdmin,
@@ -106,7 +107,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SpreadsheetAdmin, HistoryAdmin, TranslationAdmin):
+class RecommendationAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin, TranslationAdmin):
     import_kind = ImportKind.RECOMMENDATIONS
     list_display = ("__str__", "recommendation_set", "text_mk_official", "text_sq_official")
     list_filter = (
@@ -244,7 +245,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(SpreadsheetAdmin, HistoryAdmin):
+class ProgressUpdateAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin):
     import_kind = ImportKind.PROGRESS_UPDATES
     form = ProgressUpdateForm
     list_display = (

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, TextField
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Window
+from django.db.models.functions import RowNumber
 
 from config.history import history_model
 from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
@@ -164,20 +165,61 @@ class RecommendationEvidence:
     decisions: list[Any]
 
 
-def recommendation_evidence(
+def recommendation_updates(
     *, recommendation: Recommendation, user: User
-) -> RecommendationEvidence:
-    """Everything the user may see that bears on one recommendation."""
-    from programme.models import Decision
-    from trainings.permissions import trainings_visible_to
-
-    updates = list(
+) -> QuerySet[ProgressUpdate]:
+    """Every update on the recommendation the user may see, newest period first."""
+    return (
         updates_visible_to(user)
         .filter(recommendation=recommendation)
         .select_related("institution", "period", "created_by")
         .annotate(evidence_count=Count("evidence"))
-        .order_by("-period__start_date", "institution__name")
+        .order_by("-period__start_date", "institution__name", "pk")
     )
+
+
+def recommendation_history(
+    *, recommendation: Recommendation, user: User
+) -> QuerySet[UpdateTransition]:
+    """The workflow steps of the updates the user may see on the recommendation, newest first."""
+    visible = updates_visible_to(user).filter(recommendation=recommendation)
+    return (
+        UpdateTransition.objects.filter(update__in=visible.values("pk"))
+        .select_related("update__institution", "update__period", "by")
+        .order_by("-at", "-pk")
+    )
+
+
+def recommendation_trainings(*, recommendation: Recommendation, user: User) -> QuerySet[Any]:
+    """The trainings the user may see that served the recommendation, latest first."""
+    from trainings.permissions import trainings_visible_to
+
+    return (
+        trainings_visible_to(user)
+        .filter(recommendations=recommendation)
+        .select_related("organiser")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def _studies_and_decisions(recommendation: Recommendation) -> tuple[list[Any], list[Any]]:
+    from programme.models import Decision
+
+    return (
+        list(recommendation.studies.order_by("title")),
+        list(
+            Decision.objects.filter(recommendations=recommendation)
+            .select_related("meeting")
+            .order_by("meeting__number", "number")
+        ),
+    )
+
+
+def recommendation_evidence(
+    *, recommendation: Recommendation, user: User
+) -> RecommendationEvidence:
+    """Everything the user may see that bears on one recommendation (the report's dossier)."""
+    updates = list(recommendation_updates(recommendation=recommendation, user=user))
     assessments = {
         a.institution_id: Assessment(institution=a.institution, kind=a.kind)
         for a in recommendation.assignments.select_related("institution")
@@ -190,28 +232,96 @@ def recommendation_evidence(
             assessment.approved = update
         elif update.state != UpdateState.APPROVED and assessment.current is None:
             assessment.current = update
-    history = list(
-        UpdateTransition.objects.filter(update__in=[u.pk for u in updates])
-        .select_related("update__institution", "update__period", "by")
-        .order_by("-at", "-pk")
-    )
+    studies, decisions = _studies_and_decisions(recommendation)
     return RecommendationEvidence(
         recommendation=recommendation,
         assessments=sorted(assessments.values(), key=lambda a: (a.kind, a.institution.name)),
         updates=updates,
-        history=history,
-        trainings=list(
-            trainings_visible_to(user)
-            .filter(recommendations=recommendation)
-            .select_related("organiser")
-            .order_by("-start_date")
-        ),
-        studies=list(recommendation.studies.order_by("title")),
-        decisions=list(
-            Decision.objects.filter(recommendations=recommendation)
-            .select_related("meeting")
-            .order_by("meeting__number", "number")
-        ),
+        history=list(recommendation_history(recommendation=recommendation, user=user)),
+        trainings=list(recommendation_trainings(recommendation=recommendation, user=user)),
+        studies=studies,
+        decisions=decisions,
+    )
+
+
+# What the recommendation's page shows before "Show all": a recommendation late in a large
+# programme has hundreds of updates, workflow steps and trainings.
+UPDATES_PER_INSTITUTION = 2
+HISTORY_SHOWN = 20
+TRAININGS_SHOWN = 10
+
+
+@dataclass
+class RecommendationSummary:
+    """The recommendation's page: every institution's assessment side by side, its latest
+    updates, the latest workflow steps and trainings, and how many there are of each."""
+
+    recommendation: Recommendation
+    assessments: list[Assessment]
+    updates: list[ProgressUpdate]
+    update_count: int
+    history: list[UpdateTransition]
+    history_count: int
+    trainings: list[Any]
+    training_count: int
+    studies: list[Any]
+    decisions: list[Any]
+
+
+def _assessments(
+    recommendation: Recommendation, visible: QuerySet[ProgressUpdate]
+) -> list[Assessment]:
+    """Each assigned institution with its latest approved update and its latest other one,
+    picked by the database (two queries however many updates there are)."""
+    newest = visible.filter(institution_id=OuterRef("institution_id")).order_by(
+        "-period__start_date", "-pk"
+    )
+    assignments = list(
+        recommendation.assignments.select_related("institution").annotate(
+            approved_id=Subquery(newest.filter(state=UpdateState.APPROVED).values("pk")[:1]),
+            current_id=Subquery(newest.exclude(state=UpdateState.APPROVED).values("pk")[:1]),
+        )
+    )
+    ids = {pk for a in assignments for pk in (a.approved_id, a.current_id) if pk}
+    found = ProgressUpdate.objects.select_related("period").in_bulk(ids)
+    assessments = [
+        Assessment(
+            institution=a.institution,
+            kind=a.kind,
+            approved=found.get(a.approved_id),
+            current=found.get(a.current_id),
+        )
+        for a in assignments
+    ]
+    return sorted(assessments, key=lambda a: (a.kind, a.institution.name))
+
+
+def recommendation_summary(*, recommendation: Recommendation, user: User) -> RecommendationSummary:
+    """What the user may see that bears on one recommendation, the long lists cut to their
+    latest entries; a fixed number of queries however many there are."""
+    visible = updates_visible_to(user).filter(recommendation=recommendation)
+    updates = recommendation_updates(recommendation=recommendation, user=user)
+    latest = updates.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("institution_id")],
+            order_by=[F("period__start_date").desc(), F("pk").desc()],
+        )
+    ).filter(rank__lte=UPDATES_PER_INSTITUTION)
+    history = recommendation_history(recommendation=recommendation, user=user)
+    trainings = recommendation_trainings(recommendation=recommendation, user=user)
+    studies, decisions = _studies_and_decisions(recommendation)
+    return RecommendationSummary(
+        recommendation=recommendation,
+        assessments=_assessments(recommendation, visible),
+        updates=list(latest),
+        update_count=visible.count(),
+        history=list(history[:HISTORY_SHOWN]),
+        history_count=history.count(),
+        trainings=list(trainings[:TRAININGS_SHOWN]),
+        training_count=trainings.count(),
+        studies=studies,
+        decisions=decisions,
     )
 
 

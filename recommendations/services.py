@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from programme.glance import glance_invalidate
 from programme.models import ReportingPeriod
 from programme.notifications import services as notifications
 from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
@@ -175,6 +176,7 @@ def progress_update_approve(
     )
     _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
     notifications.notify_update_reviewed(update=update, by=by)
+    glance_invalidate()  # an approved assessment counts in the recommendations by status
     return update
 
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -50,6 +54,15 @@ def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+# The lists of the recommendation's page that "Show all" opens (?all=updates), paged.
+FULL_LISTS: dict[str, Callable[..., QuerySet[Any]]] = {
+    "updates": selectors.recommendation_updates,
+    "trainings": selectors.recommendation_trainings,
+    "history": selectors.recommendation_history,
+}
+FULL_LIST_PAGE_SIZE = 50
+
+
 @login_required
 @require_safe
 def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -59,14 +72,28 @@ def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpRespons
         ),
         pk=pk,
     )
-    evidence = selectors.recommendation_evidence(recommendation=recommendation, user=request.user)
+    summary = selectors.recommendation_summary(recommendation=recommendation, user=request.user)
+    # "Show all" of one long list: that list in full, a page at a time.
+    shown = request.GET.get("all", "")
+    full_list = FULL_LISTS.get(shown)
+    page_obj = None
+    rows = {"updates": summary.updates, "trainings": summary.trainings, "history": summary.history}
+    if full_list is not None:
+        queryset = full_list(recommendation=recommendation, user=request.user)
+        page_obj = paginate(request, queryset, per_page=FULL_LIST_PAGE_SIZE)
+        rows[shown] = list(page_obj.object_list)
     return render(
         request,
         "recommendations/recommendation_detail.html",
         {
             "recommendation": recommendation,
             "text_status": recommendation.text_status(get_language()),
-            "evidence": evidence,
+            "evidence": summary,
+            "rows": rows,
+            "updates_per_institution": selectors.UPDATES_PER_INSTITUTION,
+            "shown_in_full": shown if full_list is not None else "",
+            "page_obj": page_obj,
+            "filter_query": query_without_page(request),
             "can_report": permissions.reporting_institutions(request.user, recommendation).exists(),
         },
     )

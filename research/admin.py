@@ -21,6 +21,7 @@ from modeltranslation.admin import TranslationAdmin
 from programme.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
+    GlanceAdmin,
     HistoryAdmin,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
@@ -92,7 +93,7 @@ class StudyAdminForm(forms.ModelForm):
 
 
 @admin.register(Study)
-class StudyAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
+class StudyAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
     form = StudyAdminForm
     list_display = (
         "title",

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import HTTPS_LINKS, DemoFlagLast, HistoryAdmin, in_all_languages
+from programme.admin import HTTPS_LINKS, DemoFlagLast, GlanceAdmin, HistoryAdmin, in_all_languages
 from programme.choices import ImportKind
 from programme.import_admin import SpreadsheetAdmin
 from stakeholders import object_permissions, services
@@ -136,7 +136,7 @@ class ContactPersonAdmin(HistoryAdmin):
 
 
 @admin.register(ProfessionalGroup)
-class ProfessionalGroupAdmin(HistoryAdmin, TranslationAdmin):
+class ProfessionalGroupAdmin(GlanceAdmin, HistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}

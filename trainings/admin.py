@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import DemoFlagLast, HistoryAdmin, ObjectPermissionAdmin, in_all_languages
+from programme.admin import (
+    DemoFlagLast,
+    GlanceAdmin,
+    HistoryAdmin,
+    ObjectPermissionAdmin,
+    in_all_languages,
+)
 from programme.choices import ImportKind
 from programme.import_admin import SpreadsheetAdmin
 from trainings.choices import SCORE_MAX, SCORE_MIN
@@ -78,7 +84,7 @@ class EvaluationInline(admin.StackedInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
+class TrainingAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
     import_kind = ImportKind.TRAININGS
     list_display = (
         "title",
@@ -146,7 +152,7 @@ class ParticipantAttendanceInline(admin.TabularInline):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(HistoryAdmin, DemoFlagLast):
+class ParticipantAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
     list_display = (
         "full_name",
         "sex",
@@ -206,7 +212,7 @@ class ParticipantAdmin(HistoryAdmin, DemoFlagLast):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SpreadsheetAdmin, HistoryAdmin):
+class AttendanceAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin):
     import_kind = ImportKind.ATTENDANCE
     form = AttendanceForm
     list_display = (

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.history import history_model, record_bulk
+from programme.glance import glance_invalidate
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders import object_permissions
@@ -117,6 +118,7 @@ def training_create(
         outcomes=outcomes,
     )
     training_share(training=training)
+    glance_invalidate()
     return training
 
 
@@ -173,6 +175,7 @@ def training_update(
         outcomes=outcomes,
     )
     training_share(training=training)
+    glance_invalidate()  # its status, day or action may move it in or out of the held ones
     return training
 
 
@@ -240,6 +243,7 @@ def participant_register(
     if changed:
         existing.full_clean()
         existing.save()
+        glance_invalidate()  # a profession filled in moves them to its group
     return existing, False
 
 
@@ -269,6 +273,7 @@ def attendance_record(
     )
     attendance.full_clean()
     attendance.save()
+    glance_invalidate()
     return attendance
 
 
@@ -444,6 +449,7 @@ def participant_erase(*, participant: Participant) -> Participant:
         full_name=participant.full_name, email="", position="", consent=False, consent_date=None
     )
     import_batches_forget(texts=forget)
+    # The glance's figures stay as they are (sex and profession are kept): nothing to renew.
     logger.info("Participant %s erased", participant.pk)
     return participant
 

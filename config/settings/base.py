@@ -287,6 +287,26 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
 
+# --- Cache -----------------------------------------------------------------------------------
+# Shared by every web process and worker through the same Redis as Celery; without REDIS_URL
+# (embedded mode, tests) each process keeps its own. Nothing in it is needed: the dashboard's
+# "at a glance" figures (programme/glance.py) are counted again when it is empty or down, so
+# short timeouts keep an unreachable Redis from holding a page up.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cache",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long the glance figures are kept at most. The services that change what they count
+# renew them at once; this bounds how stale they get after a change that bypasses the services.
+GLANCE_CACHE_SECONDS = env_int("GLANCE_CACHE_SECONDS", 300)
+
 # --- Security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
