@@ -7,7 +7,7 @@ from datetime import date as date_type
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -125,6 +125,7 @@ def dashboard_tasks(*, user: User) -> list[Task]:
     from recommendations.choices import UpdateState
     from recommendations.models import Assignment, ProgressUpdate
     from trainings.choices import TrainingStatus
+    from trainings.models import Attendance
     from trainings.permissions import trainings_editable_by
 
     persona = persona_for(user)
@@ -191,10 +192,13 @@ def dashboard_tasks(*, user: User) -> list[Task]:
             )
     if persona.can_edit_anything:
         editable = trainings_editable_by(user)
+        # NOT EXISTS rather than a join on attendance made distinct: the join reads every
+        # attendance row of every held training.
+        has_attendance = Exists(Attendance.objects.filter(training=OuterRef("pk")))
         for training in editable.filter(
-            Q(status=TrainingStatus.HELD, attendance__isnull=True)
+            Q(status=TrainingStatus.HELD) & ~has_attendance
             | Q(status=TrainingStatus.PLANNED, end_date__lt=today)
-        ).distinct():
+        ):
             tasks.append(
                 Task(
                     kind="training",

@@ -12,18 +12,25 @@ from programme.search import MIN_QUERY, search
 from programme.selectors import action_overview, action_primary, dashboard_tasks, programme_glance
 from stakeholders.selectors import persona_for
 
+DASHBOARD_TASKS = 15
+
 
 @login_required
 @require_safe
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     action = action_primary()
+    tasks = dashboard_tasks(user=request.user)
+    all_tasks = request.GET.get("tasks") == "all"
     return render(
         request,
         "programme/dashboard.html",
         {
             "overview": action_overview(action=action) if action else None,
             "glance": programme_glance(action=action) if action else None,
-            "tasks": dashboard_tasks(user=request.user),
+            # The most urgent first; the rest one click away.
+            "tasks": tasks if all_tasks else tasks[:DASHBOARD_TASKS],
+            "tasks_total": len(tasks),
+            "tasks_all": all_tasks,
             "persona": persona_for(request.user),
             "memberships": request.user.memberships.select_related("institution"),
         },

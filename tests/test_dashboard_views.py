@@ -86,7 +86,9 @@ def test_a_submitted_update_leaves_the_due_list_and_a_draft_stays_on_it(
 
 
 def test_a_held_training_without_attendance_is_a_task_for_its_organiser(client, demo) -> None:
-    training_create(
+    from tests.factories import AttendanceFactory
+
+    training = training_create(
         by=demo["demo-ministry"],
         action=Action.objects.get(),
         title="Held yesterday, nobody recorded",
@@ -98,6 +100,8 @@ def test_a_held_training_without_attendance_is_a_task_for_its_organiser(client, 
     )
     assert "Complete the training record: Held yesterday" in _tasks(client, demo["demo-ministry"])
     assert "Held yesterday" not in _tasks(client, demo["demo-cso-a"])
+    AttendanceFactory(training=training)
+    assert "Held yesterday" not in _tasks(client, demo["demo-ministry"])
 
 
 def test_the_glance_figures_match_the_records(client, demo) -> None:
@@ -168,3 +172,30 @@ def test_search_needs_two_letters_and_finds_each_kind(client, demo) -> None:
     found = client.get("/search/?q=Skopje").context["page_obj"].object_list
     kinds = {hit.kind for hit in found}
     assert {"Training", "Meeting"} <= kinds
+
+
+def test_the_dashboard_lists_the_most_urgent_tasks_and_links_to_all(client, demo) -> None:
+    ministry = demo["demo-ministry"]
+    for days in range(1, 21):
+        training_create(
+            by=ministry,
+            action=Action.objects.get(),
+            title=f"Unrecorded training {days:02d} days ago",
+            organiser=Institution.objects.get(code="mspdy"),
+            topics=[Topic.objects.order_by("pk")[0]],
+            status=TrainingStatus.HELD,
+            start_date=timezone.localdate() - timedelta(days=days),
+            end_date=timezone.localdate() - timedelta(days=days),
+        )
+    client.force_login(ministry)
+    everything = client.get("/?tasks=all").context["tasks"]
+    total = len(everything)
+    assert total > 20
+    assert [t.due for t in everything] == sorted(t.due or date.max for t in everything)
+    response = client.get("/")
+    shown = response.context["tasks"]
+    assert shown == everything[:15]
+    page = response.content.decode()
+    assert f"The most urgent of your {total} tasks." in page
+    assert f'href="?tasks=all#tasks-heading">Show all {total} tasks</a>' in page
+    assert "Show the most urgent only" in client.get("/?tasks=all").content.decode()
