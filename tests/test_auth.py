@@ -610,6 +610,22 @@ def test_long_passwords_are_accepted(client, length) -> None:
     assert log_in(Client(), "elena", password).status_code == 302
 
 
+def test_a_refused_password_is_named_in_the_error_summary_and_under_its_field(client) -> None:
+    make_user("elena")
+    client.post("/accounts/password-reset/", {"email": "elena@example.org"})
+    form_url = client.get(_link_path(mail.outbox[0]), follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": "Sk0pje!", "new_password2": "Sk0pje!"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    summary = page[
+        page.index('id="form-errors"') : page.index("</ul>", page.index('id="form-errors"'))
+    ]
+    assert 'href="#id_new_password2"' in summary and "too short" in summary
+    assert 'id="id_new_password2_error"' in page
+    field = page[page.index('<input type="password" name="new_password2"') :].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field and "id_new_password2_error" in field
+
+
 def test_the_help_text_recommends_fifteen_characters() -> None:
     texts = " ".join(password_validators_help_texts())
     assert "at least 8 characters; 15 or more is recommended" in texts
