@@ -12,6 +12,5 @@ lint:
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
 
-bench:  ## Benchmarks: the spreadsheet import against COPY, the committee report's size and speed
-	scripts/bench imports
-	scripts/bench reports
+bench:  ## Every benchmark on a throwaway PostgreSQL; results table in docs/benchmarks.md
+	scripts/bench all

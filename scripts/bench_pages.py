@@ -1,0 +1,336 @@
+#!/usr/bin/env python
+"""Benchmark: the main portal pages on a generated programme, against a minimal view.
+
+Runs in-process with django.test.Client on the PostgreSQL in DATABASE_URL (``scripts/bench
+pages`` starts a throwaway one), on the programme ``generate_programme`` makes at ``--scale``
+(made here first when the database has none). For a CSO focal point and for the programme team
+(a superuser), each page is requested ``--runs`` times, the pages and the reference taking turns
+so that anything else the machine does falls on all of them alike:
+
+- the dashboard, the recommendation list and the busiest recommendation, the training list,
+  and the latest meeting;
+- the reference: a view defined here (its own urlconf, through a settings override) that runs
+  one query and renders a tiny template, behind the same middleware and the same sign-in.
+
+It prints each page's median and 95th percentile and its median over the reference's (target
+for the dashboard: at most 5×); the CSO's training list over the superuser's (permission
+filtering; target at most 1.3×); and the queries of every list page with 10 and with 200
+generated rows, on a second, throwaway database (target: the same number).
+
+    scripts/bench pages                         # scale 1, 20 runs of each page
+    scripts/bench pages --scale 0.1 --runs 5    # quicker
+    scripts/bench pages --profile               # also cProfile the dashboard and list its queries
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench_common import (
+    django_setup,
+    emit,
+    emit_context,
+    ensure_programme,
+    median,
+    percentile,
+    require_postgres,
+)
+
+DASHBOARD_LIMIT = 5.0
+FILTER_LIMIT = 1.3
+MINIMAL_URL = "/bench/minimal/"
+LIST_PAGES = ["/trainings/", "/meetings/", "/institutions/", "/research/", "/recommendations/"]
+
+
+@dataclass
+class Series:
+    """The timings of one page for one persona."""
+
+    label: str
+    url: str
+    seconds: list[float] = field(default_factory=list)
+    queries: int = 0
+
+    @property
+    def median_ms(self) -> float:
+        return median(self.seconds) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.seconds, 0.95) * 1000
+
+
+def _minimal_urlconf() -> types.ModuleType:
+    """The product's URLs plus the reference view: one query, a tiny template."""
+    from django.contrib.auth.decorators import login_required
+    from django.http import HttpRequest, HttpResponse
+    from django.template import engines
+    from django.urls import include, path
+
+    from recommendations.models import Recommendation
+
+    template = engines["django"].from_string("<!doctype html><title>{{ n }}</title><p>{{ n }}</p>")
+
+    @login_required
+    def minimal(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(template.render({"n": Recommendation.objects.count()}))
+
+    module = types.ModuleType("bench_pages_urls")
+    module.urlpatterns = [  # type: ignore[attr-defined]
+        path(MINIMAL_URL.strip("/") + "/", minimal),
+        path("", include("config.urls")),
+    ]
+    return module
+
+
+def _personas() -> dict[str, Any]:
+    from django.db.models import Count
+
+    from programme.generator import ADMIN_USERNAME
+    from stakeholders.choices import InstitutionKind, MembershipRole
+    from stakeholders.models import Membership, User
+
+    # The focal point of the CSO that organised the most trainings: its lists are the longest.
+    focal = (
+        Membership.objects.filter(
+            institution__code__startswith="gen-",
+            institution__kind=InstitutionKind.CSO,
+            role=MembershipRole.FOCAL_POINT,
+        )
+        .annotate(organised=Count("institution__organised_trainings"))
+        .select_related("user")
+        .order_by("-organised", "institution_id")
+        .first()
+    )
+    assert focal is not None  # noqa: S101 - every generated programme has a CSO focal point
+    return {"CSO": focal.user, "team": User.objects.get(username=ADMIN_USERNAME)}
+
+
+def _clients(personas: dict[str, Any]) -> dict[str, Any]:
+    from django.test import Client
+
+    clients = {}
+    for name, user in personas.items():
+        client = Client()
+        client.force_login(user)
+        clients[name] = client
+    return clients
+
+
+def _get(client: Any, url: str) -> Any:
+    response = client.get(url)
+    if response.status_code != 200:
+        sys.exit(f"{url} answered {response.status_code}, not 200.")
+    return response
+
+
+def _pages() -> list[tuple[str, str]]:
+    from django.db.models import Count
+
+    from programme.models import Meeting
+    from recommendations.models import Recommendation
+
+    busiest = Recommendation.objects.annotate(n=Count("updates")).order_by("-n", "pk").first()
+    latest = Meeting.objects.order_by("-number").first()
+    assert busiest is not None and latest is not None  # noqa: S101 - generated data has both
+    return [
+        ("dashboard", "/"),
+        ("recommendation list", "/recommendations/"),
+        (
+            f"recommendation {busiest.number} ({busiest.n} updates)",
+            f"/recommendations/{busiest.pk}/",
+        ),
+        ("training list", "/trainings/"),
+        (f"meeting {latest.number}", f"/meetings/{latest.pk}/"),
+    ]
+
+
+def _time_pages(clients: dict[str, Any], runs: int) -> dict[str, list[Series]]:
+    """Every page and the reference, for each persona, taking turns run after run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    results: dict[str, list[Series]] = {}
+    for persona, client in clients.items():
+        series = [Series("minimal view (reference)", MINIMAL_URL)]
+        series += [Series(label, url) for label, url in _pages()]
+        for s in series:  # warm the caches, and count the queries once
+            _get(client, s.url)
+            with CaptureQueriesContext(connection) as queries:
+                _get(client, s.url)
+            s.queries = len(queries)
+        for _run in range(runs):
+            for s in series:
+                started = time.perf_counter()
+                _get(client, s.url)
+                s.seconds.append(time.perf_counter() - started)
+        results[persona] = series
+    return results
+
+
+def _report_pages(results: dict[str, list[Series]]) -> None:
+    for persona, series in results.items():
+        reference = series[0]
+        ref = f"minimal view {reference.median_ms:.1f} ms"
+        for s in series[1:]:
+            ratio = s.median_ms / reference.median_ms
+            is_dashboard = s.url == "/"
+            emit(
+                f"page: {s.label}, {persona}",
+                figure=f"{s.median_ms:.1f} ms (p95 {s.p95_ms:.1f}), {s.queries} q",
+                reference=ref,
+                ratio=ratio,
+                target=f"≤ {DASHBOARD_LIMIT:g}×" if is_dashboard else "",
+                met=ratio <= DASHBOARD_LIMIT if is_dashboard else None,
+            )
+    cso = next(s for s in results["CSO"] if s.url == "/trainings/")
+    team = next(s for s in results["team"] if s.url == "/trainings/")
+    ratio = cso.median_ms / team.median_ms
+    emit(
+        "training list, permission-filtered (CSO) vs superuser",
+        figure=f"CSO {cso.median_ms:.1f} ms",
+        reference=f"superuser {team.median_ms:.1f} ms",
+        ratio=ratio,
+        target=f"≤ {FILTER_LIMIT:g}×",
+        met=ratio <= FILTER_LIMIT,
+    )
+
+
+def _profile(clients: dict[str, Any], url: str) -> None:
+    """cProfile one page per persona, and list its queries by time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for persona, client in clients.items():
+        profiler = cProfile.Profile()
+        with CaptureQueriesContext(connection) as queries:
+            profiler.enable()
+            _get(client, url)
+            profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+        print(f"\n--- cProfile of {url} for the {persona} persona ---\n{out.getvalue()}")
+        print(f"--- its {len(queries)} queries, slowest first ---")
+        for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:10]:
+            print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+
+
+# --- Queries of the list pages at 10 and 200 rows, on a throwaway database -------------------
+
+
+def _rows_counts(n: int) -> Any:
+    from programme.generator import Counts
+
+    return Counts(
+        years=5,
+        institutions=n,
+        users=2 * n,
+        trainings=n,
+        participants=5 * n,
+        updates=n,
+        meetings=n,
+        action_points_per_meeting=2,
+        studies=n,
+    )
+
+
+def _list_queries(rows: int) -> dict[tuple[str, str], int]:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programme.generator import programme_generate
+    from programme.seeding import seed_load
+    from programme.selectors import action_primary
+
+    # CASCADE: tables of models this process may not know (a migration added meanwhile).
+    call_command("flush", interactive=False, verbosity=0, allow_cascade=True)
+    seed_load()
+    action = action_primary()
+    assert action is not None  # noqa: S101 - the seed records the action
+    programme_generate(action=action, counts=_rows_counts(rows))
+    counts = {}
+    for persona, client in _clients(_personas()).items():
+        for url in LIST_PAGES:
+            _get(client, url)
+            with CaptureQueriesContext(connection) as queries:
+                _get(client, url)
+            counts[(persona, url)] = len(queries)
+    return counts
+
+
+def _query_counts() -> None:
+    from django.db import connection
+
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        small, large = _list_queries(10), _list_queries(200)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    for persona, url in small:
+        a, b = small[(persona, url)], large[(persona, url)]
+        emit(
+            f"queries: {url} at 10 and 200 rows, {persona}",
+            figure=f"{b} queries at 200 rows",
+            reference=f"{a} queries at 10 rows",
+            ratio=b / a,
+            target="equal",
+            met=a == b,
+        )
+
+
+def _timed(what: str, step: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    result = step()
+    print(f"  ({what}: {time.perf_counter() - started:.0f} s)", flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="data scale (1: full size)")
+    parser.add_argument("--runs", type=int, default=20, help="requests of each page timed")
+    parser.add_argument("--profile", action="store_true", help="cProfile the dashboard")
+    parser.add_argument("--no-queries", action="store_true", help="skip the 10/200-row counts")
+    args = parser.parse_args()
+    require_postgres("scripts/bench pages")
+    django_setup()
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from programme.generator import Counts
+
+    ensure_programme(args.scale)
+    counts = Counts.at_scale(args.scale)
+    connection.ensure_connection()
+    version = getattr(connection, "pg_version", 0) // 10000
+    print(
+        f"Pages at scale {args.scale:g} ({counts.trainings:,} trainings, "
+        f"{counts.participants:,} participants, {counts.updates:,} updates, "
+        f"{counts.meetings} meetings), PostgreSQL {version}, {args.runs} runs each:"
+    )
+    emit_context(scale=args.scale, postgresql=version)
+    with override_settings(ROOT_URLCONF=_minimal_urlconf()):
+        clients = _clients(_personas())
+        results = _timed("pages", lambda: _time_pages(clients, args.runs))
+        _report_pages(results)
+        if args.profile:
+            _profile(clients, "/")
+    if not args.no_queries:
+        print("Queries of the list pages at 10 and 200 generated rows (a throwaway database):")
+        _timed("query counts", _query_counts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
