@@ -74,7 +74,8 @@ DEMO_LOGINS = [
     ),
 ]
 
-_FIRST_NAMES = {
+# Made-up names, common in North Macedonia; the generator's people are named from them too.
+FIRST_NAMES = {
     Sex.FEMALE: [
         "Ana",
         "Elena",
@@ -112,7 +113,7 @@ _FIRST_NAMES = {
         "Luan",
     ],
 }
-_LAST_NAMES = [
+LAST_NAMES = [
     "Petrovska",
     "Stojanov",
     "Ademi",
@@ -257,8 +258,16 @@ def demo_totp_code() -> str:
 
 
 def _periods(action: Action) -> list[ReportingPeriod]:
+    return demo_half_years(action=action, years=range(2024, 2027))
+
+
+def demo_half_years(
+    *, action: Action, years: range, until: date | None = None
+) -> list[ReportingPeriod]:
+    """Demo reporting periods, two a year ("2025 H1", "2025 H2"), each due a fortnight after
+    it ends; with ``until``, none that starts after that day."""
     periods = []
-    for year in (2024, 2025, 2026):
+    for year in years:
         for half, (start, end, due) in enumerate(
             [
                 (date(year, 1, 1), date(year, 6, 30), date(year, 7, 15)),
@@ -266,6 +275,8 @@ def _periods(action: Action) -> list[ReportingPeriod]:
             ],
             start=1,
         ):
+            if until is not None and start > until:
+                continue
             period, _created = ReportingPeriod.objects.get_or_create(
                 action=action,
                 name=f"{year} H{half}",
@@ -397,7 +408,7 @@ def _participants(
             if participant is None:
                 sex = rng.choice([Sex.FEMALE, Sex.FEMALE, Sex.MALE])
                 while True:
-                    name = f"{rng.choice(_FIRST_NAMES[sex])} {rng.choice(_LAST_NAMES)}"
+                    name = f"{rng.choice(FIRST_NAMES[sex])} {rng.choice(LAST_NAMES)}"
                     if name not in used:
                         used.add(name)
                         break

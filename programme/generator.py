@@ -34,6 +34,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from programme.choices import ActionPointStatus
+from programme.demo import FIRST_NAMES, LAST_NAMES, demo_half_years
 from programme.glance import glance_invalidate
 from programme.models import (
     Action,
@@ -92,66 +93,6 @@ _KIND_NAMES = {
     InstitutionKind.MEDIA: "Demo Media Centre",
     InstitutionKind.EU_BODY: "Demo EU Office",
 }
-_FIRST = {
-    Sex.FEMALE: [
-        "Ana",
-        "Elena",
-        "Marija",
-        "Biljana",
-        "Arta",
-        "Blerta",
-        "Jasmina",
-        "Ardita",
-        "Vesna",
-        "Drita",
-        "Ivana",
-        "Mimoza",
-        "Sara",
-        "Teuta",
-        "Katerina",
-        "Lirije",
-    ],
-    Sex.MALE: [
-        "Aleksandar",
-        "Bujar",
-        "Dejan",
-        "Arben",
-        "Goran",
-        "Besnik",
-        "Nikola",
-        "Driton",
-        "Stefan",
-        "Fatos",
-        "Marko",
-        "Ilir",
-        "Petar",
-        "Agron",
-        "Viktor",
-        "Luan",
-    ],
-}
-_LAST = [
-    "Petrovska",
-    "Stojanov",
-    "Ademi",
-    "Krasniqi",
-    "Nikolovski",
-    "Hoxha",
-    "Trajkovska",
-    "Jashari",
-    "Ristov",
-    "Osmani",
-    "Dimitrovska",
-    "Bajrami",
-    "Georgiev",
-    "Selmani",
-    "Angelovska",
-    "Ziberi",
-    "Kostov",
-    "Rexhepi",
-    "Mitrevska",
-    "Ismaili",
-]
 _CITIES = ["Skopje", "Bitola", "Tetovo", "Ohrid", "Kumanovo", "Štip", "Gostivar", "Strumica"]
 _SUBJECTS = [
     "Identifying victims of trafficking",
@@ -327,8 +268,8 @@ def _users(
         rows.append(
             User(
                 username=f"{CODE_PREFIX}user-{n}",
-                first_name=_FIRST[sex][n % 16],
-                last_name=_LAST[n % len(_LAST)],
+                first_name=FIRST_NAMES[sex][n % 16],
+                last_name=LAST_NAMES[n % len(LAST_NAMES)],
                 email=f"user-{n}@generated.example.org",
                 password=password,
                 is_demo=True,
@@ -376,24 +317,8 @@ def _user_groups(memberships: Iterable[Membership], groups: dict[tuple[int, str]
 
 def _periods(action: Action, counts: Counts, today: date) -> list[ReportingPeriod]:
     """Half-year periods of the programme's years, up to the one running today."""
-    periods = []
-    for year in range(today.year - counts.years + 1, today.year + 1):
-        for half, (start, end, due) in enumerate(
-            [
-                (date(year, 1, 1), date(year, 6, 30), date(year, 7, 15)),
-                (date(year, 7, 1), date(year, 12, 31), date(year + 1, 1, 15)),
-            ],
-            start=1,
-        ):
-            if start > today:
-                continue
-            period, _created = ReportingPeriod.objects.get_or_create(
-                action=action,
-                name=f"{year} H{half}",
-                defaults={"start_date": start, "end_date": end, "due_date": due, "is_demo": True},
-            )
-            periods.append(period)
-    return periods
+    years = range(today.year - counts.years + 1, today.year + 1)
+    return demo_half_years(action=action, years=years, until=today)
 
 
 def _reporting(institutions: Sequence[Institution]) -> list[Institution]:
@@ -595,11 +520,11 @@ def _trainings(
 def _participant_name(n: int) -> tuple[str, str]:
     """A unique name for participant n: first name, middle initial, double surname."""
     sex = Sex.FEMALE if n % 32 < 16 else Sex.MALE
-    first = _FIRST[sex][n % 16]
+    first = FIRST_NAMES[sex][n % 16]
     rest = n // 32
     initial = chr(ord("A") + rest % 26)
     rest //= 26
-    last = f"{_LAST[rest % 20]}-{_LAST[(rest // 20) % 20]}"
+    last = f"{LAST_NAMES[rest % 20]}-{LAST_NAMES[(rest // 20) % 20]}"
     suffix = f" {rest // 400 + 1}" if rest >= 400 else ""
     return f"{first} {initial}. {last}{suffix}", sex
 
@@ -701,14 +626,8 @@ def _meetings(
             )
     MeetingAttendance.objects.bulk_create(attendance, batch_size=BATCH)
     decisions = Decision.objects.bulk_create(decisions, batch_size=BATCH)
-    decision_link: Any = Decision.recommendations.through
-    decision_link.objects.bulk_create(
-        [
-            decision_link(decision_id=d.pk, recommendation_id=r.pk)
-            for d in decisions
-            for r in rng.sample(list(recommendations), rng.randint(1, 2))
-        ],
-        batch_size=BATCH,
+    _link_recommendations(
+        Decision.recommendations.through, "decision_id", decisions, recommendations, rng
     )
     by_meeting: dict[int, list[Decision]] = {}
     for decision in decisions:
@@ -770,16 +689,26 @@ def _studies(
         ],
         batch_size=BATCH,
     )
-    study_link: Any = Study.recommendations.through
-    study_link.objects.bulk_create(
+    _link_recommendations(Study.recommendations.through, "study_id", studies, recommendations, rng)
+    return studies
+
+
+def _link_recommendations(
+    link: Any,
+    column: str,
+    records: Sequence[models.Model],
+    recommendations: Sequence[Recommendation],
+    rng: random.Random,
+) -> None:
+    """Link each record to one or two of the recommendations, picked at random."""
+    link.objects.bulk_create(
         [
-            study_link(study_id=s.pk, recommendation_id=r.pk)
-            for s in studies
+            link(**{column: record.pk, "recommendation_id": r.pk})
+            for record in records
             for r in rng.sample(list(recommendations), rng.randint(1, 2))
         ],
         batch_size=BATCH,
     )
-    return studies
 
 
 # --- Object permissions, as the services grant them ------------------------------------------
