@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -394,6 +395,34 @@ class _Person:
     filled: dict[str, Any]
 
 
+# The register's columns an attendance import compares and fills.
+_REGISTER_FIELDS = {
+    "id",
+    "full_name",
+    "sex",
+    "professional_group_id",
+    "institution_id",
+    "position",
+    "email",
+    "consent",
+    "consent_date",
+}
+
+
+class _Register(dict[int, Participant]):
+    """Registered participants by id, each made a record (the other fields deferred, as with
+    ``only()``) the first time a row of the file names them."""
+
+    def __init__(self, fields: list[str], rows: dict[int, tuple[Any, ...]]) -> None:
+        super().__init__()
+        self.fields, self.rows = fields, rows
+
+    def __missing__(self, pk: int) -> Participant:
+        person = Participant.from_db(DEFAULT_DB_ALIAS, self.fields, list(self.rows[pk]))
+        self[pk] = person
+        return person
+
+
 class AttendanceResource(SpreadsheetResource):
     """A training's attendance list: who came, with their scores; people found in the register
     by email, or by name and institution, and added to it when new."""
@@ -526,30 +555,28 @@ class AttendanceResource(SpreadsheetResource):
 
     def prepare(self) -> None:
         self.prepare_lookups()
-        people = Participant.objects.only(
-            "pk",
-            "full_name",
-            "sex",
-            "professional_group",
-            "institution",
-            "position",
-            "email",
-            "consent",
-            "consent_date",
-        )
-        self.people: dict[int, Participant] = {}
+        # The whole register is compared, as plain rows: a record is made only for the people
+        # the file names (a register of 50,000 costs a fraction of building them all).
+        fields = [
+            f.attname for f in Participant._meta.concrete_fields if f.attname in _REGISTER_FIELDS
+        ]
+        rows = Participant.objects.order_by("pk").values_list(*fields)
+        at = {name: i for i, name in enumerate(fields)}
+        register: dict[int, tuple[Any, ...]] = {}
         self.by_email: dict[str, int] = {}
         self.by_name_institution: dict[tuple[str, int], int] = {}
         self.by_name_alone: dict[str, int] = {}
-        for person in people.order_by("pk").iterator(chunk_size=5000):
-            self.people[person.pk] = person
-            name = key(person.full_name)
-            if person.email:
-                self.by_email.setdefault(person.email.casefold(), person.pk)
-            if person.institution_id is not None:
-                self.by_name_institution.setdefault((name, person.institution_id), person.pk)
-            elif not person.email:
-                self.by_name_alone.setdefault(name, person.pk)
+        for row in rows.iterator(chunk_size=5000):
+            pk, email, institution_id = row[at["id"]], row[at["email"]], row[at["institution_id"]]
+            register[pk] = row
+            name = key(row[at["full_name"]])
+            if email:
+                self.by_email.setdefault(email.casefold(), pk)
+            if institution_id is not None:
+                self.by_name_institution.setdefault((name, institution_id), pk)
+            elif not email:
+                self.by_name_alone.setdefault(name, pk)
+        self.people = _Register(fields, register)
         self.attendance: dict[int, Attendance] = {
             a.participant_id: a for a in Attendance.objects.filter(training=self.training)
         }
