@@ -84,6 +84,7 @@ def test_staff_signed_in_with_a_password_only_is_sent_to_the_code_page(client) -
     # Every admin page, not only the index.
     users_page = reverse("admin:stakeholders_user_changelist")
     assert client.get(users_page, follow=True).redirect_chain[-1][0].startswith("/accounts/two-")
+    device.refresh_from_db()
     assert device.throttling_failure_count == 0
 
 

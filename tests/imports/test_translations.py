@@ -86,6 +86,7 @@ def test_every_import_text_is_translated(language) -> None:
 )
 def test_every_column_has_its_header_in_three_languages(kind) -> None:
     columns = resource_class(kind).columns()
+    assert columns
     for language in ("en", "mk", "sq"):
         headers = [c.header.in_language(language) for _n, c in columns]
         assert all(headers) and len(set(headers)) == len(headers), (language, headers)

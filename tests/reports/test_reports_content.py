@@ -57,7 +57,7 @@ def test_training_report_names_only_participants_who_consented(demo, generate, l
     assert not_named in text
     for a in attendance[1:]:
         assert a.participant.full_name in text
-    assert a.participant.email == "" or a.participant.email not in text
+        assert a.participant.email == "" or a.participant.email not in text
 
     figures = Attendance.objects.filter(training=training).aggregate(
         pre=Avg("pre_score"), post=Avg("post_score")
