@@ -11,7 +11,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelChoiceField, ModelForm
@@ -106,7 +107,30 @@ STALE_EDIT = _(
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """A domain record's admin: its history, an earlier version restored
-    (django-simple-history), and a save refused when someone else saved in between."""
+    (django-simple-history), and a save refused when someone else saved in between.
+
+    Restoring writes the whole earlier row, past the services: only someone who may change
+    the record may do it, never for records whose history is a workflow or an erasure
+    (``history_restore = False``), and ``restored`` redoes what the services would (grants).
+    """
+
+    history_restore = True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> Any:
+        obj = self.get_object(request, unquote(object_id))
+        if request.method == "POST" and (
+            not self.history_restore or not self.has_change_permission(request, obj)
+        ):
+            raise PermissionDenied
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302 and obj is not None:
+            self.restored(obj)
+        return response
+
+    def restored(self, obj: Any) -> None:
+        """Called after an earlier version was restored."""
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -130,6 +130,9 @@ class RecommendationAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin, Translati
         # Editors of every assigned institution may report on it: grants follow assignments.
         recommendation_share(recommendation=form.instance)
 
+    def restored(self, obj: Any) -> None:
+        recommendation_share(recommendation=obj)
+
 
 @admin.register(Assignment)
 class AssignmentAdmin(HistoryAdmin, DemoFlagLast):
@@ -246,6 +249,9 @@ class ProgressUpdateForm(forms.ModelForm):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin):
+    # Its state moves only through the review workflow (services), never back by a restore.
+    history_restore = False
+
     import_kind = ImportKind.PROGRESS_UPDATES
     form = ProgressUpdateForm
     list_display = (

@@ -94,6 +94,9 @@ class StudyAdminForm(forms.ModelForm):
 
 @admin.register(Study)
 class StudyAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
+    # Its stage moves only through study_advance, which records each step.
+    history_restore = False
+
     form = StudyAdminForm
     list_display = (
         "title",

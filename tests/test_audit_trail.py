@@ -111,6 +111,24 @@ def test_an_admin_edit_is_recorded_and_an_earlier_version_restored(
     assert _versions(Training, training.pk)[-1].history_user == admin_user
 
 
+def test_an_earlier_version_of_a_participant_or_update_is_never_restored(
+    admin_client: Client,
+) -> None:
+    """An erased person stays erased, and an update's state moves only through its review."""
+    from trainings.services import participant_erase
+
+    person = cast(Participant, AttendanceFactory().participant)
+    original = _versions(Participant, person.pk)[-1]
+    participant_erase(participant=person)
+    url = reverse(
+        "admin:trainings_participant_simple_history", args=[person.pk, original.history_id]
+    )
+    assert admin_client.post(url, {"full_name": original.full_name}).status_code == 403
+    person.refresh_from_db()
+    assert person.is_erased
+    assert all(v.erased_at is not None for v in _versions(Participant, person.pk))
+
+
 def test_bulk_writes_are_recorded_with_the_user_a_job_acts_for(demo: dict[str, User]) -> None:
     importer = demo["demo-admin"]
     with acting_as(importer):

@@ -138,6 +138,9 @@ class TrainingAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, T
         # The organiser's and partners' members see the training; grants follow them.
         training_share(training=form.instance)
 
+    def restored(self, obj: Any) -> None:
+        training_share(training=obj)
+
 
 class ParticipantAttendanceInline(admin.TabularInline):
     model = Attendance
@@ -153,6 +156,9 @@ class ParticipantAttendanceInline(admin.TabularInline):
 
 @admin.register(Participant)
 class ParticipantAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
+    # An erased person must stay erased: no earlier version comes back.
+    history_restore = False
+
     list_display = (
         "full_name",
         "sex",

@@ -446,7 +446,12 @@ def participant_erase(*, participant: Participant) -> Participant:
     participant.save()
     # Earlier versions of the record are the person's details too.
     history_model(Participant)._default_manager.filter(id=participant.pk).update(
-        full_name=participant.full_name, email="", position="", consent=False, consent_date=None
+        full_name=participant.full_name,
+        email="",
+        position="",
+        consent=False,
+        consent_date=None,
+        erased_at=participant.erased_at,
     )
     import_batches_forget(texts=forget)
     # The glance's figures stay as they are (sex and profession are kept): nothing to renew.
