@@ -1440,8 +1440,10 @@ def import_batch_apply(*, batch_id: int) -> None:
         resource = _resource_for(batch)
         try:
             sheet = _read_batch(batch, resource)
-            plan = resource.plan(sheet, progress=_progress_saver(batch))
+            # Taken before planning: whatever is written while the plan is made shows as a
+            # change below, and the rows are planned again under the lock.
             seen = _fingerprint(resource)
+            plan = resource.plan(sheet, progress=_progress_saver(batch))
             if plan.errors:
                 raise _ChangedMeanwhile(plan)
             with transaction.atomic():

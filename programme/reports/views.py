@@ -103,8 +103,12 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def report_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The frozen PDF, as an attachment with a safe name, after checking it is unchanged."""
     report = permissions.report_for_download(request.user, pk)
-    with report.file.open("rb") as stored:
-        pdf = stored.read()
+    try:
+        with report.file.open("rb") as stored:
+            pdf = stored.read()
+    except FileNotFoundError:
+        logger.error("Report %s: its stored file is missing", report.pk)
+        raise Http404 from None
     if hashlib.sha256(pdf).hexdigest() != report.sha256:
         logger.error("Report %s: the stored file no longer matches its hash", report.pk)
         raise Http404
