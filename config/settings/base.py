@@ -7,6 +7,7 @@ Anything else must say what it wants; a malformed value stops start-up.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -355,6 +356,11 @@ DEMO_DATA_ALLOWED = env_bool("DJANGO_DEMO_DATA_ALLOWED", DEBUG)
 # the worker carries on): wall-clock seconds, and megabytes of address space.
 REPORT_RENDER_TIMEOUT = env_int("REPORT_RENDER_TIMEOUT", 120)
 REPORT_RENDER_MEMORY_MB = env_int("REPORT_RENDER_MEMORY_MB", 1024)
+# A long report's parts render side by side in this many children (each within the limits
+# above); 1 renders every report as one document.
+REPORT_RENDER_PROCESSES = env_int("REPORT_RENDER_PROCESSES", min(4, os.cpu_count() or 1))
+if REPORT_RENDER_PROCESSES < 1:
+    raise ImproperlyConfigured("REPORT_RENDER_PROCESSES must be 1 or more.")
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -67,6 +67,7 @@ def report_html(*, report: Report) -> str:
     """The report's HTML, in its language, holding what its requester may see."""
     with translation.override(report.language):
         context = {**_common(report), **BUILDERS[report.kind](report)}
+        context["running"] = _running_texts(context)
         return render_to_string(TEMPLATES[ReportKind(report.kind)], context)
 
 
@@ -85,6 +86,19 @@ def _common(report: Report) -> dict[str, Any]:
         "demo": selectors.demo_data_present(),
         "page_numbers_css": page_numbers_stylesheet(),
     }
+
+
+def _running_texts(context: dict[str, Any]) -> dict[str, str]:
+    """The running header's and footer's texts, set by the cover and again by each part."""
+    footer = [
+        _("Prepared %(date)s")
+        % {"date": formats.date_format(context["generated_at"], "SHORT_DATE_FORMAT")}
+    ]
+    if context["report"].version:
+        footer.append(_("version %(n)s") % {"n": context["report"].version})
+    if context["demo"]:
+        footer.append(_("includes demo records"))
+    return {"title": f"{context['title']} · {context['subject']}", "footer": " · ".join(footer)}
 
 
 def page_numbers_stylesheet() -> str:

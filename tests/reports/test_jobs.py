@@ -4,7 +4,6 @@ stopped past its time or memory limit while the worker carries on."""
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from programme.reports.choices import ReportKind, ReportStatus
 from programme.reports.models import Report
 from programme.reports.render import RenderFailed, render_pdf
 from programme.reports.services import report_request, report_run
-from tests.reports.conftest import pdf_text, stored_pdf
+from tests.reports.conftest import pdf_text, render_children, stored_pdf
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
@@ -26,21 +25,6 @@ def _big_table(rows: int) -> str:
         f"<tr><td>{i}</td><td>Participant number {i}</td><td>Skopje</td></tr>" for i in range(rows)
     )
     return f"<html><body><table>{cells}</table></body></html>"
-
-
-def _render_children() -> list[str]:
-    """Render processes still alive (there should never be one after a job ends)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "programme.reports.render" in command and int(entry.name) != os.getpid():
-            found.append(command)
-    return found
 
 
 def test_a_request_is_queued_and_the_job_runs_once_it_is_committed(
@@ -130,14 +114,14 @@ def test_a_render_past_its_time_limit_is_stopped_and_leaves_nothing_running() ->
         render_pdf(html=_big_table(6000), timeout=2)
     assert stopped.value.reason == "timeout"
     assert time.monotonic() - started < 10  # stopped, not left to finish (it takes longer)
-    assert _render_children() == []
+    assert render_children() == []
 
 
 def test_a_render_past_its_memory_limit_is_stopped() -> None:
     with pytest.raises(RenderFailed) as stopped:
         render_pdf(html=_big_table(8000), timeout=120, memory_mb=200)
     assert stopped.value.reason == "memory"
-    assert _render_children() == []
+    assert render_children() == []
 
 
 def test_a_job_past_its_limits_is_marked_failed_and_the_worker_goes_on(
@@ -157,7 +141,7 @@ def test_a_job_past_its_limits_is_marked_failed_and_the_worker_goes_on(
     )
     assert hungry.status == ReportStatus.FAILED
     assert "120 MB" in hungry.failure_reason
-    assert _render_children() == []
+    assert render_children() == []
 
     # The same worker process takes the next job as if nothing had happened.
     settings.REPORT_RENDER_MEMORY_MB = 1024
