@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from programme.models import Action
 from stakeholders.choices import Sex
@@ -14,6 +15,7 @@ from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Participant, Topic, Training
 from trainings.permissions import trainings_visible_to
+from trainings.selectors import attendance_summary, participants_by_group
 from trainings.services import training_share
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +233,30 @@ def test_detail_shows_summary_figures(client, demo) -> None:
     assert summary.average_pre == average.quantize(Decimal("0.1"))
     change = (sum(post, Decimal(0)) - sum(pre, Decimal(0))) / 12
     assert summary.average_change == change.quantize(Decimal("0.1"))
+
+
+def test_participants_by_profession_are_named_in_the_reader_s_language(demo) -> None:
+    """Counted per profession, named in the current language, English where untranslated."""
+    training = _training(MSPDY_HELD)
+    police = ProfessionalGroup.objects.create(
+        slug="test-police", name_en="Police officers (test)", name_mk="Полицајци (тест)"
+    )
+    lawyers = ProfessionalGroup.objects.create(slug="test-lawyers", name_en="Lawyers (test)")
+    people = list(Participant.objects.filter(attendance__training=training).order_by("pk"))
+    groups = [police, police, police, lawyers, lawyers, None]
+    for person, group in zip(people, groups, strict=False):
+        person.professional_group = group
+        person.save()
+    attendance = Attendance.objects.filter(training=training, participant__in=people[:6])
+    with translation.override("mk"):
+        summary = attendance_summary(training=training)
+        by_group = participants_by_group(attendance=attendance)
+    tallies = {t.label: t.count for t in summary.by_group}
+    assert tallies["Полицајци (тест)"] == 3
+    assert tallies["Lawyers (test)"] == 2
+    assert "Police officers (test)" not in tallies
+    assert [row[0] for row in by_group] == ["Полицајци (тест)", "Lawyers (test)", "Не е наведено"]
+    assert [row[3] for row in by_group] == [3, 2, 1]
 
 
 # --- logging and editing a training ------------------------------------------------------

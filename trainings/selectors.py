@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -88,19 +90,14 @@ def attendance_summary(*, training: Training) -> AttendanceSummary:
     sexes = dict(
         rows.values_list("participant__sex").annotate(n=Count("participant", distinct=True))
     )
-    groups = (
-        rows.values("participant__professional_group__name")
-        .annotate(n=Count("participant", distinct=True))
-        .order_by("-n", "participant__professional_group__name")
+    groups = rows.values_list("participant__professional_group").annotate(
+        n=Count("participant", distinct=True)
     )
     return AttendanceSummary(
         participants=figures["participants"],
         completed=figures["completed"],
         by_sex=[Tally(str(label), sexes.get(value, 0)) for value, label in Sex.choices],
-        by_group=[
-            Tally(row["participant__professional_group__name"] or _("Not stated"), row["n"])
-            for row in groups
-        ],
+        by_group=[Tally(name, n) for name, n in _by_profession(groups)],
         average_pre=_rounded(figures["average_pre"]),
         average_post=_rounded(figures["average_post"]),
         average_change=_rounded(figures["average_change"]),
@@ -224,24 +221,25 @@ def participants_by_group(*, attendance: QuerySet[Attendance]) -> list[tuple[str
     attendance rows: the same figures, at about half the cost on a large register.
     """
     people = Participant.objects.filter(pk__in=attendance.values("participant_id"))
-    per_group = (
-        people.values("professional_group__name")
-        .annotate(
-            women=Count("pk", filter=Q(sex=Sex.FEMALE)),
-            men=Count("pk", filter=Q(sex=Sex.MALE)),
-            total=Count("pk"),
-        )
-        .order_by("-total", "professional_group__name")
+    per_group = people.values_list("professional_group").annotate(
+        total=Count("pk"),
+        women=Count("pk", filter=Q(sex=Sex.FEMALE)),
+        men=Count("pk", filter=Q(sex=Sex.MALE)),
     )
-    return [
-        (
-            row["professional_group__name"] or str(_("Other")),
-            row["women"],
-            row["men"],
-            row["total"],
-        )
-        for row in per_group
-    ]
+    return [(name, women, men, total) for name, total, women, men in _by_profession(per_group)]
+
+
+def _by_profession(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows of (profession's pk, count, ...) with the profession's name in the current language.
+
+    Largest count first, then by name. The name is looked up rather than grouped on: a lookup
+    such as ``professional_group__name`` in ``values()`` reads the untranslated column.
+    """
+    rows = list(rows)
+    pks = [row[0] for row in rows if row[0] is not None]
+    names = {group.pk: group.name for group in ProfessionalGroup.objects.filter(pk__in=pks)}
+    named = [(names.get(pk) or str(_("Not stated")), *figures) for pk, *figures in rows]
+    return sorted(named, key=lambda row: (-row[1], row[0]))
 
 
 @dataclass(frozen=True)
