@@ -425,7 +425,8 @@ class _Renderer:
         except subprocess.TimeoutExpired:
             # stop() kills it and every other child; nothing of the render is left running.
             raise RenderFailed("timeout", f"stopped after {self.timeout:g} s") from None
-        stderr = child.stderr.read_bytes().decode(errors="replace")[-2000:]
+        # The whole of what it said (bounded): a MemoryError may start a long chained traceback.
+        stderr = child.stderr.read_bytes()[-65536:].decode(errors="replace")
         if returncode != 0:
             raise _failure(returncode, stderr, memory_mb=self.memory_mb)
         try:
@@ -464,8 +465,12 @@ def _shares(sizes: Sequence[int], count: int) -> list[list[int]]:
     return [sorted(share) for share in shares if share]
 
 
+# How Python and the native libraries under WeasyPrint say they could not get memory.
+OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "out of memory", "NO_MEMORY")
+
+
 def _failure(returncode: int, stderr: str, *, memory_mb: int) -> RenderFailed:
-    if returncode == EXIT_MEMORY or "MemoryError" in stderr:
+    if returncode == EXIT_MEMORY or any(sign in stderr for sign in OUT_OF_MEMORY):
         return RenderFailed("memory", f"more than {memory_mb} MB needed")
     if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return RenderFailed("timeout", f"CPU time limit reached ({stderr[-200:]})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,10 @@ def generate(django_capture_on_commit_callbacks: Any) -> Callable[..., Report]:
 
 
 def render_children() -> list[str]:
-    """Render processes still alive (there should never be one after a job ends)."""
+    """This checkout's render processes still alive (there should never be one after a job).
+
+    Only those of this interpreter: another checkout's suite may be rendering beside this one.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -76,6 +80,10 @@ def render_children() -> list[str]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "programme.reports.render" in command and int(entry.name) != os.getpid():
+        if (
+            command.startswith(sys.prefix + "/")
+            and "programme.reports.render" in command
+            and int(entry.name) != os.getpid()
+        ):
             found.append(command)
     return found

@@ -12,7 +12,7 @@ import pytest
 from programme.models import Meeting, ReportingPeriod
 from programme.reports.choices import ReportKind, ReportStatus
 from programme.reports.models import Report
-from programme.reports.render import RenderFailed, render_pdf
+from programme.reports.render import RenderFailed, _failure, render_pdf
 from programme.reports.services import report_request, report_run
 from tests.reports.conftest import pdf_text, render_children, stored_pdf
 from trainings.models import Training
@@ -120,7 +120,7 @@ def test_a_render_past_its_time_limit_is_stopped_and_leaves_nothing_running() ->
 def test_a_render_past_its_memory_limit_is_stopped() -> None:
     with pytest.raises(RenderFailed) as stopped:
         render_pdf(html=_big_table(8000), timeout=120, memory_mb=200)
-    assert stopped.value.reason == "memory"
+    assert stopped.value.reason == "memory", stopped.value.detail
     assert render_children() == []
 
 
@@ -166,3 +166,16 @@ def test_the_worker_finds_the_report_job() -> None:
 
     app.loader.import_default_modules()
     assert "programme.reports.generate" in app.tasks
+
+
+def test_running_out_of_memory_is_recognised_however_the_renderer_says_it() -> None:
+    """Python's MemoryError at the start of a long chained traceback, or a native library's."""
+    chained = "Traceback (most recent call last):\nMemoryError\n\nDuring handling of the above "
+    chained += "exception, another exception occurred:\n" + '  File "x.py", line 1\n' * 200
+    chained += "RuntimeError: a box could not be laid out"
+    assert _failure(1, chained, memory_mb=200).reason == "memory"
+    assert _failure(1, "OSError: [Errno 12] Cannot allocate memory", memory_mb=200).reason == (
+        "memory"
+    )
+    other = _failure(1, "Traceback...\nValueError: not a colour", memory_mb=200)
+    assert (other.reason, other.detail) == ("error", "ValueError: not a colour")

@@ -156,7 +156,7 @@ def test_a_part_past_its_memory_limit_fails_the_render_and_stops_the_others() ->
     )
     with pytest.raises(RenderFailed) as stopped:
         render_pdf(html=html, timeout=120, memory_mb=200, processes=2)
-    assert stopped.value.reason == "memory"
+    assert stopped.value.reason == "memory", stopped.value.detail
     assert render_children() == []
 
 
