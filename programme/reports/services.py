@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -117,10 +119,54 @@ def report_request(
     return report
 
 
-def _enqueue(report_id: int) -> None:
+# A report still queued this long after it was asked for (or last queued) has most likely lost
+# its job, to Redis being down when it was asked for: the report sweep queues it again.
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def job_time_limit() -> timedelta:
+    """How long the report job may run before Celery kills it: the render's limit and a margin."""
+    return timedelta(seconds=settings.REPORT_RENDER_TIMEOUT + 120)
+
+
+def _enqueue(report_id: int) -> bool:
+    """Queue the report job. Where the queue cannot be reached the report stays queued and the
+    report sweep queues it later; the request that asked for it goes on regardless."""
     from programme.reports.tasks import report_generate
 
-    report_generate.delay(report_id)
+    try:
+        report_generate.delay(report_id)
+    except Exception:
+        logger.warning(
+            "Could not queue report %s; the report sweep will queue it", report_id, exc_info=True
+        )
+        return False
+    return True
+
+
+def report_waiting_long(report: Report, *, now: datetime | None = None) -> bool:
+    """Whether the report has waited in the queue longer than a job normally does."""
+    now = now or timezone.now()
+    return report.status == ReportStatus.QUEUED and report.updated_at <= now - REQUEUE_AFTER
+
+
+def report_sweep(*, now: datetime | None = None) -> int:
+    """Queue again every report whose job was lost; returns how many were queued.
+
+    A report is left waiting when its job could not be queued (Redis down) or the message was
+    lost, or when the worker generating it died and the job did not come back within its time
+    limit. Queuing one twice is harmless: the job claims the report first.
+    """
+    now = now or timezone.now()
+    lost = Q(status=ReportStatus.QUEUED, updated_at__lte=now - REQUEUE_AFTER) | Q(
+        status=ReportStatus.RUNNING, started_at__lte=now - job_time_limit() - REQUEUE_AFTER
+    )
+    queued = 0
+    for report_id in Report.objects.filter(lost).values_list("pk", flat=True):
+        # Touched first, so that the next sweep leaves it alone for a while whatever happens.
+        Report.objects.filter(pk=report_id).update(updated_at=now)
+        queued += _enqueue(report_id)
+    return queued
 
 
 # --- The job ----------------------------------------------------------------------------------
@@ -129,13 +175,14 @@ def _enqueue(report_id: int) -> None:
 def _claim(report_id: int) -> Report | None:
     """Mark the report running and give it its version; None when it is already finished.
 
-    A report found running was started by a worker that was lost: it is run again.
+    A report found running is left to the job running it, unless that job has outlived its
+    time limit (its worker was lost): then it is run again.
     """
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 report = Report.objects.select_for_update().get(pk=report_id)
-                if report.is_finished:
+                if report.is_finished or _running_elsewhere(report):
                     return None
                 if report.version is None:
                     latest = Report.objects.filter(
@@ -151,9 +198,16 @@ def _claim(report_id: int) -> Report | None:
     raise RuntimeError(f"Could not number report {report_id}")
 
 
-def _failure_message(report: Report, exc: RenderFailed) -> str:
-    from django.conf import settings
+def _running_elsewhere(report: Report) -> bool:
+    started = report.started_at
+    return (
+        report.status == ReportStatus.RUNNING
+        and started is not None
+        and started > timezone.now() - job_time_limit()
+    )
 
+
+def _failure_message(report: Report, exc: RenderFailed) -> str:
     with translation.override(report.language):
         if exc.reason == "timeout":
             return _(

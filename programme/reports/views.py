@@ -94,7 +94,11 @@ def report_request(request: AuthenticatedRequest) -> HttpResponse:
 @never_cache
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = permissions.report_for_view(request.user, pk)
-    return render(request, "reports/report_detail.html", {"report": report})
+    return render(
+        request,
+        "reports/report_detail.html",
+        {"report": report, "waiting_long": services.report_waiting_long(report)},
+    )
 
 
 @login_required

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from programme.notifications import services, tasks
 from programme.notifications.choices import EmailStatus, Frequency, NotificationKind
@@ -177,6 +178,50 @@ def test_redis_down_when_an_update_is_submitted_the_sweeper_delivers_it_later(
     wait_for(lambda: smtp_sink.received, what="the swept email")
     _no_more_mail(smtp_sink, 1)
     assert "recommendation 7" in smtp_sink.messages[0]["Subject"]
+
+
+def test_redis_down_when_a_report_is_asked_for_the_sweep_queues_it_later(
+    broker, start_worker, smtp_sink, client, caplog, redis_url, settings, tmp_path
+) -> None:
+    from programme.reports import tasks as report_tasks
+    from programme.reports.choices import ReportStatus
+    from programme.reports.models import Report
+    from programme.reports.services import REQUEUE_AFTER
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = factories.UserFactory.create(is_staff=True)
+    meeting = factories.MeetingFactory.create()
+    broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: Redis is down
+    client.force_login(user)
+    with caplog.at_level(logging.WARNING, logger="programme.reports.services"):
+        response = client.post(
+            reverse("programme:report_request"),
+            {"kind": "meeting", "meeting": meeting.pk, "language": "en"},
+        )
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"] == report.get_absolute_url()
+    assert report.status == ReportStatus.QUEUED  # the request is kept
+    assert "the report sweep will queue it" in caplog.text
+
+    broker(redis_url)  # Redis is back
+    start_worker()
+    report_tasks.report_sweep_run.delay()  # too early: the report may still be on its way
+    time.sleep(2)
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.QUEUED
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "taking longer than usual" not in page
+
+    Report.objects.filter(pk=report.pk).update(updated_at=timezone.now() - REQUEUE_AFTER)
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "taking longer than usual" in page
+    report_tasks.report_sweep_run.delay()
+    wait_for(
+        lambda: Report.objects.get(pk=report.pk).status == ReportStatus.DONE,
+        timeout=120,
+        what="the swept report",
+    )
+    report = Report.objects.get(pk=report.pk)
+    assert (report.version, report.failure_reason) == (1, "")
 
 
 def test_the_same_reminder_job_run_twice_sends_one_email(broker, start_worker, smtp_sink) -> None:

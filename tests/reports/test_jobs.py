@@ -5,19 +5,36 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from programme.models import Meeting, ReportingPeriod
 from programme.reports.choices import ReportKind, ReportStatus
 from programme.reports.models import Report
 from programme.reports.render import RenderFailed, _failure, render_pdf
-from programme.reports.services import report_request, report_run
+from programme.reports.services import (
+    REQUEUE_AFTER,
+    job_time_limit,
+    report_request,
+    report_run,
+    report_sweep,
+)
 from tests.reports.conftest import pdf_text, render_children, stored_pdf
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
+
+
+def _queued(user) -> Report:
+    """A report asked for and not yet run: the record of the seed's third meeting."""
+    meeting = Meeting.objects.get(number=3)
+    return report_request(by=user, kind=ReportKind.MEETING, language="en", meeting=meeting)
 
 
 def _big_table(rows: int) -> str:
@@ -84,14 +101,83 @@ def test_running_the_job_twice_stores_one_pdf(demo, generate, media) -> None:
 
 
 def test_a_job_left_running_by_a_lost_worker_is_run_again(demo) -> None:
-    report = report_request(
-        by=demo["demo-admin"],
-        kind=ReportKind.MEETING,
-        language="en",
-        meeting=Meeting.objects.get(number=3),
-    )
+    report = _queued(demo["demo-admin"])
     Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING)
     assert report_run(report_id=report.pk).status == ReportStatus.DONE
+
+
+def test_a_report_being_generated_by_a_live_job_is_left_to_it(demo) -> None:
+    """A second message for the same report (the sweep, a redelivery) does not render it twice,
+    unless the first job has outlived its time limit."""
+    report = _queued(demo["demo-admin"])
+    started = timezone.now() - timedelta(seconds=5)
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, started_at=started)
+    left = report_run(report_id=report.pk)
+    assert (left.status, left.started_at, bool(left.file)) == (ReportStatus.RUNNING, started, False)
+
+    long_ago = timezone.now() - job_time_limit() - timedelta(seconds=1)
+    Report.objects.filter(pk=report.pk).update(started_at=long_ago)
+    assert report_run(report_id=report.pk).status == ReportStatus.DONE
+
+
+def test_the_sweep_queues_only_the_reports_left_waiting(demo) -> None:
+    """Here jobs run in-process, so a report the sweep queues is generated at once."""
+    now = timezone.now()
+    made = {}
+    for name in ("queued now", "queued long ago", "running now", "running long ago", "done"):
+        made[name] = _queued(demo["demo-admin"])
+    Report.objects.filter(pk=made["queued long ago"].pk).update(
+        updated_at=now - REQUEUE_AFTER - timedelta(seconds=1)
+    )
+    Report.objects.filter(pk=made["running now"].pk).update(
+        status=ReportStatus.RUNNING, started_at=now - timedelta(seconds=30)
+    )
+    Report.objects.filter(pk=made["running long ago"].pk).update(
+        status=ReportStatus.RUNNING, started_at=now - job_time_limit() - REQUEUE_AFTER
+    )
+    report_run(report_id=made["done"].pk)
+
+    assert report_sweep() == 2
+    status = {name: Report.objects.get(pk=r.pk).status for name, r in made.items()}
+    assert status == {
+        "queued now": ReportStatus.QUEUED,
+        "queued long ago": ReportStatus.DONE,
+        "running now": ReportStatus.RUNNING,
+        "running long ago": ReportStatus.DONE,
+        "done": ReportStatus.DONE,
+    }
+    assert report_sweep() == 0
+
+
+def test_without_a_queue_the_periodic_command_generates_the_reports_left_waiting(demo) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    report = _queued(demo["demo-admin"])
+    Report.objects.filter(pk=report.pk).update(updated_at=timezone.now() - REQUEUE_AFTER)
+    out = StringIO()
+    call_command("notifications_run", stdout=out)
+    assert "Reports: 1 left waiting were queued again." in out.getvalue()
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.DONE
+
+
+def test_the_sweep_runs_every_minute() -> None:
+    """The migration schedules it once (beat reads the schedule from the database)."""
+    from config.celery import app
+
+    migration = import_module("programme.migrations.0010_report_sweep")
+    job = PeriodicTask.objects.get(name=migration.NAME)
+    assert (job.task, job.enabled, job.interval.every, job.interval.period) == (
+        "programme.reports.sweep",
+        True,
+        1,
+        "minutes",
+    )
+    migration.schedule_create(apps, None)
+    assert PeriodicTask.objects.filter(task=job.task).count() == 1
+    app.loader.import_default_modules()
+    assert job.task in app.tasks
 
 
 def test_a_report_whose_subject_is_gone_fails_with_a_reason_in_its_language(demo) -> None:

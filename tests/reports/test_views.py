@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from programme.models import Meeting, ReportingPeriod
 from programme.reports.choices import ReportKind, ReportStatus
 from programme.reports.models import Report
-from programme.reports.services import report_request
+from programme.reports.services import REQUEUE_AFTER, report_request
 from tests.reports.conftest import stored_pdf
 from trainings.models import Topic, Training
 from trainings.services import training_create
@@ -201,6 +203,26 @@ def test_a_report_still_queued_has_no_download(demo) -> None:
     assert client.get(reverse("programme:report_download", args=[report.pk])).status_code == 404
     page = client.get(reverse("programme:report_detail", args=[report.pk])).content.decode()
     assert "Queued" in page
+    assert "taking longer than usual" not in page
+
+
+def test_a_report_waiting_long_says_so_and_that_nothing_is_lost(demo) -> None:
+    report = report_request(
+        by=demo["demo-cso-a"],
+        kind=ReportKind.MEETING,
+        language="mk",
+        meeting=Meeting.objects.get(number=3),
+    )
+    Report.objects.filter(pk=report.pk).update(
+        updated_at=timezone.now() - REQUEUE_AFTER - timedelta(seconds=1)
+    )
+    reader = demo["demo-cso-a"]
+    reader.preferred_language = "mk"
+    reader.save()
+    response = _client(reader).get(reverse("programme:report_detail", args=[report.pk]))
+    page = response.content.decode()
+    assert "Ова трае подолго од вообичаено" in page
+    assert "нема потреба да го барате повторно" in page
 
 
 def test_the_list_shows_each_job_with_its_status_and_reason(demo, generate, settings) -> None:

@@ -9,10 +9,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from programme.notifications import reminders, services
 from programme.notifications.choices import Frequency
+from programme.reports.services import report_sweep
 
 
 class Command(BaseCommand):
-    help = "Make today's reminders, send a digest if asked, and send the outbox."
+    help = (
+        "Make today's reminders, send a digest if asked, send the outbox, and generate the "
+        "reports left waiting."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -27,3 +31,4 @@ class Command(BaseCommand):
         if digest:
             self.stdout.write(f"Digests: {services.digest_send(frequency=digest)} emails.")
         self.stdout.write(f"Outbox: {services.outbox_sweep()} emails due were queued.")
+        self.stdout.write(f"Reports: {report_sweep()} left waiting were queued again.")
