@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -633,6 +634,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = MODES[args.mode](job, fetcher)
     except MemoryError:
         os._exit(EXIT_MEMORY)
+    except Exception:
+        if _near_memory_limit(args.memory_mb):
+            # Native code that cannot get memory may fail without saying so ("SystemError:
+            # error return without exception set"); this close to the limit, it was memory.
+            traceback.print_exc()
+            os._exit(EXIT_MEMORY)
+        raise
     peak = _peak_memory_kb()
     sys.stdout.write(
         json.dumps(
@@ -640,6 +648,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     return 0
+
+
+def _near_memory_limit(memory_mb: int) -> bool:
+    """Whether this process's address space came within a fifth of its limit."""
+    return _memory_kb("VmPeak") >= memory_mb * 1024 * 0.8
 
 
 def _memory_kb(field: str) -> int:
