@@ -175,8 +175,6 @@ class Filler:
 
 
 def _measure(filler: Filler, target: int, processes: int | None = None) -> Run:
-    import resource
-
     from programme.reports.documents import report_html
     from programme.reports.models import Report
     from programme.reports.render import render_pdf
@@ -197,7 +195,6 @@ def _measure(filler: Filler, target: int, processes: int | None = None) -> Run:
         Path(os.environ["BENCH_SAVE_HTML"]).write_text(html, encoding="utf-8")
     rendered = render_pdf(html=html, timeout=300, memory_mb=2048, processes=processes)
     finished = time.perf_counter()
-    del resource  # the child reports its own peak
     return Run(
         target=target,
         pages=rendered.pages,

@@ -616,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.mode == "finish":
         import pypdf  # noqa: F401
-
+    if args.mode in ("parts", "finish"):
         logging.getLogger("weasyprint").addFilter(_ContentsLinks())
     # One render, in a process that ends after it and has a memory limit: the cyclic garbage
     # collector's passes over WeasyPrint's many thousand boxes took a third of the time and
@@ -674,7 +674,8 @@ def _peak_memory_kb() -> int:
 
 
 class _ContentsLinks(logging.Filter):
-    """The front matter's links to the parts are made after it is laid out: not an error."""
+    """The front matter's links to the parts are made after it is laid out: not an error.
+    (Laid out alone, the front matter and the parts miss each other's anchors.)"""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("No anchor #")

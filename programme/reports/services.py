@@ -144,29 +144,30 @@ def _enqueue(report_id: int) -> bool:
     return True
 
 
+def _left_waiting(now: datetime) -> Q:
+    """Reports whose job was lost: one that could not be queued (Redis down) or whose message
+    was lost, and one whose worker died and whose job did not come back within its time limit."""
+    return Q(status=ReportStatus.QUEUED, updated_at__lte=now - REQUEUE_AFTER) | Q(
+        status=ReportStatus.RUNNING, started_at__lte=now - job_time_limit() - REQUEUE_AFTER
+    )
+
+
 def report_waiting_long(report: Report, *, now: datetime | None = None) -> bool:
-    """Whether the report has waited in the queue longer than a job normally does."""
+    """Whether the report is one the report sweep would queue again: waiting past the usual."""
     now = now or timezone.now()
-    return report.status == ReportStatus.QUEUED and report.updated_at <= now - REQUEUE_AFTER
+    return Report.objects.filter(_left_waiting(now), pk=report.pk).exists()
 
 
 def report_sweep(*, now: datetime | None = None) -> int:
     """Queue again every report whose job was lost; returns how many were queued.
 
-    A report is left waiting when its job could not be queued (Redis down) or the message was
-    lost, or when the worker generating it died and the job did not come back within its time
-    limit. Queuing one twice is harmless: the job claims the report first.
+    Queuing one twice is harmless: the job claims the report first.
     """
     now = now or timezone.now()
-    lost = Q(status=ReportStatus.QUEUED, updated_at__lte=now - REQUEUE_AFTER) | Q(
-        status=ReportStatus.RUNNING, started_at__lte=now - job_time_limit() - REQUEUE_AFTER
-    )
-    queued = 0
-    for report_id in Report.objects.filter(lost).values_list("pk", flat=True):
-        # Touched first, so that the next sweep leaves it alone for a while whatever happens.
-        Report.objects.filter(pk=report_id).update(updated_at=now)
-        queued += _enqueue(report_id)
-    return queued
+    lost = list(Report.objects.filter(_left_waiting(now)).values_list("pk", flat=True))
+    # Touched first, so that the next sweep leaves them alone for a while whatever happens.
+    Report.objects.filter(pk__in=lost).update(updated_at=now)
+    return sum(_enqueue(report_id) for report_id in lost)
 
 
 # --- The job ----------------------------------------------------------------------------------
