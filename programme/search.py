@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from programme.portal import search_text
 from stakeholders.models import User
 
 MIN_QUERY = 2
@@ -43,7 +44,7 @@ def search(*, user: User, q: str) -> list[Hit]:
     from stakeholders.models import Institution
     from trainings.permissions import trainings_visible_to
 
-    q = q.strip()
+    q = search_text(q)
     if len(q) < MIN_QUERY:
         return []
     hits: list[Hit] = []

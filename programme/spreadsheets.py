@@ -11,7 +11,10 @@ exports, the portal and the admin share one set of guards:
 - a CSV's encoding is taken from its byte-order mark, or is UTF-8 when it decodes as such, or
   is the one Windows code page that reads as real words; when that is not clear the reader
   says so (``EncodingUncertain``) rather than guess and store mojibake;
-- every cell written out that a spreadsheet would run as a formula is neutralised.
+- every cell written out that a spreadsheet would run as a formula is neutralised, and so is
+  every part of a cell that would start a formula once a reader splits the cell at a `;` or `,`
+  (a CSV saved with one separator and opened with the other); CSV cells holding either
+  separator are quoted.
 """
 
 from __future__ import annotations
@@ -54,6 +57,17 @@ ENCODINGS: dict[str, str] = {
     "cp1252": "Windows-1252 (Western European)",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+# A reader that takes the other separator, or no quoting, cuts a cell at these: what follows
+# one of them starts a cell of its own, so a formula start there is neutralised too.
+CELL_BREAKS = (";", ",", "\t", "\n", "\r")
+_FORMULA_AFTER_BREAK = re.compile(
+    "([" + re.escape("".join(CELL_BREAKS)) + "])(?=[" + re.escape("".join(FORMULA_STARTS)) + "])"
+)
+_NEUTRALISED_AFTER_BREAK = re.compile(
+    "([" + re.escape("".join(CELL_BREAKS)) + "])'(?=[" + re.escape("".join(FORMULA_STARTS)) + "])"
+)
+# CSV cells holding any of these are quoted, whichever separator the file uses.
+_CSV_QUOTE = re.compile('[;,"\t\r\n]')
 
 
 class FileRejected(Exception):
@@ -666,18 +680,26 @@ def neutralise(value: Any) -> Any:
     """A cell value a spreadsheet will show as text, never run as a formula.
 
     Text starting with = + - @, a tab, a carriage return or NUL gets a leading apostrophe
-    (OWASP's advice); numbers, dates and truth values are left as they are.
+    (OWASP's advice), and so does each such start right after a ; , tab or line break inside
+    the text ("Workshop held;=1+1" becomes "Workshop held;'=1+1"), since a reader using the
+    other separator would make it a cell of its own. Numbers, dates and truth values are
+    left as they are.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str):
+        return value
+    value = _FORMULA_AFTER_BREAK.sub(r"\1'", value)
+    if value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
 def unneutralise(value: Any) -> Any:
     """The value a neutralised cell stood for, so an exported file imports unchanged."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_STARTS:
-        return value[1:]
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith("'") and value[1:2] in FORMULA_STARTS:
+        value = value[1:]
+    return _NEUTRALISED_AFTER_BREAK.sub(r"\1", value)
 
 
 def neutralise_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
@@ -735,13 +757,23 @@ def _sheet_title(title: str) -> str:
 
 
 def write_csv(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, delimiter: str) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads Cyrillic), every text cell neutralised."""
+    """UTF-8 with a byte-order mark (so Excel reads Cyrillic), every text cell neutralised.
+
+    A cell holding a ; or a , is quoted whichever of them separates the columns: a file
+    written with commas and opened with semicolons (LibreOffice in Macedonian or Albanian)
+    still keeps the cell whole. The csv module quotes only for the file's own separator.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([neutralise(str(h)) for h in headers])
+    out.write(delimiter.join(_csv_field(neutralise(str(h))) for h in headers) + "\r\n")
     for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
+        out.write(delimiter.join(_csv_field(_csv_value(v)) for v in row) + "\r\n")
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def _csv_field(text: str) -> str:
+    if _CSV_QUOTE.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _csv_value(value: Any) -> Any:

@@ -5,9 +5,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.portal import AuthenticatedRequest, paginate, query_without_page, search_text
 from programme.search import MIN_QUERY, search
 from programme.selectors import action_overview, action_primary, dashboard_tasks, programme_glance
 from stakeholders.selectors import persona_for
@@ -37,10 +37,11 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers and docker-compose: answers 200 when the database does."""
+    """For load balancers and docker-compose: answers 200 when the database does (to HEAD as
+    well as GET, which some load balancers and uptime checks send)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -52,7 +53,7 @@ def health(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_safe
 def search_view(request: AuthenticatedRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    q = search_text(request.GET.get("q", ""))
     hits = search(user=request.user, q=q)
     return render(
         request,
@@ -61,6 +62,12 @@ def search_view(request: AuthenticatedRequest) -> HttpResponse:
             "q": q,
             "page_obj": paginate(request, hits),
             "filter_query": query_without_page(request),
-            "too_short": 0 < len(q.strip()) < MIN_QUERY,
+            "too_short": 0 < len(q) < MIN_QUERY,
         },
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for its missing or stale security token, on the platform's own page
+    (CSRF_FAILURE_VIEW): Django's page is styled inline, which the CSP blocks."""
+    return render(request, "403_csrf.html", status=403)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from programme.portal import SearchField
 from recommendations.choices import ImplementationStatus
 from recommendations.models import Theme
 from stakeholders.models import Institution
@@ -11,7 +12,7 @@ from stakeholders.models import Institution
 class RecommendationFilterForm(forms.Form):
     """Recommendations are few and their status is derived, so a plain form filters them."""
 
-    q = forms.CharField(label=_("Text contains"), required=False)
+    q = SearchField(label=_("Text contains"), required=False)
     theme: forms.ModelChoiceField[Theme] = forms.ModelChoiceField(
         label=_("Theme"), queryset=Theme.objects.all(), required=False, to_field_name="slug"
     )

@@ -7,13 +7,14 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from research import permissions, selectors, services
 from research.filters import LIST, StudyFilter
 from research.forms import StudyAdvanceForm
@@ -97,12 +98,6 @@ def _download_name(version: StudyVersion) -> str:
 
 @login_required
 @require_safe
-def version_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def version_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     version = permissions.version_for_download(request.user, pk)
-    if not version.file:
-        raise Http404
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=_download_name(version))
+    return file_download(request, version.file, filename=_download_name(version))

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from programme.portal import SearchFilter
 from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Topic, Training
@@ -19,9 +20,7 @@ def _training_years() -> list[tuple[str, str]]:
 
 
 class TrainingFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Title contains"), method="search", help_text=_("In any language.")
-    )
+    q = SearchFilter(label=_("Title contains"), method="search", help_text=_("In any language."))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=TrainingStatus.choices, empty_label=_("Any")
     )

@@ -20,6 +20,7 @@ from programme.models import Meeting, ReportingPeriod
 from programme.reports.choices import ReportKind, ReportStatus
 from programme.reports.documents import ReportUnavailable, report_html
 from programme.reports.models import Report
+from programme.reports.permissions import report_scope
 from programme.reports.render import RenderedPdf, RenderFailed, render_pdf
 from recommendations.models import Recommendation
 from stakeholders.models import User
@@ -81,6 +82,31 @@ def _subject(
     raise ValidationError({"kind": _("There is no such kind of report.")})
 
 
+# Kinds whose content depends on who asked: each requester's generations are a series of
+# their own, and a recommendation report keeps the scope it was made with
+# (programme/reports/permissions.py checks it again at every download).
+PER_REQUESTER = (ReportKind.RECOMMENDATION, ReportKind.TRAINING)
+
+
+def _with_scope(report: Report, *scopes: dict[str, Any]) -> None:
+    """Keep in the report's parameters the widest of the requester's scopes: what the report
+    holds was read with one of them."""
+    if report.kind != ReportKind.RECOMMENDATION:
+        return
+    if report.requested_by is not None:
+        scopes = (*scopes, report_scope(report.requested_by))
+    if not scopes:
+        return
+    report.parameters = {
+        **report.parameters,
+        "scope": {
+            "programme_team": any(s.get("programme_team", True) for s in scopes),
+            "observer": any(s.get("observer", True) for s in scopes),
+            "institutions": sorted({i for s in scopes for i in s.get("institutions", [])}),
+        },
+    }
+
+
 def report_request(
     *,
     by: User,
@@ -101,6 +127,13 @@ def report_request(
         kind=kind, period=period, recommendation=recommendation, training=training, meeting=meeting
     )
     key = subject.pop("key")
+    series = f"{kind}:{key}:{language}"
+    if kind in PER_REQUESTER:
+        # Numbered per requester: a version number counted across everyone would tell a
+        # requester that someone else (another institution) asked for this report before.
+        series = f"{series}:user-{by.pk}"
+    if kind == ReportKind.RECOMMENDATION:
+        subject["scope"] = report_scope(by)
     report = Report(
         kind=kind,
         language=language,
@@ -110,7 +143,7 @@ def report_request(
         training=training if kind == ReportKind.TRAINING else None,
         meeting=meeting if kind == ReportKind.MEETING else None,
         parameters=subject,
-        series=f"{kind}:{key}:{language}",
+        series=series,
         requested_by=by,
     )
     report.full_clean()
@@ -192,7 +225,11 @@ def _claim(report_id: int) -> Report | None:
                     report.version = (latest or 0) + 1
                 report.status = ReportStatus.RUNNING
                 report.started_at = timezone.now()
-                report.save(update_fields=["status", "started_at", "version", "updated_at"])
+                # The content is read now, with the requester's memberships as they are now.
+                _with_scope(report)
+                report.save(
+                    update_fields=["status", "started_at", "version", "parameters", "updated_at"]
+                )
                 return report
         except IntegrityError:
             continue  # another generation of the series took the number first
@@ -239,6 +276,9 @@ def _store(report: Report, rendered: RenderedPdf) -> None:
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.status != ReportStatus.RUNNING:
             return
+        # Memberships may have changed while it rendered: keep the wider scope of the two.
+        scope = locked.parameters.get("scope")
+        _with_scope(locked, *([scope] if isinstance(scope, dict) else []))
         locked.file.save("report.pdf", ContentFile(rendered.pdf), save=False)
         try:
             locked.sha256 = hashlib.sha256(rendered.pdf).hexdigest()

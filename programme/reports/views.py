@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from programme.reports import permissions, selectors, services
 from programme.reports.choices import ReportKind
 from programme.reports.forms import ReportRequestForm
@@ -104,20 +104,13 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 @never_cache
-def report_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def report_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The frozen PDF, as an attachment with a safe name, after checking it is unchanged."""
     report = permissions.report_for_download(request.user, pk)
-    try:
-        with report.file.open("rb") as stored:
-            pdf = stored.read()
-    except FileNotFoundError:
-        logger.error("Report %s: its stored file is missing", report.pk)
-        raise Http404 from None
-    if hashlib.sha256(pdf).hexdigest() != report.sha256:
-        logger.error("Report %s: the stored file no longer matches its hash", report.pk)
-        raise Http404
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report.download_name}"'
-    response["Content-Length"] = str(len(pdf))
-    response["ETag"] = f'"{report.sha256}"'
-    return response
+    return file_download(
+        request,
+        report.file,
+        filename=report.download_name,
+        content_type="application/pdf",
+        sha256=report.sha256,
+    )

@@ -72,7 +72,8 @@ def test_upload_preview_confirm_and_see_the_rows(client, demo, django_capture_on
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(original.content), read_only=True).active
+    content = b"".join(original.streaming_content)  # read to the end, the client closes it
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [HEADERS, *ROWS]
     assert original["Content-Disposition"] == f'attachment; filename="import-{batch.pk}.xlsx"'
     listing = client.get("/imports/").content.decode()
