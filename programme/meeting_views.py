@@ -15,7 +15,6 @@ from django.views.decorators.http import require_safe
 from programme import permissions, selectors, services
 from programme.filters import MeetingFilter
 from programme.forms import ActionPointForm
-from programme.models import ActionPoint
 from programme.portal import AuthenticatedRequest, paginate, query_without_page
 
 
@@ -74,7 +73,7 @@ def action_point_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             if getattr(exc, "code", None) == "stale":
                 # Show what is saved now; saving again is then a deliberate choice.
-                action_point = ActionPoint.objects.get(pk=action_point.pk)
+                action_point.refresh_from_db()
                 data = request.POST.copy()
                 data["seen_at"] = action_point.updated_at.isoformat()
                 form = ActionPointForm(data, instance=copy.copy(action_point))

@@ -15,10 +15,25 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from recommendations.choices import UpdateState
-from recommendations.models import ProgressUpdate, Recommendation
+from recommendations.models import Evidence, ProgressUpdate, Recommendation
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
+
+
+def recommendations_visible_to(user: User) -> QuerySet[Recommendation]:
+    if not persona_for(user).is_authenticated:
+        return Recommendation.objects.none()
+    return Recommendation.objects.all()
+
+
+def recommendation_for_view(user: User, pk: int) -> Recommendation:
+    return get_object_or_404(
+        recommendations_visible_to(user)
+        .select_related("recommendation_set")
+        .prefetch_related("themes", "instruments"),
+        pk=pk,
+    )
 
 
 def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
@@ -39,6 +54,11 @@ def updates_visible_to(user: User) -> QuerySet[ProgressUpdate]:
 
 def update_for_view(user: User, pk: int) -> ProgressUpdate:
     return get_object_or_404(updates_visible_to(user), pk=pk)
+
+
+def evidence_for_download(user: User, pk: int) -> Evidence:
+    """A file on an update the user may see; anything else answers 404."""
+    return get_object_or_404(Evidence.objects.filter(update__in=updates_visible_to(user)), pk=pk)
 
 
 def updates_editable_by(user: User) -> QuerySet[ProgressUpdate]:

@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from programme.models import ReportingPeriod
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from recommendations import permissions, selectors, services
 from recommendations.filters import RecommendationFilterForm
 from recommendations.forms import (
@@ -24,7 +25,6 @@ from recommendations.forms import (
     UpdateCreateForm,
     UpdateEditForm,
 )
-from recommendations.models import Evidence, Recommendation
 from stakeholders.selectors import persona_for
 
 
@@ -66,12 +66,7 @@ FULL_LIST_PAGE_SIZE = 50
 @login_required
 @require_safe
 def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    recommendation: Recommendation = get_object_or_404(
-        Recommendation.objects.select_related("recommendation_set").prefetch_related(
-            "themes", "instruments"
-        ),
-        pk=pk,
-    )
+    recommendation = permissions.recommendation_for_view(request.user, pk)
     summary = selectors.recommendation_summary(recommendation=recommendation, user=request.user)
     # "Show all" of one long list: that list in full, a page at a time.
     shown = request.GET.get("all", "")
@@ -262,13 +257,6 @@ def evidence_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    evidence = get_object_or_404(
-        Evidence.objects.filter(update__in=permissions.updates_visible_to(request.user)),
-        pk=pk,
-    )
-    if not evidence.file:
-        raise Http404
-    return FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.download_name
-    )
+def evidence_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    evidence = permissions.evidence_for_download(request.user, pk)
+    return file_download(request, evidence.file, filename=evidence.download_name)

@@ -1,6 +1,7 @@
 """Every portal URL × every persona: who may read, who may write, and what a refusal leaves.
 
-The URLs come from the URL conf itself, so a new URL without a rule here fails the suite.
+The URLs come from the URL conf itself, every pattern named or not (an unnamed one is known
+by its route, "/some/<int:pk>/"), so a new URL without a rule here fails the suite.
 The records are ones only Demo CSO B (and the readers of everything) may see, or shared
 records only their owner may change. For every refused request the whole database is
 compared before and after: a refusal changes nothing.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,15 +19,18 @@ from typing import Any, cast
 
 import openpyxl
 import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, resolve, reverse
 
 from programme.choices import ImportKind, ImportStatus
 from programme.models import Action, ActionPoint, ImportBatch, Meeting, ReportingPeriod
 from programme.reports.choices import ReportKind, ReportStatus
 from programme.reports.models import Report
+from programme.reports.permissions import report_scope
 from programme.services import action_point_share
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
@@ -117,6 +122,8 @@ def world(demo: dict[str, User], settings: Any, tmp_path: Any) -> World:
         language="en",
         recommendation=Recommendation.objects.get(number=10),
         requested_by=cso_b_user,
+        # As the report job records it: made with CSO B's view (reports/permissions.py).
+        parameters={"scope": report_scope(cso_b_user)},
         status=ReportStatus.DONE,
         version=1,
         series="recommendation-10-en",
@@ -342,6 +349,18 @@ RULES: dict[str, Rule] = {
     "stakeholders:member_remove": Rule(
         kwargs=lambda w: {"pk": w.member_b.pk}, get=_expect(405), post=OWNER_WRITES
     ),
+    # Everyone's own membership requests; only the person asked answers one (others: 404).
+    "stakeholders:membership_request_list": Rule(get=EVERYONE),
+    "stakeholders:membership_request_accept": Rule(
+        kwargs=lambda w: {"pk": _request_to_cso_b(w)},
+        get=_expect(405),
+        post=_expect(404, demo_cso_b=OK),
+    ),
+    "stakeholders:membership_request_decline": Rule(
+        kwargs=lambda w: {"pk": _request_to_cso_b(w)},
+        get=_expect(405),
+        post=_expect(404, demo_cso_b=OK),
+    ),
     # Everyone's own notifications and email preference; another's notification answers 404.
     "programme:notification_list": Rule(get=EVERYONE, post=EVERYONE),
     "programme:notification_preferences": Rule(
@@ -387,6 +406,19 @@ RULES: dict[str, Rule] = {
 }
 
 
+def _request_to_cso_b(w: World) -> int:
+    """Demo CSO A asks CSO B's focal point to join it."""
+    from stakeholders.services import membership_request_make
+
+    request = membership_request_make(
+        institution=Institution.objects.get(code="demo-cso-a"),
+        user=w.users["demo-cso-b"],
+        role=MembershipRole.VIEWER,
+        by=w.users["demo-cso-a"],
+    )
+    return request.pk
+
+
 def _notification_of_cso_b(w: World) -> int:
     """The demo left CSO B's members a notice: their update was returned."""
     from programme.notifications.models import Notification
@@ -397,10 +429,15 @@ def _notification_of_cso_b(w: World) -> int:
     return pk
 
 
-def portal_url_names() -> Iterator[str]:
-    """Every named URL outside the Django admin, with its namespace."""
+def portal_url_keys() -> Iterator[str]:
+    """One key for every URL pattern of the URL conf in force, outside the Django admin: its
+    name with its namespace, or, for a pattern without a name, its whole route from the root.
 
-    def walk(patterns: list[Any], namespace: str) -> Iterator[str]:
+    The admin is the programme team's, behind Django's model permissions; test_admin.py walks
+    every model's pages there.
+    """
+
+    def walk(patterns: list[Any], namespace: str, prefix: str) -> Iterator[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
@@ -408,17 +445,64 @@ def portal_url_names() -> Iterator[str]:
                 inner = namespace
                 if pattern.namespace:
                     inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-                yield from walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+                yield from walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                if pattern.name:
+                    yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+                else:
+                    yield "/" + prefix + str(pattern.pattern)
 
-    return walk(get_resolver().url_patterns, "")
+    return walk(get_resolver().url_patterns, "", "")
+
+
+def url_for(key: str, kwargs: dict[str, Any]) -> str:
+    """The URL a rule's key names: a named URL reversed, an unnamed one's route filled in."""
+    if not key.startswith("/"):
+        return reverse(key, kwargs=kwargs)
+    assert "^" not in key, f"{key}: give this regular-expression URL a name to reverse it by"
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda part: str(kwargs[part.group(1)]), key)
+
+
+def urls_without_a_rule() -> set[str]:
+    return set(portal_url_keys()) - RULES.keys()
 
 
 def test_every_url_has_a_rule_and_every_rule_a_url() -> None:
-    names = set(portal_url_names())
-    assert names - RULES.keys() == set(), "URLs without a persona rule"
-    assert RULES.keys() - names == set(), "rules for URLs that no longer exist"
+    keys = list(portal_url_keys())
+    shared = {key for key in keys if keys.count(key) > 1}
+    assert shared == set(), "URL patterns sharing a name: only one of each is ever reached"
+    assert urls_without_a_rule() == set(), "URLs without a persona rule"
+    assert RULES.keys() - set(keys) == set(), "rules for URLs that no longer exist"
+
+
+def _a_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    return HttpResponse()
+
+
+class UnnamedPatterns:
+    """A URL conf with patterns that have no name, one of them inside an include."""
+
+    urlpatterns = [
+        path("health/", _a_view, name="health"),
+        path("unnamed/<int:pk>/", _a_view),
+        path("section/", include(([path("inner/<slug:slug>/", _a_view)], "section"))),
+        path("admin/", admin.site.urls),
+    ]
+
+
+@override_settings(ROOT_URLCONF=UnnamedPatterns)
+def test_a_url_without_a_name_needs_a_rule_too() -> None:
+    assert list(portal_url_keys()) == [
+        "health",
+        "/unnamed/<int:pk>/",
+        "/section/inner/<slug:slug>/",
+    ]
+    assert urls_without_a_rule() == {"/unnamed/<int:pk>/", "/section/inner/<slug:slug>/"}
+    # A rule keyed by the route reaches the pattern it was written for.
+    url = url_for("/section/inner/<slug:slug>/", {"slug": "a-study"})
+    assert url == "/section/inner/a-study/"
+    assert resolve(url).func is _a_view
+    assert url_for("/unnamed/<int:pk>/", {"pk": 7}) == "/unnamed/7/"
 
 
 # --- Checking ------------------------------------------------------------------------------
@@ -467,7 +551,7 @@ def _check(response: Any, expected: Any, url: str, persona: str, method: str) ->
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_persona_matrix(name: str, world: World) -> None:
     rule = RULES[name]
-    url = reverse(name, kwargs=rule.kwargs(world))
+    url = url_for(name, rule.kwargs(world))
     for persona in PERSONAS:
         for method, expected in (("GET", rule.get[persona]), ("POST", rule.post[persona])):
             client = _client_for(persona, world)
