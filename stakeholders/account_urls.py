@@ -8,15 +8,11 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from stakeholders import account_views
+from stakeholders import account_views, auth
 from stakeholders.forms import LoginForm
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
-        name="login",
-    ),
+    path("login/", auth.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/enrol/", account_views.two_factor_enrol, name="two_factor_enrol"),

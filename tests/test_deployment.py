@@ -373,6 +373,35 @@ def test_compose_refuses_to_start_without_a_required_variable(variable: str) -> 
                 environment(name, variables)
 
 
+def test_compose_trusts_the_one_reverse_proxy_the_deployment_notes_put_in_front() -> None:
+    """Behind nginx every connection comes from nginx: the client is the address nginx adds to
+    X-Forwarded-For, and the throttle on failed log-ins counts by it."""
+    deployment = (ROOT / "docs" / "deployment.md").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in deployment
+    assert "DJANGO_TRUSTED_PROXY_COUNT" in deployment
+    for name in APP_SERVICES:
+        assert environment(name)["DJANGO_TRUSTED_PROXY_COUNT"] == "1", name
+    more_proxies = {**OPERATOR_ENV, "DJANGO_TRUSTED_PROXY_COUNT": "2"}
+    assert environment("web", more_proxies)["DJANGO_TRUSTED_PROXY_COUNT"] == "2"
+
+
+@pytest.mark.django_db
+def test_the_web_service_reads_the_client_address_nginx_forwards() -> None:
+    """The web service's settings, given what nginx sends, see the client and not nginx."""
+    env = native_environment("web")
+    code = (
+        "import config.wsgi; from django.test import RequestFactory; "  # as gunicorn loads it
+        "from stakeholders.auth import client_ip; "
+        "request = RequestFactory().post('/accounts/login/', REMOTE_ADDR='172.18.0.1', "
+        "HTTP_X_FORWARDED_FOR='6.6.6.6, 198.51.100.7'); print(client_ip(request))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "198.51.100.7"
+
+
 def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image() -> None:
     patterns = {
         line.strip()
