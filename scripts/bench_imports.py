@@ -151,11 +151,19 @@ def _copy_rows(sheet: Any, training: Any) -> tuple[list[tuple[Any, ...]], list[t
                 v["institution"],
                 "",
                 v["email"],
+            )
+        )
+        attendance.append(
+            (
+                now,
+                now,
+                v["pre_score"],
+                v["post_score"],
+                True,
                 bool(v["consent"]),
                 v["consent_date"],
             )
         )
-        attendance.append((now, now, v["pre_score"], v["post_score"], True))
     return people, attendance
 
 
@@ -176,14 +184,14 @@ def _copy(
         ids = [r[0] for r in raw.fetchall()]
         with raw.copy(
             "COPY trainings_participant (id, created_at, updated_at, is_demo, full_name, sex, "
-            "professional_group_id, institution_id, position, email, consent, consent_date) "
+            "professional_group_id, institution_id, position, email) "
             "FROM STDIN"
         ) as copy:
             for pk, person in zip(ids, people, strict=True):
                 copy.write_row((pk, *person))
         with raw.copy(
             "COPY trainings_attendance (created_at, updated_at, pre_score, post_score, "
-            "completed, training_id, participant_id) FROM STDIN"
+            "completed, consent, consent_date, training_id, participant_id) FROM STDIN"
         ) as copy:
             for pk, row in zip(ids, attendance, strict=True):
                 copy.write_row((*row, training.pk, pk))
@@ -200,7 +208,7 @@ def _copy_participants_only(people: list[tuple[Any, ...]]) -> Figures:
         started = time.perf_counter()
         with raw.copy(
             "COPY trainings_participant (created_at, updated_at, is_demo, full_name, sex, "
-            "professional_group_id, institution_id, position, email, consent, consent_date) "
+            "professional_group_id, institution_id, position, email) "
             "FROM STDIN"
         ) as copy:
             for person in people:

@@ -59,8 +59,7 @@ PARTICIPANT_FIELDS = {
     "institution",
     "position",
     "email",
-    "consent",
-    "consent_date",
+    "registered_by_institution",
     "erased_at",
 }
 
@@ -108,10 +107,10 @@ def attendee(db: None) -> Attendance:
             full_name="Elena Stojanovska",
             email="elena.stojanovska@example.org",
             position="Social worker",
-            consent=True,
-            consent_date=date(2025, 3, 30),
         ),
         training=TrainingFactory(title="Identification of victims", end_date=date(2025, 4, 2)),
+        consent=True,
+        consent_date=date(2025, 3, 30),
     )
     return cast(Attendance, row)
 
@@ -121,7 +120,6 @@ def test_a_participant_gets_everything_held_on_them(attendee: Attendance) -> Non
     assert data["full_name"] == "Elena Stojanovska"
     assert data["email"] == "elena.stojanovska@example.org"
     assert data["position"] == "Social worker"
-    assert data["consent_date"] == "2025-03-30"
     assert data["trainings"] == [
         {
             "title": "Identification of victims",
@@ -132,6 +130,8 @@ def test_a_participant_gets_everything_held_on_them(attendee: Attendance) -> Non
             "pre_score": "40.00",
             "post_score": "75.00",
             "completed": True,
+            "consent": True,
+            "consent_date": "2025-03-30",
         }
     ]
 
@@ -153,8 +153,9 @@ def test_erasure_removes_the_details_and_keeps_the_figures(attendee: Attendance)
     participant.refresh_from_db()
     assert participant.is_erased
     assert participant.full_name == f"Erased participant {participant.pk}"
-    assert (participant.email, participant.position, participant.consent) == ("", "", False)
-    assert participant.consent_date is None
+    assert (participant.email, participant.position) == ("", "")
+    attendee.refresh_from_db()
+    assert (attendee.consent, attendee.consent_date) == (False, None)
     assert (participant.sex, participant.institution_id) == (
         Sex.FEMALE,
         attendee.participant.institution_id,
@@ -237,6 +238,11 @@ def test_the_admin_downloads_a_participants_data_and_erases_them(
     assert "1 participant" in response.content.decode()
     attendee.participant.refresh_from_db()
     assert attendee.participant.is_erased
+    # The admin's log named the person (the download above): it now names the erased record.
+    from django.contrib.admin.models import LogEntry
+
+    reprs = list(LogEntry.objects.values_list("object_repr", flat=True))
+    assert reprs and not [r for r in reprs if "Stojanovska" in r], reprs
 
 
 # --- Free text warns against identifying victims ------------------------------------------
@@ -281,3 +287,66 @@ def test_the_portal_forms_show_the_warning(client: Client, demo: dict[str, Any])
     for url in pages:
         page = client.get(url).content.decode()
         assert "could identify a victim" in page, url
+
+
+# --- Consent is given at a training --------------------------------------------------------
+
+
+def test_the_migration_moves_each_participants_consent_onto_their_attendance(db: None) -> None:
+    """Run backwards to where consent was the participant's, record consent there, run
+    forwards: every attendance of a participant who consented carries the consent and its
+    date, the others none."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    consented = AttendanceFactory(training=TrainingFactory())
+    again = AttendanceFactory(participant=consented.participant, training=TrainingFactory())
+    declined = AttendanceFactory(training=consented.training)
+    people = {consented.participant_id: date(2024, 11, 5)}
+    before = [("trainings", "0007_retention_schedule")]
+    with connection.cursor() as cursor:
+        # The rows above are not committed: their deferred checks must not hold up the DDL.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("trainings", "Participant")
+    for pk, day in people.items():
+        old.objects.filter(pk=pk).update(consent=True, consent_date=day)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    rows = {
+        a.pk: (a.consent, a.consent_date)
+        for a in Attendance.objects.filter(pk__in=[consented.pk, again.pk, declined.pk])
+    }
+    assert rows == {
+        consented.pk: (True, date(2024, 11, 5)),
+        again.pk: (True, date(2024, 11, 5)),
+        declined.pk: (False, None),
+    }
+    # The records kept count as registered by the organiser of their first training.
+    consented.participant.refresh_from_db()
+    assert consented.participant.registered_by_institution == consented.training.organiser
+
+
+def test_going_back_a_participant_consented_if_any_attendance_had(db: None) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    early = AttendanceFactory(consent=True, consent_date=date(2024, 3, 1))
+    AttendanceFactory(participant=early.participant, consent=True, consent_date=date(2024, 9, 1))
+    none = AttendanceFactory()
+    before = [("trainings", "0007_retention_schedule")]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("trainings", "Participant")
+    assert old.objects.get(pk=early.participant_id).consent_date == date(2024, 3, 1)
+    assert old.objects.get(pk=early.participant_id).consent is True
+    assert old.objects.get(pk=none.participant_id).consent is False
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -691,3 +692,204 @@ def test_detail_and_scores_run_the_same_queries_for_10_and_200_participants(
     few = [_queries(client, url) for url in pages]
     _add_attendance(training, 190)
     assert [_queries(client, url) for url in pages] == few
+
+
+# --- the register does not cross institutions --------------------------------------------
+
+SECRET = {
+    "full_name": "Bojana Tasevska",
+    "sex": "female",
+    "position": "Counsellor at the shelter",
+    "email": "bojana.tasevska@example.org",
+}
+
+
+def _cso_training(demo, username: str, *, partners: tuple[str, ...] = ()) -> Training:
+    from trainings.services import training_create
+
+    return training_create(
+        by=demo[username],
+        action=Action.objects.get(),
+        title=f"Peer training of {username}",
+        organiser=_inst(username),
+        topics=[Topic.objects.order_by("pk")[0]],
+        partners=[_inst(code) for code in partners],
+        status=TrainingStatus.HELD,
+        start_date=date(2025, 5, 6),
+        end_date=date(2025, 5, 6),
+    )
+
+
+def _registered_by_cso_b(demo, **changes) -> tuple[Training, Participant]:
+    """CSO B lists a person at its own training, through the form, in a browser of its own."""
+    b_training = _cso_training(demo, "demo-cso-b", partners=changes.pop("partners", ()))
+    client = Client()
+    client.force_login(demo["demo-cso-b"])
+    data = {**SECRET, "institution": _inst("moi").pk, "pre_score": "40", "post_score": "70"}
+    data.update(changes)
+    assert client.post(f"/trainings/{b_training.pk}/participants/add/", data).status_code == 302
+    return b_training, Participant.objects.get(email=SECRET["email"])
+
+
+def _record(person: Participant) -> tuple:
+    person.refresh_from_db()
+    return (
+        person.full_name,
+        person.sex,
+        person.professional_group_id,
+        person.institution_id,
+        person.position,
+        person.email,
+        person.updated_at,
+        sorted(person.attendance.values_list("training_id", flat=True)),
+    )
+
+
+def _shows_nothing_of(client, training: Training, person: Participant) -> None:
+    page = client.get(f"/trainings/{training.pk}/").content.decode()
+    export = client.get(f"/trainings/{training.pk}/attendance/export.csv").content.decode()
+    for text in (page, export):
+        assert person.full_name not in text
+        assert person.position not in text
+
+
+def test_a_cso_adding_another_csos_participant_by_email_registers_someone_new(client, demo) -> None:
+    b_training, person = _registered_by_cso_b(demo)
+    before = _record(person)
+    a_training = _cso_training(demo, "demo-cso-a")
+    client.force_login(demo["demo-cso-a"])
+    response = client.post(
+        f"/trainings/{a_training.pk}/participants/add/",
+        {
+            "full_name": "B. T.",
+            "sex": "female",
+            "email": SECRET["email"].upper(),
+            "consent": "on",
+            "consent_date": "2025-05-06",
+        },
+    )
+    assert response.status_code == 302
+    listed = a_training.attendance.get()
+    assert listed.participant_id != person.pk
+    assert _record(person) == before
+    assert before[-1] == [b_training.pk]
+    _shows_nothing_of(client, a_training, person)
+    assert _messages(response)[-1] == "B. T. added."
+    assert listed.participant.registered_by_institution == _inst("demo-cso-a")
+    assert listed.consent and listed.consent_date == date(2025, 5, 6)
+
+
+def test_a_cso_pasting_another_csos_participant_registers_someone_new(client, demo) -> None:
+    _b_training, person = _registered_by_cso_b(demo)
+    before = _record(person)
+    a_training = _cso_training(demo, "demo-cso-a")
+    client.force_login(demo["demo-cso-a"])
+    rows = f"Bojana Tasevska\tF\t\tMoI\t{SECRET['email']}\t35\t80"
+    response = client.post(f"/trainings/{a_training.pk}/participants/paste/", {"text": rows})
+    assert response.status_code == 302
+    listed = a_training.attendance.get()
+    assert listed.participant_id != person.pk
+    assert _record(person) == before
+    page = client.get(f"/trainings/{a_training.pk}/").content.decode()
+    assert "Counsellor" not in page
+    assert _messages(response)[-1].startswith("1 participant added; 0 were already")
+    assert listed.participant.registered_by_institution == _inst("demo-cso-a")
+
+
+def test_an_entry_never_changes_a_record_another_institution_registered(client, demo) -> None:
+    """CSO A, a partner of CSO B's training, sees B's participant and lists them at its own
+    training: found, not duplicated, but B's record keeps B's details; A's scores and
+    consent go on A's attendance."""
+    b_training, person = _registered_by_cso_b(
+        demo, partners=("demo-cso-a",), position="", consent="", consent_date=""
+    )
+    before = _record(person)
+    a_training = _cso_training(demo, "demo-cso-a")
+    client.force_login(demo["demo-cso-a"])
+    response = client.post(
+        f"/trainings/{a_training.pk}/participants/add/",
+        {
+            "full_name": "Bojana Tasevska",
+            "sex": "female",
+            "professional_group": ProfessionalGroup.objects.get(slug="social-workers").pk,
+            "position": "Director",
+            "email": SECRET["email"],
+            "consent": "on",
+            "consent_date": "2025-05-06",
+            "pre_score": "55",
+        },
+    )
+    assert response.status_code == 302
+    assert "already in the participant register" in _messages(response)[-1]
+    listed = a_training.attendance.get()
+    assert listed.participant_id == person.pk
+    after = _record(person)
+    assert after[:7] == before[:7]  # the record itself is as B left it
+    assert after[-1] == sorted([b_training.pk, a_training.pk])
+    assert (listed.pre_score, listed.consent, listed.consent_recorded_by) == (
+        Decimal(55),
+        True,
+        demo["demo-cso-a"],
+    )
+    assert b_training.attendance.get().consent is False
+
+
+def test_the_institution_that_registered_a_person_fills_in_their_record(client, demo) -> None:
+    _b_training, person = _registered_by_cso_b(demo, position="")
+    other = _cso_training(demo, "demo-cso-b")
+    client.force_login(demo["demo-cso-b"])
+    client.post(
+        f"/trainings/{other.pk}/participants/add/",
+        {
+            "full_name": "Bojana Tasevska",
+            "sex": "female",
+            "email": SECRET["email"],
+            "position": "Director",
+        },
+    )
+    person.refresh_from_db()
+    assert person.registered_by_institution == _inst("demo-cso-b")
+    assert person.position == "Director"
+    assert set(person.attendance.values_list("training_id", flat=True)) == {
+        _b_training.pk,
+        other.pk,
+    }
+
+
+# --- consent, per training ---------------------------------------------------------------
+
+
+def test_the_scores_page_records_consent_for_this_training(client, demo) -> None:
+    training = _training(MSPDY_ONLY)
+    client.force_login(demo["demo-ministry"])
+    client.post(f"/trainings/{training.pk}/participants/add/", _person())
+    row = training.attendance.get()
+    assert row.consent is False
+    data = _scores(training)
+    data["form-0-consent"] = "on"
+    response = client.post(f"/trainings/{training.pk}/attendance/", data)
+    assert response.status_code == 200
+    assert "Give the date consent was given." in response.content.decode()
+    data["form-0-consent_date"] = "2026-01-15"
+    assert client.post(f"/trainings/{training.pk}/attendance/", data).status_code == 302
+    row.refresh_from_db()
+    assert (row.consent, row.consent_date) == (True, date(2026, 1, 15))
+    assert row.consent_recorded_by == demo["demo-ministry"]
+    assert row.consent_recorded_at is not None
+
+
+def test_readers_who_do_not_keep_the_list_see_names_only_with_consent(client, demo) -> None:
+    training = _training(MSPDY_HELD)
+    rows = list(training.attendance.select_related("participant").order_by("pk"))
+    withheld, named = rows[0], rows[1]
+    Attendance.objects.filter(pk=withheld.pk).update(consent=False, consent_date=None)
+    client.force_login(demo["demo-observer"])
+    page = client.get(f"/trainings/{training.pk}/").content.decode()
+    export = client.get(f"/trainings/{training.pk}/attendance/export.csv").content.decode()
+    for text in (page, export):
+        assert withheld.participant.full_name not in text
+        assert named.participant.full_name in text
+    client.force_login(demo["demo-ministry"])
+    assert (
+        withheld.participant.full_name in client.get(f"/trainings/{training.pk}/").content.decode()
+    )

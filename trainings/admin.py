@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
@@ -17,6 +18,7 @@ from programme.admin import (
     GlanceAdmin,
     HistoryAdmin,
     ObjectPermissionAdmin,
+    admin_action_log,
     in_all_languages,
 )
 from programme.choices import ImportKind
@@ -61,11 +63,28 @@ class AttendanceForm(forms.ModelForm):
         return self._score("post_score")
 
 
+def consent_recorded(request: HttpRequest, formset: Any) -> None:
+    """Note who recorded a consent changed in the admin, and when, as the forms do."""
+    now = timezone.now()
+    for form in formset.forms:
+        if not isinstance(form.instance, Attendance) or not form.has_changed():
+            continue
+        if {"consent", "consent_date"} & set(form.changed_data):
+            form.instance.consent_recorded_by_id = request.user.pk
+            form.instance.consent_recorded_at = now
+
+
+class ConsentRecordedAdmin(admin.ModelAdmin):
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        consent_recorded(request, formset)
+        super().save_formset(request, form, formset, change)
+
+
 class AttendanceInline(admin.TabularInline):
     model = Attendance
     form = AttendanceForm
     extra = 0
-    fields = ("participant", "pre_score", "post_score", "completed")
+    fields = ("participant", "pre_score", "post_score", "completed", "consent", "consent_date")
     autocomplete_fields = ("participant",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attendance]:
@@ -84,7 +103,14 @@ class EvaluationInline(admin.StackedInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
+class TrainingAdmin(
+    ConsentRecordedAdmin,
+    GlanceAdmin,
+    SpreadsheetAdmin,
+    HistoryAdmin,
+    DemoFlagLast,
+    TranslationAdmin,
+):
     import_kind = ImportKind.TRAININGS
     list_display = (
         "title",
@@ -146,7 +172,7 @@ class ParticipantAttendanceInline(admin.TabularInline):
     model = Attendance
     form = AttendanceForm
     extra = 0
-    fields = ("training", "pre_score", "post_score", "completed")
+    fields = ("training", "pre_score", "post_score", "completed", "consent", "consent_date")
     autocomplete_fields = ("training",)
     verbose_name_plural = _("trainings attended")
 
@@ -154,8 +180,12 @@ class ParticipantAttendanceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("participant", "training")
 
 
+DOWNLOAD_DATA = _("Download the selected participant's data (JSON)")
+ERASE = _("Erase the selected participants' details")
+
+
 @admin.register(Participant)
-class ParticipantAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
+class ParticipantAdmin(ConsentRecordedAdmin, GlanceAdmin, HistoryAdmin, DemoFlagLast):
     # An erased person must stay erased: no earlier version comes back.
     history_restore = False
 
@@ -166,23 +196,23 @@ class ParticipantAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
         "institution",
         "position",
         "email",
-        "consent",
+        "registered_by_institution",
         "is_demo",
     )
-    list_filter = ("is_demo", "sex", "consent", "professional_group")
-    list_select_related = ("professional_group", "institution")
+    list_filter = ("is_demo", "sex", "professional_group")
+    list_select_related = ("professional_group", "institution", "registered_by_institution")
     search_fields = (
         "full_name",
         "email",
         "position",
         *in_all_languages("institution__name", "institution__short_name"),
     )
-    autocomplete_fields = ("professional_group", "institution")
+    autocomplete_fields = ("professional_group", "institution", "registered_by_institution")
     readonly_fields = ("erased_at",)
     inlines = (ParticipantAttendanceInline,)
     actions = ("download_data", "erase")
 
-    @admin.action(description=_("Download the selected participant's data (JSON)"))
+    @admin.action(description=DOWNLOAD_DATA)
     def download_data(
         self, request: HttpRequest, queryset: QuerySet[Participant]
     ) -> HttpResponse | None:
@@ -191,6 +221,7 @@ class ParticipantAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
             self.message_user(request, _("Select exactly one participant."), messages.WARNING)
             return None
         participant = queryset.get()
+        admin_action_log(request, [participant], str(DOWNLOAD_DATA))
         response = JsonResponse(
             participant_data(participant=participant), json_dumps_params={"ensure_ascii": False}
         )
@@ -198,13 +229,13 @@ class ParticipantAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
-    @admin.action(description=_("Erase the selected participants' details"))
+    @admin.action(description=ERASE)
     def erase(self, request: HttpRequest, queryset: QuerySet[Participant]) -> None:
         """Names, emails and positions go; the figures they count in stay."""
-        count = 0
-        for participant in queryset:
-            participant_erase(participant=participant)
-            count += 1
+        # Logged as erased (the log names them as they are now, never as they were).
+        erased = [participant_erase(participant=participant) for participant in queryset]
+        admin_action_log(request, erased, str(ERASE))
+        count = len(erased)
         self.message_user(
             request,
             ngettext(
@@ -228,11 +259,18 @@ class AttendanceAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin):
         "post_score",
         "score_change",
         "completed",
+        "consent",
     )
-    list_filter = ("completed", "training__status", "participant__sex")
+    list_filter = ("completed", "consent", "training__status", "participant__sex")
     list_select_related = ("participant", "training")
     search_fields = ("participant__full_name", *in_all_languages("training__title"))
     autocomplete_fields = ("training", "participant")
+    readonly_fields = ("consent_recorded_by", "consent_recorded_at")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if {"consent", "consent_date"} & set(form.changed_data):
+            obj.consent_recorded_by, obj.consent_recorded_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("change in score"))
     def score_change(self, obj: Attendance) -> Any:

@@ -120,15 +120,15 @@ _PARTICIPANT_FIELDS = [
     "institution",
     "position",
     "email",
-    "consent",
-    "consent_date",
 ]
+# Consent is given at a training: it is recorded on the attendance.
+_CONSENT_FIELDS = ["consent", "consent_date"]
 
 
 class ParticipantForm(forms.Form):
-    """One participant and their scores at this training.
+    """One participant, their consent and their scores at this training.
 
-    The fields are the model's, but this is not a ModelForm: a ModelForm would refuse
+    The fields are the models', but this is not a ModelForm: a ModelForm would refuse
     someone already registered (the model's unique constraints), where the service finds
     them instead.
     """
@@ -139,18 +139,19 @@ class ParticipantForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         person = forms.fields_for_model(
-            Participant,
-            fields=_PARTICIPANT_FIELDS,
-            widgets={"sex": forms.RadioSelect, "consent_date": _DATE},
+            Participant, fields=_PARTICIPANT_FIELDS, widgets={"sex": forms.RadioSelect}
         )
         person["sex"].choices = Sex.choices
         person["full_name"].help_text = _(
-            "Someone already registered (same name at the same institution, or same email) "
+            "Someone you may already see (same name at the same institution, or same email) "
             "is found, not added twice."
         )
         person["professional_group"].queryset = ProfessionalGroup.objects.order_by("name")
         person["institution"].queryset = Institution.objects.order_by("name")
-        self.fields = {**person, **self.fields}
+        consent = forms.fields_for_model(
+            Attendance, fields=_CONSENT_FIELDS, widgets={"consent_date": _DATE}
+        )
+        self.fields = {**person, **consent, **self.fields}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -160,7 +161,7 @@ class ParticipantForm(forms.Form):
 
     def participant_fields(self) -> dict[str, Any]:
         """The cleaned values, named as the service takes them."""
-        names = [*_PARTICIPANT_FIELDS, "pre_score", "post_score"]
+        names = [*_PARTICIPANT_FIELDS, *_CONSENT_FIELDS, "pre_score", "post_score"]
         return {name: self.cleaned_data[name] for name in names}
 
 
@@ -408,12 +409,15 @@ class ParticipantsPasteForm(forms.Form):
 
 
 class AttendanceScoreForm(forms.ModelForm):
+    """One row of the scores page: scores, completion and consent given at this training."""
+
     pre_score = _score_field(_("Pre-test score"))
     post_score = _score_field(_("Post-test score"))
 
     class Meta:
         model = Attendance
-        fields = ["pre_score", "post_score", "completed"]
+        fields = ["pre_score", "post_score", "completed", "consent", "consent_date"]
+        widgets = {"consent_date": _DATE}
 
 
 AttendanceFormSet: type[BaseModelFormSet[Attendance, AttendanceScoreForm]] = modelformset_factory(

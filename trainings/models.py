@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -138,12 +139,18 @@ class Participant(DemoMarked):
     )
     position = models.CharField(_("position"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
-    consent = models.BooleanField(
-        _("consent to processing"),
-        default=False,
-        help_text=_("The participant agreed that their details are kept for the action."),
+    registered_by_institution = models.ForeignKey(
+        "stakeholders.Institution",
+        verbose_name=_("registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registered_participants",
+        help_text=_(
+            "The institution whose entry created this record. Only its entries fill in the "
+            "record; another institution's entry lists the person without changing it."
+        ),
     )
-    consent_date = models.DateField(_("consent date"), null=True, blank=True)
     erased_at = models.DateTimeField(
         _("erased"),
         null=True,
@@ -159,20 +166,45 @@ class Participant(DemoMarked):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         ordering = ["full_name"]
+        # One record per person within each registering institution's entries (records no
+        # institution registered count as one more). Institutions never match against records
+        # they cannot see, so two institutions may each register the same person; the
+        # programme team merges such records.
+        # Each rule is written twice, for registered and unregistered records, rather than
+        # with nulls_distinct=False, which SQLite (make run) cannot enforce.
         constraints = [
             models.UniqueConstraint(
                 Lower("full_name"),
                 "institution",
+                "registered_by_institution",
                 name="participant_unique_name_institution",
-                condition=models.Q(institution__isnull=False),
+                condition=models.Q(institution__isnull=False)
+                & models.Q(registered_by_institution__isnull=False),
+                violation_error_message=_(
+                    "This participant is already registered for this institution."
+                ),
+            ),
+            models.UniqueConstraint(
+                Lower("full_name"),
+                "institution",
+                name="participant_unique_name_institution_unregistered",
+                condition=models.Q(institution__isnull=False)
+                & models.Q(registered_by_institution__isnull=True),
                 violation_error_message=_(
                     "This participant is already registered for this institution."
                 ),
             ),
             models.UniqueConstraint(
                 Lower("email"),
+                "registered_by_institution",
                 name="participant_unique_email",
-                condition=~models.Q(email=""),
+                condition=~models.Q(email="") & models.Q(registered_by_institution__isnull=False),
+                violation_error_message=_("A participant with this email is already registered."),
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="participant_unique_email_unregistered",
+                condition=~models.Q(email="") & models.Q(registered_by_institution__isnull=True),
                 violation_error_message=_("A participant with this email is already registered."),
             ),
         ]
@@ -187,8 +219,6 @@ class Participant(DemoMarked):
     def clean(self) -> None:
         self.full_name = " ".join(self.full_name.split())
         self.email = self.email.strip()
-        if self.consent and not self.consent_date:
-            raise ValidationError({"consent_date": _("Give the date consent was given.")})
 
 
 class Attendance(TimeStamped):
@@ -222,6 +252,29 @@ class Attendance(TimeStamped):
         help_text=_("0 to 100"),
     )
     completed = models.BooleanField(_("completed"), default=True)
+    # Consent is given at a training, for that training: another institution's training
+    # never makes this one name the person.
+    consent = models.BooleanField(
+        _("consent to processing"),
+        default=False,
+        help_text=_(
+            "The participant agreed, at this training, that their details are kept for the "
+            "action and that its report names them."
+        ),
+    )
+    consent_date = models.DateField(_("consent date"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consent recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    consent_recorded_at = models.DateTimeField(
+        _("consent recorded"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("attendance")
@@ -250,11 +303,24 @@ class Attendance(TimeStamped):
     def __str__(self) -> str:
         return f"{self.participant} @ {self.training}"
 
+    def clean(self) -> None:
+        if self.consent and not self.consent_date:
+            raise ValidationError({"consent_date": _("Give the date consent was given.")})
+        if not self.consent:
+            self.consent_date = None
+
     @property
     def score_change(self) -> Decimal | None:
         if self.pre_score is None or self.post_score is None:
             return None
         return self.post_score - self.pre_score
+
+    @property
+    def names_participant(self) -> bool:
+        """Whether what is written about this training may name the person: only with
+        consent recorded for this very training, and never once their details are erased.
+        The one rule the training's report, page and export follow."""
+        return self.consent and not self.participant.is_erased
 
 
 class Evaluation(TimeStamped):

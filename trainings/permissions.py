@@ -7,13 +7,13 @@ EU observers and the programme team read every training; the programme team chan
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
-from trainings.models import Participant, Training
+from trainings.models import Attendance, Participant, Training
 
 
 def trainings_visible_to(user: User) -> QuerySet[Training]:
@@ -60,9 +60,39 @@ def can_create_training(user: User) -> bool:
 
 
 def participants_visible_to(user: User) -> QuerySet[Participant]:
-    """People who attended a training the user can see."""
-    if persona_for(user).reads_everything:
+    """People who attended a training the user can see, and those the user's institutions
+    registered.
+
+    It is also the register an entry by the user is matched against (the form, the paste
+    and the import alike): someone outside it is registered anew, so an email or a name
+    never reveals, or attaches, a person another institution registered.
+    """
+    persona = persona_for(user)
+    if not persona.is_authenticated:
+        return Participant.objects.none()
+    if persona.reads_everything:
         return Participant.objects.all()
+    attended = Attendance.objects.filter(training__in=trainings_visible_to(user))
     return Participant.objects.filter(
-        attendance__training__in=trainings_visible_to(user)
-    ).distinct()
+        Q(pk__in=attended.values("participant_id"))
+        | Q(registered_by_institution__in=persona.member_of)
+    )
+
+
+def may_change_participant(user: User, participant: Participant) -> bool:
+    """Whether the user's entries may fill in the person's record: only the institution that
+    registered them (and the programme team) may; anyone else lists them as they are."""
+    persona = persona_for(user)
+    if persona.is_programme_team:
+        return True
+    return participant.registered_by_institution_id in persona.edits_for
+
+
+def registering_institution_id(user: User, training: Training) -> int:
+    """The institution a person is registered for when the user lists them at the training:
+    the organiser when the user edits for it, else the partner they edit for."""
+    edits = persona_for(user).edits_for
+    if training.organiser_id in edits:
+        return training.organiser_id
+    partner = training.partners.filter(pk__in=edits).order_by("pk").values_list("pk", flat=True)
+    return partner.first() or training.organiser_id

@@ -2,8 +2,11 @@
 
 The attendance import is the one that meets big files (a ministry's whole register), so it
 plans with in-memory look-ups and writes in bulk; it follows the register's rules exactly
-(``participant_register``): the same email is the same person, so is the same name at the
-same institution; details missing from someone's record are filled in, never overwritten.
+(``participant_register``): among the people the importing user may see, the same email is
+the same person, so is the same name at the same institution; anyone else is registered
+anew for the user's institution. Details missing from a record the user's institution
+registered are filled in, never overwritten; another institution's record is not changed.
+Consent is the training's own: it goes on the attendance.
 """
 
 from __future__ import annotations
@@ -50,7 +53,14 @@ from trainings import services
 from trainings.choices import SCORE_MAX, SCORE_MIN, TrainingStatus
 from trainings.forms import sex_from_text
 from trainings.models import Attendance, Participant, Topic, Training
-from trainings.permissions import organisers_for, trainings_editable_by, trainings_visible_to
+from trainings.permissions import (
+    may_change_participant,
+    organisers_for,
+    registering_institution_id,
+    trainings_editable_by,
+    trainings_visible_to,
+)
+from trainings.selectors import participants_for_matching
 
 LANGUAGES = ("en", "mk", "sq")
 
@@ -404,9 +414,11 @@ _REGISTER_FIELDS = {
     "institution_id",
     "position",
     "email",
-    "consent",
-    "consent_date",
+    "registered_by_institution_id",
 }
+# Consent at a training, and what recording it writes besides.
+_CONSENT = {"consent", "consent_date"}
+_CONSENT_RECORD = ("consent_recorded_by", "consent_recorded_at")
 
 
 class _Register(dict[int, Participant]):
@@ -424,8 +436,9 @@ class _Register(dict[int, Participant]):
 
 
 class AttendanceResource(SpreadsheetResource):
-    """A training's attendance list: who came, with their scores; people found in the register
-    by email, or by name and institution, and added to it when new."""
+    """A training's attendance list: who came, with their scores and their consent at this
+    training; people found among those the user may see by email, or by name and
+    institution, and added to the register when new."""
 
     kind = "attendance"
     written = ("trainings.participant", "trainings.attendance")
@@ -468,19 +481,24 @@ class AttendanceResource(SpreadsheetResource):
         Header("Email", "Е-пошта", "Email"),
         EmailWidget(),
         attribute="participant__email",
-        help_text=gettext_lazy("The same email is the same person, whatever the name."),
+        help_text=gettext_lazy(
+            "The same email is the same person, whatever the name, among the people you "
+            "may already see."
+        ),
     )
     consent = Column(
         Header("Consent to processing", "Согласност за обработка", "Pëlqimi për përpunim"),
         BooleanWidget(),
-        attribute="participant__consent",
-        help_text=gettext_lazy("Yes or no."),
+        attribute="consent",
+        help_text=gettext_lazy(
+            "Yes or no: consent given at this training. Its report names only those who said yes."
+        ),
         choices=lambda resource: [_("yes"), _("no")],
     )
     consent_date = Column(
         Header("Consent date", "Датум на согласност", "Data e pëlqimit"),
         DateWidget(),
-        attribute="participant__consent_date",
+        attribute="consent_date",
         help_text=gettext_lazy("Needed when consent is yes; dd.mm.yyyy."),
     )
     pre_score = Column(
@@ -539,15 +557,32 @@ class AttendanceResource(SpreadsheetResource):
             .order_by("participant__full_name", "pk")
         )
 
+    def _sees_everyone(self) -> bool:
+        """Whether the reader keeps the list (may change the training), as on its page."""
+        if not hasattr(self, "_keeps_list"):
+            self._keeps_list = persona_for(self.user).is_programme_team or (
+                self.training is not None
+                and trainings_editable_by(self.user).filter(pk=self.training.pk).exists()
+            )
+        return self._keeps_list
+
     def get_export_fields(self, selected_fields: Any = None) -> list[Any]:
         export_fields = super().get_export_fields(selected_fields)
         # Emails are shown to those who may change the training, as on its page.
-        if persona_for(self.user).is_programme_team or (
-            self.training is not None
-            and trainings_editable_by(self.user).filter(pk=self.training.pk).exists()
-        ):
+        if self._sees_everyone():
             return export_fields
         return [f for f in export_fields if f is not self.fields["email"]]
+
+    # Other readers get a person's name and position only where the page names them.
+    def dehydrate_full_name(self, attendance: Attendance) -> str:
+        if self._sees_everyone() or attendance.names_participant:
+            return attendance.participant.full_name
+        return ""
+
+    def dehydrate_position(self, attendance: Attendance) -> str:
+        if self._sees_everyone() or attendance.names_participant:
+            return attendance.participant.position
+        return ""
 
     def prepare_lookups(self) -> None:
         self.lookups["institutions"] = institution_index()
@@ -555,12 +590,13 @@ class AttendanceResource(SpreadsheetResource):
 
     def prepare(self) -> None:
         self.prepare_lookups()
-        # The whole register is compared, as plain rows: a record is made only for the people
-        # the file names (a register of 50,000 costs a fraction of building them all).
+        # The register the user may see is compared, as plain rows: a record is made only for
+        # the people the file names (a register of 50,000 costs a fraction of building them
+        # all). Records the user may fill in come first, so they are the ones found.
         fields = [
             f.attname for f in Participant._meta.concrete_fields if f.attname in _REGISTER_FIELDS
         ]
-        rows = Participant.objects.order_by("pk").values_list(*fields)
+        rows = participants_for_matching(by=self.user).values_list(*fields)
         at = {name: i for i, name in enumerate(fields)}
         register: dict[int, tuple[Any, ...]] = {}
         self.by_email: dict[str, int] = {}
@@ -582,10 +618,15 @@ class AttendanceResource(SpreadsheetResource):
         }
         self.claimed_emails: dict[str, tuple[Any, ...]] = {}
         self.claimed_names: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self.registers_for = (
+            registering_institution_id(self.user, self.training)
+            if self.training is not None
+            else None
+        )
 
     def match(self, *, full_name: str, institution_id: int | None, email: str) -> int | None:
-        """The registered participant these details describe: ``participant_matching``'s
-        rule, answered from memory."""
+        """The participant these details describe, among those the user may see:
+        ``participant_matching``'s rule, answered from memory."""
         if email and (pk := self.by_email.get(email.casefold())) is not None:
             return pk
         name = key(full_name)
@@ -598,7 +639,8 @@ class AttendanceResource(SpreadsheetResource):
         email = values.get("email", "")
         group_id = values.get("profession")
         institution_id = values.get("institution")
-        consent = bool(values.get("consent"))
+        # An empty consent cell leaves the attendance's consent as it is; yes or no sets it.
+        consent = values.get("consent")
         consent_date = values.get("consent_date")
         if consent and not consent_date:
             raise RowRejected(("consent_date", _("Give the date consent was given.")))
@@ -615,8 +657,7 @@ class AttendanceResource(SpreadsheetResource):
                     institution_id=institution_id,
                     position=values.get("position", ""),
                     email=email,
-                    consent=consent,
-                    consent_date=consent_date if consent else None,
+                    registered_by_institution_id=self.registers_for,
                     is_demo=self.training.is_demo,  # type: ignore[union-attr]
                 ),
                 is_new=True,
@@ -628,6 +669,7 @@ class AttendanceResource(SpreadsheetResource):
         else:
             existing = self.people[pk]
             filled: dict[str, Any] = {}
+            # Another institution's record is listed as it is: its details are not changed.
             for field_name, value in (
                 ("professional_group", group_id),
                 ("institution", institution_id),
@@ -635,10 +677,8 @@ class AttendanceResource(SpreadsheetResource):
                 ("email", email),
             ):
                 attname = attname_of(Participant, field_name)
-                if value and not getattr(existing, attname):
+                if value and not getattr(existing, attname) and self.may_fill(existing):
                     filled[field_name] = value
-            if consent and not existing.consent:
-                filled["consent"], filled["consent_date"] = True, consent_date
             if "institution" in filled:
                 other = self.by_name_institution.get(
                     (key(existing.full_name), filled["institution"])
@@ -664,6 +704,9 @@ class AttendanceResource(SpreadsheetResource):
         }
         if "completed" in values:
             scores["completed"] = True if values["completed"] is None else values["completed"]
+        if consent is not None:
+            scores["consent"] = consent
+            scores["consent_date"] = consent_date if consent else None
         if attendance is None:
             action = "new"
             changed = scores
@@ -674,6 +717,9 @@ class AttendanceResource(SpreadsheetResource):
         return RowPlan(
             number, action, name, key=row_key, changes=shown, data=(person, attendance, changed)
         )
+
+    def may_fill(self, participant: Participant) -> bool:
+        return may_change_participant(self.user, participant)
 
     def _claim(self, person: _Person, *, who: tuple[Any, ...]) -> None:
         """Refuse an email, or a name at an institution, that two rows give to two people:
@@ -720,6 +766,10 @@ class AttendanceResource(SpreadsheetResource):
         update_fields: set[str] = set()
         for row in rows:
             person, attendance, changed = row.data
+            if changed.get("consent") if attendance is None else changed.keys() & _CONSENT:
+                # Who recorded the consent, and when, as the forms record it.
+                by = getattr(self.user, "pk", None)
+                changed = {**changed, _CONSENT_RECORD[0]: by, _CONSENT_RECORD[1]: now}
             if attendance is None:
                 new_rows.append(
                     Attendance(
@@ -728,12 +778,16 @@ class AttendanceResource(SpreadsheetResource):
                         pre_score=changed.get("pre_score"),
                         post_score=changed.get("post_score"),
                         completed=changed.get("completed", True),
+                        consent=bool(changed.get("consent")),
+                        consent_date=changed.get("consent_date"),
+                        consent_recorded_by_id=changed.get(_CONSENT_RECORD[0]),
+                        consent_recorded_at=changed.get(_CONSENT_RECORD[1]),
                     )
                 )
             elif changed:
                 changes.add_updated(attendance, changed)
                 for field_name, value in changed.items():
-                    setattr(attendance, field_name, value)
+                    setattr(attendance, attname_of(Attendance, field_name), value)
                     update_fields.add(field_name)
                 attendance.updated_at = now
                 updated.append(attendance)

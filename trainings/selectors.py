@@ -8,16 +8,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, Max, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import Sex
-from stakeholders.models import Institution, ProfessionalGroup
+from stakeholders.models import Institution, ProfessionalGroup, User
+from stakeholders.selectors import persona_for
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
+from trainings.permissions import participants_visible_to
 
 
 def trainings_listed(*, queryset: QuerySet[Training]) -> QuerySet[Training]:
@@ -125,30 +127,41 @@ def training_record(*, training: Training) -> TrainingRecord:
     )
 
 
+def participants_for_matching(*, by: User) -> QuerySet[Participant]:
+    """The register an entry by the user is matched against, whichever way it comes (the
+    form, a paste, an import): only the people the user may already see
+    (``participants_visible_to``), the records the user may fill in first, then the oldest.
+
+    Anyone outside it is registered anew, for the user's institution: a record another
+    institution registered is never found by an email or a name alone.
+    """
+    persona = persona_for(by)
+    among = participants_visible_to(by)
+    if persona.is_programme_team or not persona.edits_for:
+        return among.order_by("pk")
+    own = When(registered_by_institution__in=persona.edits_for, then=Value(0))
+    return among.order_by(Case(own, default=Value(1)), "pk")
+
+
 def participant_matching(
-    *, full_name: str, institution: Institution | None, email: str
+    *, by: User, full_name: str, institution: Institution | None, email: str
 ) -> Participant | None:
-    """The registered participant these details describe, if any.
+    """The participant these details describe, among those the user may see, if any.
 
     The same email is the same person; so is the same name (ignoring case and spacing) at
     the same institution, or, for people registered without institution or email, the
     same name alone.
     """
+    among = participants_for_matching(by=by)
     full_name = " ".join(full_name.split())
     email = email.strip()
     if email:
-        found = Participant.objects.filter(email__iexact=email).first()
+        found = among.filter(email__iexact=email).first()
         if found is not None:
             return found
     if institution is not None:
-        return Participant.objects.filter(
-            full_name__iexact=full_name, institution=institution
-        ).first()
-    return (
-        Participant.objects.filter(full_name__iexact=full_name, institution__isnull=True, email="")
-        .order_by("pk")
-        .first()
-    )
+        return among.filter(full_name__iexact=full_name, institution=institution).first()
+    return among.filter(full_name__iexact=full_name, institution__isnull=True, email="").first()
 
 
 @dataclass(frozen=True)
@@ -305,8 +318,6 @@ def participant_data(*, participant: Participant) -> dict[str, object]:
         "institution": str(participant.institution or ""),
         "position": participant.position,
         "email": participant.email,
-        "consent": participant.consent,
-        "consent_date": participant.consent_date.isoformat() if participant.consent_date else None,
         "recorded_on": participant.created_at.date().isoformat(),
         "trainings": [
             {
@@ -320,6 +331,8 @@ def participant_data(*, participant: Participant) -> dict[str, object]:
                 "pre_score": str(row.pre_score) if row.pre_score is not None else None,
                 "post_score": str(row.post_score) if row.post_score is not None else None,
                 "completed": row.completed,
+                "consent": row.consent,
+                "consent_date": row.consent_date.isoformat() if row.consent_date else None,
             }
             for row in attended
         ],

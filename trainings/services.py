@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +25,11 @@ from stakeholders import object_permissions
 from stakeholders.models import Institution, ProfessionalGroup, User
 from trainings.choices import SCORE_MAX, SCORE_MIN, TrainingStatus
 from trainings.models import Attendance, Participant, Topic, Training
-from trainings.permissions import organisers_for
+from trainings.permissions import (
+    may_change_participant,
+    organisers_for,
+    registering_institution_id,
+)
 from trainings.selectors import participant_matching, participants_past_retention
 
 STALE_MESSAGE = gettext_lazy(
@@ -192,26 +198,31 @@ def _check_score(field: str, value: Decimal | None) -> None:
 @transaction.atomic
 def participant_register(
     *,
+    by: User,
+    training: Training,
     full_name: str,
     sex: str,
     professional_group: ProfessionalGroup | None = None,
     institution: Institution | None = None,
     position: str = "",
     email: str = "",
-    consent: bool = False,
-    consent_date: date | None = None,
-    is_demo: bool = False,
 ) -> tuple[Participant, bool]:
-    """The participant's one record in the register, found or created; True when created.
+    """The participant's record in the register, found or created, to list them at the
+    training; True when created.
 
-    Someone already registered (same email, or same name at the same institution) is
-    found, not added twice; details missing from their record are filled in.
+    Someone the user may already see (same email, or same name at the same institution) is
+    found, not added twice. Anyone else is registered anew for the user's institution, even
+    if another institution registered the same person: the programme team merges those.
+    Details missing from a found record are filled in only when the user's institution
+    registered it; another institution's record is listed as it is.
     """
     full_name = " ".join(full_name.split())
     email = email.strip()
     if not full_name:
         raise ValidationError({"full_name": _("Give the participant's full name.")})
-    existing = participant_matching(full_name=full_name, institution=institution, email=email)
+    existing = participant_matching(
+        by=by, full_name=full_name, institution=institution, email=email
+    )
     if existing is None:
         participant = Participant(
             full_name=full_name,
@@ -220,13 +231,14 @@ def participant_register(
             institution=institution,
             position=position.strip(),
             email=email,
-            consent=consent,
-            consent_date=consent_date if consent else None,
-            is_demo=is_demo,
+            registered_by_institution_id=registering_institution_id(by, training),
+            is_demo=training.is_demo,
         )
         participant.full_clean()
         participant.save()
         return participant, True
+    if not may_change_participant(by, existing):
+        return existing, False
     changed = False
     for field, value in (
         ("professional_group", professional_group),
@@ -237,9 +249,6 @@ def participant_register(
         if value and not getattr(existing, field):
             setattr(existing, field, value)
             changed = True
-    if consent and not existing.consent:
-        existing.consent, existing.consent_date = True, consent_date
-        changed = True
     if changed:
         existing.full_clean()
         existing.save()
@@ -247,16 +256,40 @@ def participant_register(
     return existing, False
 
 
+def _check_consent(consent: bool, consent_date: date | None) -> None:
+    if consent and not consent_date:
+        raise ValidationError({"consent_date": _("Give the date consent was given.")})
+    if consent and consent_date and consent_date > timezone.localdate():
+        raise ValidationError({"consent_date": _("The date cannot be in the future.")})
+
+
+def _set_consent(
+    attendance: Attendance, *, by: User, consent: bool, consent_date: date | None
+) -> bool:
+    """Record the person's consent for this training, and who recorded it; True if changed."""
+    consent_date = consent_date if consent else None
+    if (attendance.consent, attendance.consent_date) == (consent, consent_date):
+        return False
+    attendance.consent, attendance.consent_date = consent, consent_date
+    attendance.consent_recorded_by = by
+    attendance.consent_recorded_at = timezone.now()
+    return True
+
+
 @transaction.atomic
 def attendance_record(
     *,
     training: Training,
     participant: Participant,
+    by: User,
     pre_score: Decimal | None = None,
     post_score: Decimal | None = None,
     completed: bool = True,
+    consent: bool = False,
+    consent_date: date | None = None,
 ) -> Attendance:
-    """List a participant at a training with their test scores (0 to 100)."""
+    """List a participant at a training with their test scores (0 to 100) and whether they
+    consented, at this training, to their details being kept."""
     if Attendance.objects.filter(training=training, participant=participant).exists():
         raise ValidationError(
             _("%(name)s is already listed for this training.") % {"name": participant.full_name},
@@ -264,6 +297,7 @@ def attendance_record(
         )
     _check_score("pre_score", pre_score)
     _check_score("post_score", post_score)
+    _check_consent(consent, consent_date)
     attendance = Attendance(
         training=training,
         participant=participant,
@@ -271,6 +305,7 @@ def attendance_record(
         post_score=post_score,
         completed=completed,
     )
+    _set_consent(attendance, by=by, consent=consent, consent_date=consent_date)
     attendance.full_clean()
     attendance.save()
     glance_invalidate()
@@ -296,23 +331,30 @@ def training_participant_add(
     """Register one participant (or find them) and list them at the training.
 
     Returns the attendance and whether the participant was new to the register. Nothing
-    is saved when they are already listed for the training.
+    is saved when they are already listed for the training. The consent is this
+    training's: it goes on the attendance, never on the person's record.
     """
     _check_score("pre_score", pre_score)
     _check_score("post_score", post_score)
+    _check_consent(consent, consent_date)
     participant, created = participant_register(
+        by=by,
+        training=training,
         full_name=full_name,
         sex=sex,
         professional_group=professional_group,
         institution=institution,
         position=position,
         email=email,
-        consent=consent,
-        consent_date=consent_date,
-        is_demo=training.is_demo,
     )
     attendance = attendance_record(
-        training=training, participant=participant, pre_score=pre_score, post_score=post_score
+        training=training,
+        participant=participant,
+        by=by,
+        pre_score=pre_score,
+        post_score=post_score,
+        consent=consent,
+        consent_date=consent_date,
     )
     return attendance, created
 
@@ -353,12 +395,13 @@ def attendance_paste(
             _check_score("pre_score", row.pre_score)
             _check_score("post_score", row.post_score)
             participant, created = participant_register(
+                by=by,
+                training=training,
                 full_name=row.full_name,
                 sex=row.sex,
                 professional_group=row.professional_group,
                 institution=row.institution,
                 email=row.email,
-                is_demo=training.is_demo,
             )
             if (
                 not created
@@ -369,6 +412,7 @@ def attendance_paste(
             attendance_record(
                 training=training,
                 participant=participant,
+                by=by,
                 pre_score=row.pre_score,
                 post_score=row.post_score,
             )
@@ -387,13 +431,16 @@ class ScoreChange:
     pre_score: Decimal | None
     post_score: Decimal | None
     completed: bool
+    consent: bool | None = None  # None: left as it is
+    consent_date: date | None = None
 
 
 @transaction.atomic
 def attendance_scores_update(
     *, training: Training, by: User, changes: Iterable[ScoreChange]
 ) -> int:
-    """Set the scores and completion of a training's attendance rows; returns how many."""
+    """Set the scores, completion and consent of a training's attendance rows; returns how
+    many. A changed consent records who changed it and when."""
     changes = list(changes)
     rows = {
         a.pk: a
@@ -411,10 +458,25 @@ def attendance_scores_update(
         attendance.pre_score = change.pre_score
         attendance.post_score = change.post_score
         attendance.completed = change.completed
+        if change.consent is not None:
+            _check_consent(change.consent, change.consent_date)
+            _set_consent(
+                attendance, by=by, consent=change.consent, consent_date=change.consent_date
+            )
         attendance.updated_at = now
         attendance.full_clean(exclude=["training", "participant"])
     Attendance.objects.bulk_update(
-        list(rows.values()), ["pre_score", "post_score", "completed", "updated_at"]
+        list(rows.values()),
+        [
+            "pre_score",
+            "post_score",
+            "completed",
+            "consent",
+            "consent_date",
+            "consent_recorded_by",
+            "consent_recorded_at",
+            "updated_at",
+        ],
     )
     record_bulk(Attendance, list(rows.values()), created=False, by=by)
     return len(rows)
@@ -440,8 +502,6 @@ def participant_erase(*, participant: Participant) -> Participant:
     participant.full_name = f"Erased participant {participant.pk}"
     participant.email = ""
     participant.position = ""
-    participant.consent = False
-    participant.consent_date = None
     participant.erased_at = timezone.now()
     participant.save()
     # Earlier versions of the record are the person's details too.
@@ -449,14 +509,39 @@ def participant_erase(*, participant: Participant) -> Participant:
         full_name=participant.full_name,
         email="",
         position="",
-        consent=False,
-        consent_date=None,
         erased_at=participant.erased_at,
     )
+    # Their consent, given at each training, goes with them.
+    consent_gone = {"consent": False, "consent_date": None}
+    Attendance.objects.filter(participant=participant).update(**consent_gone)
+    history_model(Attendance)._default_manager.filter(participant_id=participant.pk).update(
+        **consent_gone
+    )
     import_batches_forget(texts=forget)
+    _admin_log_forget(participant)
     # The glance's figures stay as they are (sex and profession are kept): nothing to renew.
     logger.info("Participant %s erased", participant.pk)
     return participant
+
+
+def _admin_log_forget(participant: Participant) -> None:
+    """The admin's log names records as they were shown: the person's entries, and those of
+    their attendances, now name the erased record instead."""
+    attendances = {
+        str(pk): f"{participant} @ {title}"
+        for pk, title in Attendance.objects.filter(participant=participant).values_list(
+            "pk", "training__title"
+        )
+    }
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Participant),
+        object_id=str(participant.pk),
+    ).update(object_repr=str(participant)[:200])
+    for pk, object_id in LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Attendance),
+        object_id__in=list(attendances),
+    ).values_list("pk", "object_id"):
+        LogEntry.objects.filter(pk=pk).update(object_repr=attendances[str(object_id)][:200])
 
 
 def participants_erase_expired(*, today: date | None = None) -> int:

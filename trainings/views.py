@@ -117,7 +117,7 @@ def training_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             if getattr(exc, "code", None) == "stale":
                 # Keep what the person typed; saving it again is then a deliberate choice.
                 stale = True
-                training = Training.objects.get(pk=training.pk)
+                training.refresh_from_db()
                 data = request.POST.copy()
                 data["seen_at"] = training.updated_at.isoformat()
                 form = TrainingForm(data, organisers=organisers, instance=copy.copy(training))
@@ -200,6 +200,8 @@ def attendance_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 pre_score=form.cleaned_data["pre_score"],
                 post_score=form.cleaned_data["post_score"],
                 completed=form.cleaned_data["completed"],
+                consent=form.cleaned_data["consent"],
+                consent_date=form.cleaned_data["consent_date"],
             )
             for form in formset.forms
         ]

@@ -211,13 +211,14 @@ def training_report(*, training: Training, names_permitted: bool) -> TrainingRep
     """A training with its participants, results and evaluation.
 
     A participant is named only when the reader may see the names and the participant
-    consented to their details being kept; everyone else is a numbered line.
+    consented, at this training, to their details being kept (``Attendance.names_participant``,
+    the rule the training's page and export follow too); everyone else is a numbered line.
     """
     record = training_record(training=training)
     lines = [
         AttendanceLine(
             number=index,
-            name=a.participant.full_name if names_permitted and a.participant.consent else None,
+            name=a.participant.full_name if names_permitted and a.names_participant else None,
             attendance=a,
         )
         for index, a in enumerate(record.attendance, start=1)

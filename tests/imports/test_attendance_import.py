@@ -14,7 +14,7 @@ from programme.imports import import_batch_rollback
 from stakeholders.choices import Sex
 from stakeholders.models import Institution
 from tests.imports import files
-from trainings.models import Attendance, Participant, Training
+from trainings.models import Attendance, Participant, Topic, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -106,13 +106,13 @@ def _check_macedonian_rows(training: Training) -> None:
     assert ana.participant.institution == Institution.objects.get(code="mspdy")
     assert ana.participant.professional_group.slug == "social-workers"
     assert ana.participant.email == "ana.petrovska@example.mk"
-    assert ana.participant.consent is True
-    assert ana.participant.consent_date == date(2025, 3, 3)
+    assert ana.consent is True
+    assert ana.consent_date == date(2025, 3, 3)
     assert (ana.pre_score, ana.post_score) == (Decimal(45), Decimal("80.5"))
     marko = people["Марко Илиевски"]
     assert marko.participant.sex == Sex.MALE
     assert marko.participant.institution == Institution.objects.get(code="moi")
-    assert marko.participant.consent is False
+    assert marko.consent is False
     assert people["Елена Стојанова"].participant.institution.code == "moi"
     assert people["Елена Стојанова"].pre_score is None
 
@@ -122,7 +122,7 @@ def _check_albanian_rows(training: Training) -> None:
     gezim = people["Gëzim Çela"]
     assert gezim.participant.sex == Sex.MALE
     assert gezim.participant.institution.code == "mspdy"
-    assert gezim.participant.consent_date == date(2025, 3, 4)
+    assert gezim.consent_date == date(2025, 3, 4)
     drita = people["Drita Osmani"]
     assert (drita.pre_score, drita.post_score) == (Decimal(60), Decimal("95.5"))
 
@@ -241,7 +241,11 @@ def test_the_same_file_imported_again_adds_nobody_twice(run_import, demo) -> Non
 def test_people_already_registered_are_found_and_only_their_gaps_filled(run_import, demo) -> None:
     mspdy = Institution.objects.get(code="mspdy")
     known = Participant.objects.create(
-        full_name="Ана Петровска", sex=Sex.FEMALE, institution=mspdy, position=""
+        full_name="Ана Петровска",
+        sex=Sex.FEMALE,
+        institution=mspdy,
+        position="",
+        registered_by_institution=mspdy,
     )
     rows = [["АНА  ПЕТРОВСКА", "Ж", "", "MSPDY", "советник", "", "", None, 30, 60]]
     batch = run_import(
@@ -389,7 +393,11 @@ def test_records_added_between_check_and_confirm_are_not_duplicated(
     from trainings.services import participant_register
 
     participant_register(
-        full_name="Ана Петровска", sex=Sex.FEMALE, email="ana.petrovska@example.mk"
+        by=user,
+        training=training,
+        full_name="Ана Петровска",
+        sex=Sex.FEMALE,
+        email="ana.petrovska@example.mk",
     )
     with django_capture_on_commit_callbacks(execute=True):
         import_batch_confirm(batch=batch, by=user)
@@ -415,3 +423,80 @@ def test_the_jobs_are_safe_to_run_twice(run_import, demo) -> None:
     batch.refresh_from_db()
     assert batch.status == "applied"
     assert (Participant.objects.count(), Attendance.objects.count()) == counts
+
+
+def test_importing_another_csos_participant_registers_someone_new(run_import, demo) -> None:
+    """CSO A's file gives the email (and name and institution) of someone only CSO B
+    registered: A gets a record of its own; B's record is neither attached nor changed."""
+    from programme.models import Action
+    from trainings.services import training_create
+
+    def cso_training(code: str) -> Training:
+        return training_create(
+            by=demo[code],
+            action=Action.objects.get(),
+            title=f"Peer training of {code}",
+            organiser=Institution.objects.get(code=code),
+            topics=[Topic.objects.order_by("pk")[0]],
+        )
+
+    b_training = cso_training("demo-cso-b")
+    person = Participant.objects.create(
+        full_name="Бојана Тасевска",
+        sex=Sex.FEMALE,
+        institution=Institution.objects.get(code="moi"),
+        email="bojana.t@example.mk",
+    )
+    Attendance.objects.create(training=b_training, participant=person)
+    before = Participant.objects.filter(pk=person.pk).values().get()
+    a_training = cso_training("demo-cso-a")
+    rows = [
+        ["Бојана Тасевска", "Ж", "", "МВР", "директор", "bojana.t@example.mk", "да",
+         date(2025, 3, 3), 50, 90],
+    ]  # fmt: skip
+    batch = run_import(
+        "attendance",
+        files.xlsx(HEADERS, rows),
+        "p.xlsx",
+        user=demo["demo-cso-a"],
+        training=a_training,
+    )
+    assert batch.status == "applied", batch.errors
+    listed = a_training.attendance.get()
+    assert listed.participant_id != person.pk
+    assert Participant.objects.filter(pk=person.pk).values().get() == before
+    assert list(person.attendance.values_list("training_id", flat=True)) == [b_training.pk]
+    assert (batch.new_count, batch.updated_count) == (1, 0)
+    assert listed.participant.registered_by_institution.code == "demo-cso-a"
+    assert (listed.consent, listed.consent_date) == (True, date(2025, 3, 3))
+    assert listed.consent_recorded_by == demo["demo-cso-a"]
+    assert not person.attendance.get().consent
+
+
+def test_an_import_lists_a_visible_record_of_another_institution_without_changing_it(
+    run_import, demo
+) -> None:
+    """A person the ministry sees (they came to its training) but whom CoE registered is
+    found by email and listed; their record keeps CoE's details, blanks included."""
+    held = Training.objects.get(title_en="Recognising and referring child victims of trafficking")
+    person = held.attendance.select_related("participant").first().participant
+    Participant.objects.filter(pk=person.pk).update(
+        registered_by_institution=Institution.objects.get(code="coe"),
+        position="",
+        email="seen.not.ours@example.mk",
+    )
+    before = Participant.objects.filter(pk=person.pk).values().get()
+    rows = [["Someone Else", "Ж", "Социјални работници", "МСПДМ", "директор",
+             "seen.not.ours@example.mk", "да", date(2025, 3, 3), 50, 90]]  # fmt: skip
+    batch = run_import(
+        "attendance",
+        files.xlsx(HEADERS, rows),
+        "p.xlsx",
+        user=demo["demo-ministry"],
+        training=_training(),
+    )
+    assert batch.status == "applied", batch.errors
+    assert Participant.objects.filter(pk=person.pk).values().get() == before
+    listed = _training().attendance.get()
+    assert listed.participant_id == person.pk
+    assert (listed.pre_score, listed.consent) == (Decimal(50), True)

@@ -14,8 +14,9 @@ from programme.reports.choices import ReportKind, ReportStatus
 from programme.seeding import seed_load
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
 from stakeholders.models import Institution
+from stakeholders.roles import programme_team_add
 from tests.reports.conftest import pdf_text, stored_pdf
-from trainings.models import Attendance, Evaluation, Training
+from trainings.models import Attendance, Evaluation, Topic, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +42,8 @@ def test_training_report_names_only_participants_who_consented(demo, generate, l
     training = Training.objects.get(title_en=LABOUR)
     attendance = list(Attendance.objects.filter(training=training).select_related("participant"))
     withheld = attendance[0].participant
-    withheld.consent, withheld.consent_date = False, None
-    withheld.save()
+    attendance[0].consent, attendance[0].consent_date = False, None
+    attendance[0].save()
 
     report = generate(
         by=demo["demo-observer"], kind=ReportKind.TRAINING, language=language, training=training
@@ -71,9 +72,66 @@ def test_training_report_names_only_participants_who_consented(demo, generate, l
     assert ev.summary in text
 
 
+def test_consent_at_another_institutions_training_does_not_name_anyone_here(demo, generate) -> None:
+    """CSO A, a partner of CSO B's training, lists B's participant at its own training with
+    their consent there; B's report still does not name them. It names only those who
+    consented at B's training."""
+    from datetime import date
+
+    from programme.models import Action
+    from stakeholders.choices import Sex
+    from trainings.services import training_create, training_participant_add
+
+    def cso_training(code: str, partners: list[Institution]) -> Training:
+        return training_create(
+            by=demo[code],
+            action=Action.objects.get(),
+            title=f"Peer training of {code}",
+            organiser=Institution.objects.get(code=code),
+            topics=[Topic.objects.order_by("pk")[0]],
+            partners=partners,
+        )
+
+    def add(code: str, training: Training, name: str, email: str, consent: bool) -> None:
+        training_participant_add(
+            training=training,
+            by=demo[code],
+            full_name=name,
+            sex=Sex.FEMALE,
+            professional_group=None,
+            institution=None,
+            position="",
+            email=email,
+            consent=consent,
+            consent_date=date(2025, 5, 6) if consent else None,
+            pre_score=None,
+            post_score=None,
+        )
+
+    b_training = cso_training("demo-cso-b", [Institution.objects.get(code="demo-cso-a")])
+    add("demo-cso-b", b_training, "Bojana Tasevska", "bojana.t@example.org", consent=False)
+    add("demo-cso-b", b_training, "Vera Nikolovska", "vera.n@example.org", consent=True)
+    a_training = cso_training("demo-cso-a", [])
+    add("demo-cso-a", a_training, "Bojana Tasevska", "bojana.t@example.org", consent=True)
+    assert (
+        a_training.attendance.get().participant
+        == b_training.attendance.get(participant__full_name="Bojana Tasevska").participant
+    )  # the same person, seen by A through the partnership
+
+    report = generate(
+        by=demo["demo-cso-b"], kind=ReportKind.TRAINING, language="en", training=b_training
+    )
+    assert report.status == ReportStatus.DONE, report.failure_reason
+    text = pdf_text(stored_pdf(report))
+    assert "Vera Nikolovska" in text
+    assert "Bojana Tasevska" not in text
+    assert "not named" in text
+
+
 def test_training_report_of_a_seed_training_without_participants(generate, django_user_model):
     seed_load()
     team = django_user_model.objects.create_user("team", is_staff=True)
+    programme_team_add(user=team)
     training = Training.objects.get(title_en="Information technologies and human trafficking")
     report = generate(by=team, kind=ReportKind.TRAINING, language="sq", training=training)
     text = pdf_text(stored_pdf(report))
