@@ -58,6 +58,7 @@ from research.choices import StudyStatus
 from research.models import Study
 from stakeholders.choices import InstitutionKind, MembershipRole, Sex
 from stakeholders.models import Institution, Membership, ProfessionalGroup, User
+from stakeholders.roles import programme_team_add
 from trainings.choices import TrainingStatus
 from trainings.models import (
     Attendance,
@@ -262,6 +263,7 @@ def _users(
         is_superuser=True,
         is_demo=True,
     )
+    programme_team_add(user=admin)
     rows = []
     for n in range(1, counts.users + 1):
         sex = Sex.FEMALE if n % 3 else Sex.MALE
@@ -549,8 +551,6 @@ def _participants(
                 professional_group=rng.choice(groups),
                 institution=rng.choice(workplaces) if n % 10 else None,
                 email=f"p{n}@generated.example.org" if n % 3 == 0 else "",
-                consent=n % 4 != 0,
-                consent_date=date(2022, 1, 1) + timedelta(days=n % 1500) if n % 4 else None,
                 is_demo=True,
             )
         )
@@ -573,6 +573,9 @@ def _participants(
                     pre_score=Decimal(pre),
                     post_score=Decimal(min(100, pre + rng.randint(0, 30))),
                     completed=rng.random() < 0.95,
+                    # Three in four consented, at the training they came to.
+                    consent=n % 4 != 0,
+                    consent_date=date(2022, 1, 1) + timedelta(days=n % 1500) if n % 4 else None,
                 )
             )
     Attendance.objects.bulk_create(rows, batch_size=BATCH)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from import_export.admin import ImportExportMixin
 
 from programme.imports import resource_class
+from programme.permissions import may_import_kind
 from programme.spreadsheets import EXPORT_FORMATS, IMPORT_FORMATS
 
 
@@ -35,7 +36,7 @@ class SpreadsheetAdmin(ImportExportMixin):
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return bool(
-            resource_class(self.import_kind).may_import(request.user)  # type: ignore[arg-type]
+            may_import_kind(request.user, self.import_kind)  # type: ignore[arg-type]
             and self.has_add_permission(request)
         )
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from programme import imports, permissions
 from programme.choices import ImportKind, ImportStatus
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from programme.portal import (
+    AuthenticatedRequest,
+    file_download,
+    paginate,
+    private_download,
+    query_without_page,
+)
 from programme.spreadsheets import ENCODINGS
 from stakeholders.selectors import persona_for
 from trainings.models import Training
@@ -138,8 +145,7 @@ def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
 @never_cache
 def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = permissions.import_batch_for_view(request.user, pk)
-    persona = persona_for(request.user)
-    may_change = imports.resource_class(batch.kind).may_import(request.user)
+    may_change = permissions.may_import_kind(request.user, batch.kind)
     earlier = (
         permissions.import_batches_visible_to(request.user)
         .filter(sha256=batch.sha256, status=ImportStatus.APPLIED)
@@ -155,7 +161,8 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "may_confirm": may_change and batch.status == ImportStatus.CHECKED,
             "may_discard": may_change
             and batch.status in (ImportStatus.CHECKED, ImportStatus.INVALID, ImportStatus.FAILED),
-            "may_rollback": persona.is_programme_team and batch.status == ImportStatus.APPLIED,
+            "may_rollback": batch.status == ImportStatus.APPLIED
+            and permissions.may_roll_back(request.user, batch),
             "encoding_form": EncodingForm() if batch.encoding_samples and may_change else None,
             "samples": [
                 (ENCODINGS.get(code, code), sample)
@@ -248,19 +255,18 @@ def import_rollback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def import_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def import_file(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The original file, as it was uploaded, as an attachment with a safe name."""
     batch = permissions.import_batch_for_view(request.user, pk)
-    if not batch.file:  # deleted when a person it named was erased
-        raise Http404
-    with batch.file.open("rb") as stored:
-        content = stored.read()
+    # No file: deleted when a person it named was erased (file_download answers 404).
     stored_name = batch.file.name or ""
     extension = stored_name.rsplit(".", 1)[-1].lower() if "." in stored_name else "bin"
-    response = HttpResponse(content, content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(
+        request,
+        batch.file,
+        filename=f"import-{batch.pk}.{extension if extension.isalnum() else 'bin'}",
+        content_type="application/octet-stream",
+    )
 
 
 @login_required
@@ -279,7 +285,7 @@ def import_template(request: AuthenticatedRequest, kind: str, language: str) -> 
 def _export_response(export: imports.ExportFile) -> HttpResponse:
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    return response
+    return private_download(response)
 
 
 @login_required
@@ -288,6 +294,7 @@ def export(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpResponse:
     """A list as a spreadsheet: only the records the user may see."""
     if kind not in ImportKind.values or kind == ImportKind.ATTENDANCE or fmt not in EXPORT_FORMATS:
         raise Http404
+    permissions.check_export_kind(request.user, kind)
     return _export_response(imports.export_file(kind=kind, fmt=fmt, user=request.user))
 
 
@@ -298,6 +305,7 @@ def attendance_export(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpR
     if fmt not in EXPORT_FORMATS:
         raise Http404
     training = training_for_view(request.user, pk)
+    permissions.check_export_kind(request.user, ImportKind.ATTENDANCE)
     return _export_response(
         imports.export_file(
             kind=ImportKind.ATTENDANCE, fmt=fmt, user=request.user, training=training

@@ -53,6 +53,7 @@ from config.history import acting_as, record_bulk
 from programme.choices import ImportKind, ImportStatus
 from programme.glance import glance_invalidate
 from programme.models import ImportBatch
+from programme.permissions import may_import_kind
 from programme.spreadsheets import (
     MAX_FILE_BYTES,
     EncodingUncertain,
@@ -1151,7 +1152,7 @@ def resource_class(kind: str) -> type[SpreadsheetResource]:
 
 def import_kinds_for(user: User) -> list[str]:
     """The kinds of record the user may import."""
-    return [kind for kind in ImportKind.values if resource_class(kind).may_import(user)]
+    return [kind for kind in ImportKind.values if may_import_kind(user, kind)]
 
 
 # --- Batches: the services the views, the admin and the jobs call -----------------------------
@@ -1179,8 +1180,7 @@ def import_batch_create(
     """
     if kind not in ImportKind.values:
         raise ValidationError(_("There is no such kind of import."))
-    resource = resource_class(kind)
-    if not resource.may_import(by):
+    if not may_import_kind(by, kind):
         raise PermissionDenied
     if kind == ImportKind.ATTENDANCE and training is None:
         raise ValidationError({"training": _("Choose the training.")})
@@ -1238,7 +1238,7 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportStatus.CHECKED:
         raise ValidationError(_("Only a checked file without problems can be imported."))
-    if not resource_class(batch.kind).may_import(by):
+    if not may_import_kind(by, batch.kind):
         raise PermissionDenied
     batch.status = ImportStatus.APPLYING
     batch.applied_by = by

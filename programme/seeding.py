@@ -30,6 +30,7 @@ from recommendations.services import assignment_set
 from research.choices import StudyStatus
 from research.models import Study
 from stakeholders.models import Institution, ProfessionalGroup
+from stakeholders.roles import programme_team_group
 from trainings.choices import TrainingStatus
 from trainings.models import Topic, Training
 
@@ -282,4 +283,6 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
     if loader.created or loader.updated:
         object_permissions_rebuild()
         glance_invalidate()
+    # The programme team's group, with the permissions of every model the migrations made.
+    programme_team_group()
     return {"created": loader.created, "updated": loader.updated}

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from stakeholders.choices import InstitutionKind, MembershipRole
 from stakeholders.models import ContactPerson, Institution, Membership
+from stakeholders.roles import holds_programme_team_role, session_verified
 
 if TYPE_CHECKING:
     from programme.models import ActionPoint
@@ -44,8 +45,9 @@ _ANONYMOUS = Persona(False, False, False, frozenset(), frozenset(), frozenset())
 def persona_for(user: Any) -> Persona:
     """The user's persona; cached on the user object so a request computes it once.
 
-    The programme team are the staff accounts (they also manage the Django admin). Members
-    of an EU body observe: they read everything and change nothing but their comments.
+    The programme team are the accounts given its role (``stakeholders.roles``), and only in a
+    session verified with the second factor; a staff account alone is not. Members of an EU
+    body observe: they read everything and change nothing but their comments.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return _ANONYMOUS
@@ -59,7 +61,7 @@ def persona_for(user: Any) -> Persona:
     )
     persona = Persona(
         is_authenticated=True,
-        is_programme_team=bool(user.is_staff),
+        is_programme_team=holds_programme_team_role(user) and session_verified(user),
         is_observer=any(kind == InstitutionKind.EU_BODY for _i, _r, kind in rows),
         member_of=frozenset(i for i, _r, _k in rows),
         edits_for=frozenset(i for i, role, _k in rows if role in _EDIT_ROLES),

@@ -20,6 +20,43 @@ def _empty_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_passes_the_second_factor() -> Iterator[None]:
+    """``Client.force_login`` leaves a session as the code page would for those who sign in
+    with a code (staff, the programme team): tests of a page are about the page, not about
+    signing in. Tests of the second factor sign in through the login form, which this leaves
+    alone, or call ``force_login_password_only``."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self: Any, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        from stakeholders.roles import needs_second_factor
+
+        if needs_second_factor(user):
+            _verify_session(self, user)
+
+    Client.force_login = force_login  # type: ignore[method-assign]
+    Client.force_login_password_only = original
+    yield
+    Client.force_login = original  # type: ignore[method-assign]
+    del Client.force_login_password_only
+
+
+def _verify_session(client: Any, user: Any) -> Any:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def demo(db: None) -> dict[str, Any]:
     """The programme's seed and the demo set, as `make run` loads them; users by username."""
@@ -36,17 +73,8 @@ def demo(db: None) -> dict[str, Any]:
 def pass_second_factor(client: Any, user: Any) -> Any:
     """Sign the user in on the test client past the admin's second factor: a confirmed TOTP
     device, and a session it verified, as the two-factor page leaves them."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return device
+    client.force_login_password_only(user)
+    return _verify_session(client, user)
 
 
 @pytest.fixture

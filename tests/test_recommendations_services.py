@@ -11,6 +11,7 @@ from recommendations import services
 from recommendations.choices import ImplementationStatus, UpdateState
 from recommendations.models import Recommendation
 from stakeholders.models import Institution, User
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,9 @@ def setup() -> dict:
         "moi": Institution.objects.get(code="moi"),
         "period": period,
         "author": User.objects.create_user("author", password="x" * 12),
-        "reviewer": User.objects.create_user("reviewer", password="x" * 12, is_staff=True),
+        "reviewer": factories.UserFactory.create(
+            username="reviewer", is_staff=True, programme_team=True
+        ),
     }
 
 

@@ -11,6 +11,7 @@ from programme.notifications.choices import DEFAULT_FREQUENCY, EmailStatus
 from programme.notifications.models import Notification, NotificationPreference, OutboxEmail
 from stakeholders.choices import MembershipRole
 from stakeholders.models import User
+from stakeholders.roles import programme_team_members
 
 EDIT_ROLES = (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
 
@@ -53,8 +54,8 @@ def focal_points_or_editors(*, institution_id: int) -> list[User]:
 
 
 def programme_team() -> list[User]:
-    """The programme team: the staff accounts, as everywhere on the platform."""
-    return list(User.objects.filter(is_active=True, is_staff=True).order_by("pk"))
+    """The programme team: the accounts given its role (stakeholders.roles)."""
+    return list(programme_team_members().order_by("pk"))
 
 
 def outbox_due(*, now: datetime, limit: int = 500) -> list[int]:

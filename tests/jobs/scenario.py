@@ -23,7 +23,7 @@ class Owing:
     recommendation: Recommendation
     focal_point: User
     editor: User
-    team: User  # the programme team (staff)
+    team: User  # the programme team
 
 
 def owing_update(
@@ -42,7 +42,9 @@ def owing_update(
     factories.AssignmentFactory.create(recommendation=recommendation, institution=institution)
     focal_point = factories.UserFactory.create(username="focal", preferred_language=language)
     editor = factories.UserFactory.create(username="editor", preferred_language="en")
-    team = factories.UserFactory.create(username="team", is_staff=True, preferred_language="en")
+    team = factories.UserFactory.create(
+        username="team", is_staff=True, programme_team=True, preferred_language="en"
+    )
     membership_set(user=focal_point, institution=institution, role=MembershipRole.FOCAL_POINT)
     membership_set(user=editor, institution=institution, role=MembershipRole.EDITOR)
     for user in (focal_point, editor, team):

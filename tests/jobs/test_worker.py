@@ -100,7 +100,7 @@ def test_a_report_job_runs_on_the_worker_and_tells_the_requester(
     from programme.reports.services import report_request
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    user = factories.UserFactory.create(is_staff=True)
+    user = factories.UserFactory.create(is_staff=True, programme_team=True)
     services.preference_set(user=user, frequency=Frequency.IMMEDIATELY)
     meeting = factories.MeetingFactory.create()
     start_worker()
@@ -189,7 +189,7 @@ def test_redis_down_when_a_report_is_asked_for_the_sweep_queues_it_later(
     from programme.reports.services import REQUEUE_AFTER
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    user = factories.UserFactory.create(is_staff=True)
+    user = factories.UserFactory.create(is_staff=True, programme_team=True)
     meeting = factories.MeetingFactory.create()
     broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: Redis is down
     client.force_login(user)

@@ -19,6 +19,7 @@ from programme.seeding import seed_load
 from recommendations.models import Recommendation
 from stakeholders.choices import Sex
 from stakeholders.models import Institution
+from stakeholders.roles import programme_team_add
 from tests.reports.conftest import page_count, pdf_text, pdf_tool, stored_pdf
 from trainings.models import Attendance, Participant, Training
 
@@ -161,6 +162,7 @@ def test_committee_report_on_the_seed_alone(generate, django_user_model) -> None
         due_date=date(2025, 1, 31),
     )
     team = django_user_model.objects.create_user("team", is_staff=True)
+    programme_team_add(user=team)
     report = generate(by=team, kind=ReportKind.COMMITTEE, language="mk", period=period)
     assert report.status == ReportStatus.DONE, report.failure_reason
     text = pdf_text(stored_pdf(report))

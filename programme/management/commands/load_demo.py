@@ -36,7 +36,8 @@ class Command(BaseCommand):
         rows += [f"  {d.username:<15} {DEMO_PASSWORD:<18} {d.role}" for d in DEMO_LOGINS]
         rows += [
             "",
-            "  The Django admin also asks demo-admin for a code from an authenticator app:",
+            "  After the password, demo-admin (the programme team) gives a code from an",
+            "  authenticator app, for the portal and the Django admin alike:",
             f"    add this to the app:   {demo_totp_uri()}",
             "    or print the code now: .venv/bin/python manage.py demo_totp",
         ]
