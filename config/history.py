@@ -8,7 +8,8 @@ language (the library's documented way to combine the two).
 Two things the library cannot see are handled here: who acts in a background job (there is
 no request; the job names its user with ``acting_as``), and bulk writes, which skip the save
 signals (each bulk write calls ``record_bulk``). The admin shows a record's history and
-restores an earlier version; nothing in the portal writes to it.
+restores an earlier version; nothing in the portal writes to it. What must not be kept (a
+password hash) is left out of a model's history with ``excluded_fields``.
 """
 
 from __future__ import annotations
@@ -42,10 +43,58 @@ def _current_user() -> Any:
     return _history_user(getattr(HistoricalRecords.context, "request", None))
 
 
-def track(app: AppConfig, *model_names: str) -> None:
-    """Keep the history of the app's named models."""
+class _Records(HistoricalRecords):
+    """The library's history, without its empty versions: a save that wrote only fields kept
+    out of the history (a sign-in's ``last_login``) adds none, nor does adding to a
+    many-to-many field what it already holds. A many-to-many change made from the other side
+    (``group.user_set.add(user)``) is a new version of each record it changed."""
+
+    def post_save(self, instance: Any, created: bool, using: Any = None, **kwargs: Any) -> None:
+        written = kwargs.get("update_fields")
+        if written and set(written) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(
+        self, instance: Any, action: str, attr: str, pk_set: Any, reverse: bool, **kwargs: Any
+    ) -> None:
+        if action in ("post_add", "post_remove") and not pk_set:
+            return
+        if not reverse:
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+            return
+        # ``instance`` is the record on the other side; the changed ones are ours.
+        if action == "pre_clear":
+            held = self.cls._default_manager.filter(**{attr: instance})
+            instance._history_cleared = list(held.values_list("pk", flat=True))
+            return
+        if action == "post_clear":
+            pks = getattr(instance, "_history_cleared", [])
+        elif action in ("post_add", "post_remove"):
+            pks = pk_set
+        else:
+            return
+        for record in self.cls._default_manager.filter(pk__in=pks):
+            self.create_historical_record(record, "~")
+
+
+def track(
+    app: AppConfig,
+    *model_names: str,
+    excluded_fields: Sequence[str] = (),
+    m2m_fields: Sequence[str] = (),
+) -> None:
+    """Keep the history of the app's named models, without ``excluded_fields`` (secrets,
+    bookkeeping) and with the members of the many-to-many ``m2m_fields`` in each version."""
     for name in model_names:
-        register(app.get_model(name), app=app.label, get_user=_history_user)
+        register(
+            app.get_model(name),
+            app=app.label,
+            get_user=_history_user,
+            records_class=_Records,
+            excluded_fields=list(excluded_fields),
+            m2m_fields=list(m2m_fields),
+        )
 
 
 def is_tracked(model: type[Model]) -> bool:
@@ -154,4 +203,9 @@ def history_forgotten() -> Iterator[None]:
         pks_by_model.setdefault(model, []).append(pk)
     for model, pks in pks_by_model.items():
         pk_name = model._meta.pk.attname
-        history_model(model)._default_manager.filter(**{f"{pk_name}__in": pks}).delete()
+        versions = history_model(model)._default_manager.filter(**{f"{pk_name}__in": pks})
+        # The many-to-many members kept with each version point at it without a constraint.
+        for relation in versions.model._meta.related_objects:
+            members = relation.related_model._default_manager
+            members.filter(**{f"{relation.field.name}__in": versions}).delete()
+        versions.delete()

@@ -6,12 +6,17 @@ records kept as they happened (history, object permissions).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Model, QuerySet
@@ -105,6 +110,25 @@ STALE_EDIT = _(
 )
 
 
+def admin_action_log(request: HttpRequest, objects: Iterable[Model], action: str) -> None:
+    """Write the admin's log of an action for each record it acted on, naming the action
+    (in the language of the one who took it): the record's history page lists it."""
+    done, user_id = list(objects), request.user.pk
+    if done and user_id is not None:  # the admin has no anonymous users
+        LogEntry.objects.log_actions(
+            user_id=user_id, queryset=done, action_flag=CHANGE, change_message=action
+        )
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a log shown under a record's versions: when, by whom, what."""
+
+    at: datetime
+    by: Any
+    what: str
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """A domain record's admin: its history, an earlier version restored
     (django-simple-history), and a save refused when someone else saved in between.
@@ -112,9 +136,34 @@ class HistoryAdmin(SimpleHistoryAdmin):
     Restoring writes the whole earlier row, past the services: only someone who may change
     the record may do it, never for records whose history is a workflow or an erasure
     (``history_restore = False``), and ``restored`` redoes what the services would (grants).
+
+    The history page also lists the admin's log of the record: its actions, whatever they
+    changed (``history_logs``).
     """
 
     history_restore = True
+    object_history_template: ClassVar[Any] = "admin/object_history_with_logs.html"
+    history_log_length = 200
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        logs = self.history_logs(request, unquote(object_id))
+        return super().history_view(
+            request, object_id, {"history_logs": logs, **(extra_context or {})}
+        )
+
+    def history_logs(self, request: HttpRequest, object_id: str) -> list[tuple[str, list[LogLine]]]:
+        """The logs shown under the versions, newest first, each with its title."""
+        content_type = ContentType.objects.get_for_model(self.model, for_concrete_model=False)
+        entries = (
+            LogEntry.objects.filter(content_type=content_type, object_id=object_id)
+            .select_related("user")
+            .order_by("-action_time", "-pk")[: self.history_log_length]
+        )
+        lines = [
+            LogLine(e.action_time, e.user, e.get_change_message() or e.get_action_flag_display())
+            for e in entries
+        ]
+        return [(str(_("Administration log")), lines)]
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
@@ -131,6 +180,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def restored(self, obj: Any) -> None:
         """Called after an earlier version was restored."""
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        # No "Revert" button, nor the invitation to choose a version to revert to.
+        return not self.history_restore or bool(super().revert_disabled(request, obj))
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -14,10 +14,21 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        from stakeholders.roles import needs_second_factor, session_verified
+
+        # Until staff and the programme team give their code, the header offers only the
+        # way out: every other page sends them back to the code page.
+        context["awaiting_code"] = needs_second_factor(user) and not session_verified(user)
         from programme.notifications.selectors import notifications_unread_count
 
         # Counted only when a page shows it (the header), once per page.
         context["notifications_unread"] = SimpleLazyObject(
             lambda: notifications_unread_count(user=user)
+        )
+        from stakeholders.permissions import membership_requests_for
+
+        # Shown in the header only while someone asks the user to join an institution.
+        context["membership_requests_waiting"] = SimpleLazyObject(
+            lambda: membership_requests_for(user).count()
         )
     return context

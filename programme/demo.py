@@ -41,6 +41,7 @@ from recommendations.models import Assignment, Evidence, ProgressUpdate, Recomme
 from stakeholders import object_permissions
 from stakeholders.choices import InstitutionKind, MembershipRole, Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
+from stakeholders.roles import programme_team_add
 from stakeholders.services import membership_set
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
@@ -232,6 +233,7 @@ def _users(inst: dict[str, Institution]) -> dict[str, User]:
         user.save()
         if user.is_staff:
             demo_totp_device(user=user).save()
+            programme_team_add(user=user)
         membership_set(
             user=user, institution=inst[login.institution_code], role=login.membership_role
         )
@@ -419,15 +421,20 @@ def _participants(
                     sex=sex,
                     professional_group=group,
                     institution=inst[workplace] if workplace else None,
-                    consent=True,
-                    consent_date=training.start_date,
+                    registered_by_institution=training.organiser,
                     is_demo=True,
                 )
                 pool.append(participant)
             pre = Decimal(rng.randint(35, 70))
             post = min(Decimal(100), pre + rng.randint(5, 30))
+            # Everyone consented at each training they came to, so the demo reports name them.
             Attendance.objects.create(
-                training=training, participant=participant, pre_score=pre, post_score=post
+                training=training,
+                participant=participant,
+                pre_score=pre,
+                post_score=post,
+                consent=True,
+                consent_date=training.start_date,
             )
         Evaluation.objects.create(
             training=training,

@@ -391,7 +391,7 @@ class UpdateTransitionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UpdateComment)
-class UpdateCommentAdmin(admin.ModelAdmin):
+class UpdateCommentAdmin(HistoryAdmin):
     list_display = ("__str__", "update", "author", "created_at")
     list_select_related = ("author", *_UPDATE_JOINS)
     search_fields = ("text",)

@@ -20,4 +20,5 @@ class RecommendationsConfig(AppConfig):
             "Assignment",
             "ProgressUpdate",
             "Evidence",
+            "UpdateComment",
         )

@@ -27,7 +27,9 @@ from django_otp.util import random_hex
 from programme.portal import AuthenticatedRequest
 from stakeholders import services, tokens
 from stakeholders.admin_site import safe_next
+from stakeholders.auth import login_device_remember
 from stakeholders.forms import PasswordResetForm, TOTPCodeForm
+from stakeholders.roles import holds_programme_team_role, needs_second_factor
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,17 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_only(request: AuthenticatedRequest) -> None:
-    if not request.user.is_staff:
+    """The code pages are for those who sign in with a code: staff and the programme team."""
+    if not needs_second_factor(request.user):
         raise PermissionDenied
+
+
+def _default_next(request: AuthenticatedRequest) -> str:
+    """Where the code leads when nothing asked for a page: the admin for staff who only
+    manage it, the dashboard for everyone else."""
+    if request.user.is_staff and not holds_programme_team_role(request.user):
+        return reverse("admin:index")
+    return reverse("programme:dashboard")
 
 
 def _with_next(url_name: str, next_url: str) -> HttpResponse:
@@ -70,9 +81,10 @@ def _verified(request: AuthenticatedRequest, device: TOTPDevice, next_url: str) 
 
 @login_required
 def two_factor_verify(request: AuthenticatedRequest) -> HttpResponse:
-    """Staff type the code their authenticator app shows; then the admin opens to them."""
+    """Staff and the programme team type the code their authenticator app shows; then the
+    portal (with the programme team's powers) and the admin open to them."""
     _staff_only(request)
-    next_url = safe_next(request, reverse("admin:index"))
+    next_url = safe_next(request, _default_next(request))
     if request.user.is_verified():  # type: ignore[attr-defined]
         return redirect(next_url)
     if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
@@ -99,7 +111,7 @@ def two_factor_enrol(request: AuthenticatedRequest) -> HttpResponse:
     Someone who already has one must pass it first, so a password alone never replaces it.
     """
     _staff_only(request)
-    next_url = safe_next(request, reverse("admin:index"))
+    next_url = safe_next(request, _default_next(request))
     has_device = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists()
     if has_device and not request.user.is_verified():  # type: ignore[attr-defined]
         return _with_next("two_factor_verify", next_url)
@@ -142,7 +154,10 @@ def _groups(text: str, size: int) -> list[str]:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    form_class = PasswordResetForm
+    """Anyone types an address; the same page follows, as fast, whether or not an account
+    uses it: the request only queues the email, and the worker looks the account up."""
+
+    form_class = PasswordResetForm  # its save() only queues (services.password_reset_request)
     token_generator = tokens.password_reset_tokens
 
 
@@ -155,8 +170,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        # Whoever chose the password holds the mailbox: failed log-ins no longer lock them out.
+        # Whoever chose the password holds the mailbox: strangers' failed log-ins are forgotten,
+        # and this browser is remembered as the account's, as at a sign-in.
         services.login_lockout_reset(user=form.user)
+        login_device_remember(self.request, response, user=form.user)
         return response
 
 

@@ -15,14 +15,31 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import BLANK_CHOICE_DASH, Field, QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import HTTPS_LINKS, DemoFlagLast, GlanceAdmin, HistoryAdmin, in_all_languages
+from programme.admin import (
+    HTTPS_LINKS,
+    DemoFlagLast,
+    GlanceAdmin,
+    HistoryAdmin,
+    LogLine,
+    ReadOnlyAdmin,
+    admin_action_log,
+    in_all_languages,
+)
 from programme.choices import ImportKind
 from programme.import_admin import SpreadsheetAdmin
 from stakeholders import object_permissions, services
-from stakeholders.models import ContactPerson, Institution, Membership, ProfessionalGroup, User
+from stakeholders.models import (
+    AccountEvent,
+    ContactPerson,
+    Institution,
+    Membership,
+    ProfessionalGroup,
+    User,
+)
 
 
 def _sync_users(user_ids: set[int]) -> None:
@@ -153,8 +170,19 @@ class UserMembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user", "institution")
 
 
+DEACTIVATE = _("Deactivate the selected users and end their sessions")
+REACTIVATE = _("Reactivate the selected users")
+TWO_FACTOR_RESET = _("Remove the selected users' authenticator apps (lost phone)")
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
+    """Accounts. Each change is kept with who made it (the account's history, never its
+    password), with the account's events and the actions taken on it below."""
+
+    # An earlier version never comes back: it would undo a deactivation or a change of rights
+    # past the services that record them.
+    history_restore = False
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Platform"), {"fields": ("preferred_language", "is_demo")}),
@@ -174,24 +202,47 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_filter = ("is_demo", "is_staff", "is_superuser", "is_active", "groups")
     inlines = (UserMembershipInline,)
-    actions = ("deactivate", "two_factor_reset")
+    actions = ("deactivate", "reactivate", "two_factor_reset")
 
-    @admin.action(description=_("Deactivate the selected users and end their sessions"))
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Only a superuser makes superusers or gives permissions one by one; the programme
+        team gives roles through groups, which the history records."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ("is_superuser", "user_permissions")
+        return fields
+
+    @admin.action(description=DEACTIVATE)
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        done = 0
+        done = []
         for user in queryset:
             try:
                 services.user_deactivate(user=user, by=request.user)  # type: ignore[arg-type]
             except ValidationError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
             else:
-                done += 1
-        self.message_user(request, _("Users deactivated: %(n)d.") % {"n": done}, messages.SUCCESS)
+                done.append(user)
+        admin_action_log(request, done, str(DEACTIVATE))
+        self.message_user(
+            request, _("Users deactivated: %(n)d.") % {"n": len(done)}, messages.SUCCESS
+        )
 
-    @admin.action(description=_("Remove the selected users' authenticator apps (lost phone)"))
+    @admin.action(description=REACTIVATE)
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        done = list(queryset)
+        for user in done:
+            services.user_reactivate(user=user, by=request.user)  # type: ignore[arg-type]
+        admin_action_log(request, done, str(REACTIVATE))
+        self.message_user(
+            request, _("Users reactivated: %(n)d.") % {"n": len(done)}, messages.SUCCESS
+        )
+
+    @admin.action(description=TWO_FACTOR_RESET)
     def two_factor_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            services.two_factor_reset(user=user)
+        done = list(queryset)
+        for user in done:
+            services.two_factor_reset(user=user, by=request.user)  # type: ignore[arg-type]
+        admin_action_log(request, done, str(TWO_FACTOR_RESET))
         self.message_user(
             request,
             _("They set up a new authenticator app the next time they open the administration."),
@@ -199,10 +250,35 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # Unticking "active" ends the user's sessions, as the deactivate action does.
-            services.user_sessions_end(user=obj)
+        # Ticking or unticking "active" goes through the services, as the actions do: they
+        # refuse deactivating oneself, end the sessions and record the event.
+        switched = change and "is_active" in form.changed_data
+        if switched:
+            obj.is_active = not obj.is_active
+        if not switched or set(form.changed_data) - {"is_active"}:
+            super().save_model(request, obj, form, change)
+        if not switched:
+            return
+        try:
+            if form.cleaned_data["is_active"]:
+                services.user_reactivate(user=obj, by=request.user)  # type: ignore[arg-type]
+            else:
+                services.user_deactivate(user=obj, by=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+    def history_logs(self, request: HttpRequest, object_id: str) -> list[tuple[str, list[LogLine]]]:
+        events = (
+            AccountEvent.objects.filter(user_id=object_id).select_related("by")
+            if object_id.isdigit()
+            else AccountEvent.objects.none()
+        )
+        lines = [
+            LogLine(event.at, event.by, event.get_kind_display())
+            for event in events[: self.history_log_length]
+        ]
+        title = capfirst(AccountEvent._meta.verbose_name_plural)
+        return [*super().history_logs(request, object_id), (str(title), lines)]
 
     def formfield_for_dbfield(
         self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
@@ -220,3 +296,15 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         object_permissions.membership_sync(user=form.instance)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(ReadOnlyAdmin):
+    """What was done to accounts, as the services recorded it; also under each account's
+    history."""
+
+    list_display = ("at", "username", "kind", "by")
+    list_filter = ("kind",)
+    list_select_related = ("by",)
+    search_fields = ("username", "by__username")
+    date_hierarchy = "at"

@@ -15,6 +15,14 @@ class StakeholdersConfig(AppConfig):
         from stakeholders import signals  # noqa: F401 - connects the sign-in receivers
 
         track(self, "Institution", "Membership", "ContactPerson", "ProfessionalGroup")
+        # Who changed an account's rights (active, staff, superuser, groups, permissions):
+        # never its password hash, nor each sign-in's time.
+        track(
+            self,
+            "User",
+            excluded_fields=["password", "last_login"],
+            m2m_fields=["groups", "user_permissions"],
+        )
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

@@ -20,7 +20,28 @@ class MembershipRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class MembershipRequestState(models.TextChoices):
+    """Where an institution's request that someone join it stands."""
+
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# At most one password reset, and one invitation per person and institution, is emailed in
+# each window of this many seconds, whoever asks and whether or not the address has an account.
+ACCOUNT_EMAIL_WINDOW_SECONDS = 5 * 60
+
+
 class Sex(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
     OTHER = "other", _("Other or not stated")
+
+
+class AccountEventKind(models.TextChoices):
+    DEVICE_ADDED = "device_added", _("Authenticator app set up")
+    DEVICE_REMOVED = "device_removed", _("Authenticator app removed")
+    DEACTIVATED = "deactivated", _("Account deactivated, its sessions ended")
+    REACTIVATED = "reactivated", _("Account reactivated")

@@ -6,7 +6,12 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from config.basemodels import DemoMarked, TimeStamped
-from stakeholders.choices import InstitutionKind, MembershipRole
+from stakeholders.choices import (
+    AccountEventKind,
+    InstitutionKind,
+    MembershipRequestState,
+    MembershipRole,
+)
 
 
 class User(AbstractUser):
@@ -25,6 +30,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [
+            # Granted through the "Programme team" group (stakeholders.roles), never implied by
+            # is_staff; it counts only in a session that passed the second factor.
+            ("programme_team", _("Acts as the programme team in the portal")),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -122,6 +132,61 @@ class Membership(TimeStamped):
         return self.role in (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
 
 
+class MembershipRequest(models.Model):
+    """An institution's request that someone who already has an account join it; nothing
+    changes until they accept it."""
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=MembershipRole.choices)
+    requested_by = models.ForeignKey(
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=MembershipRequestState.choices,
+        default=MembershipRequestState.PENDING,
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership request")
+        verbose_name_plural = _("membership requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "user"],
+                condition=models.Q(state=MembershipRequestState.PENDING),
+                name="membership_request_one_pending",
+                violation_error_message=_("A request to this person is already waiting."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.institution.label} ({self.get_role_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == MembershipRequestState.PENDING
+
+
 class ContactPerson(TimeStamped):
     """Someone to contact at an institution, whether or not they use the platform."""
 
@@ -176,3 +241,37 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AccountEvent(models.Model):
+    """Something done to an account that its history cannot show, such as an authenticator app
+    set up or removed, with who did it and when. Written by the services, never edited."""
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="account_events",
+    )
+    # Kept so that the event still says whose account it was once the account is deleted.
+    username = models.CharField(_("username"), max_length=150)
+    kind = models.CharField(_("event"), max_length=30, choices=AccountEventKind.choices)
+    by = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when done from the command line."),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"

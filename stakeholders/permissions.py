@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from stakeholders.models import Institution, Membership, User
+from stakeholders.choices import MembershipRequestState
+from stakeholders.models import Institution, Membership, MembershipRequest, User
 from stakeholders.selectors import persona_for
 
 
@@ -53,3 +54,19 @@ def membership_for_remove(user: User, pk: int) -> Membership:
     if not can_manage_members(user, membership.institution):
         raise PermissionDenied
     return membership
+
+
+def membership_requests_for(user: User) -> QuerySet[MembershipRequest]:
+    """The requests waiting for the user's answer: each person sees and answers only their
+    own (anyone else's answers 404)."""
+    if not persona_for(user).is_authenticated:
+        return MembershipRequest.objects.none()
+    return MembershipRequest.objects.filter(
+        user=user, state=MembershipRequestState.PENDING
+    ).order_by("-created_at", "-pk")
+
+
+def membership_request_for_answer(user: User, pk: int) -> MembershipRequest:
+    return get_object_or_404(
+        membership_requests_for(user).select_related("institution", "user"), pk=pk
+    )

@@ -5,19 +5,33 @@ from __future__ import annotations
 import logging
 from importlib import import_module
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from stakeholders import emails, object_permissions, tokens
-from stakeholders.choices import MembershipRole
-from stakeholders.models import Institution, Membership, User, UserSession
+from stakeholders import emails, object_permissions
+from stakeholders.auth import login_throttle_reset
+from stakeholders.choices import (
+    AccountEventKind,
+    InstitutionKind,
+    MembershipRequestState,
+    MembershipRole,
+)
+from stakeholders.models import (
+    AccountEvent,
+    Institution,
+    Membership,
+    MembershipRequest,
+    User,
+    UserSession,
+)
+from stakeholders.roles import holds_programme_team_role
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +66,19 @@ def _username_for(email: str) -> str:
     return candidate
 
 
+def _out_of_reach(user: User) -> bool:
+    """Accounts an invitation never touches: deactivated ones (only the programme team
+    reactivates, ``user_reactivate``), staff, superusers, the programme team, and observers
+    (members of an EU body)."""
+    return (
+        not user.is_active
+        or user.is_staff
+        or user.is_superuser
+        or holds_programme_team_role(user)
+        or Membership.objects.filter(user=user, institution__kind=InstitutionKind.EU_BODY).exists()
+    )
+
+
 @transaction.atomic
 def member_invite(
     *,
@@ -62,22 +89,34 @@ def member_invite(
     role: str,
     by: User | None,
     language: str = "",
-) -> Membership:
-    """Add a person to an institution by email, making their account if they have none.
+) -> None:
+    """Invite a person to an institution by email. The inviter is never told what happened:
+    the page answers the same whatever the address.
 
-    A new account is active but has no usable password, so nobody can sign in with it until
-    its owner chooses one from the invitation emailed to them (in ``language``, which also
-    becomes their preferred one). Someone who already has an account (the email decides,
-    whatever its case) keeps it and their other memberships; a member invited again gets the
-    new role. A deactivated account invited again is reactivated without its old password and
-    invited afresh, as is one whose invitation was never taken up.
+    - No account uses the address: a new one is made, active but with no usable password, a
+      member with ``role``; its owner chooses a password from the invitation emailed to them
+      (in ``language``, which becomes their preferred one).
+    - An invited member of this institution who never took the invitation up is invited again
+      (with ``role``).
+    - Anyone else with an active account gets a membership request: nothing changes until they
+      accept it on the platform.
+    - A deactivated account, staff, a superuser, the programme team or an observer gets
+      nothing: no request, no email, no change.
+
+    Emails go through the outbox, at most one per person and institution in each window.
     """
     email = User.objects.normalize_email(email.strip())
     validate_email(email)
     if role not in MembershipRole.values:
         raise ValidationError({"role": _("Choose focal point, editor or viewer.")})
-    user = User.objects.filter(email__iexact=email).order_by("pk").first()
-    if user is None:
+    accounts = list(User.objects.filter(email__iexact=email).order_by("pk"))
+    if (
+        by is not None
+        and any(user.pk == by.pk for user in accounts)
+        and Membership.objects.filter(user=by, institution=institution).exists()
+    ):
+        raise ValidationError(_("You cannot change your own role; ask another focal point."))
+    if not accounts:
         user = User(
             username=_username_for(email),
             email=email,
@@ -89,51 +128,133 @@ def member_invite(
         user.set_unusable_password()
         user.full_clean()
         user.save()
-    else:
-        if (
-            by is not None
-            and by.pk == user.pk
-            and Membership.objects.filter(user=user, institution=institution).exists()
-        ):
-            raise ValidationError(_("You cannot change your own role; ask another focal point."))
-        # Fill in a missing name, never overwrite the one the person gave themselves.
-        changed: list[str] = []
-        if not user.first_name and first_name.strip():
-            user.first_name = first_name.strip()
-            changed.append("first_name")
-        if not user.last_name and last_name.strip():
-            user.last_name = last_name.strip()
-            changed.append("last_name")
-        if not user.is_active:
-            user.is_active = True
-            user.set_unusable_password()
-            changed += ["is_active", "password"]
-        if changed:
-            user.save(update_fields=changed)
-    membership = membership_set(user=user, institution=institution, role=role)
-    if not user.has_usable_password():
-        in_language = emails.email_language(user, fallback=language)
-        transaction.on_commit(
-            lambda: invitation_send(membership=membership, invited_by=by, language=in_language)
+        membership_set(user=user, institution=institution, role=role)
+        _invitation_queue(user=user, institution=institution, by=by, language=language)
+        log.info("Account %s made and invited to institution %s.", user.pk, institution.pk)
+        return
+    if any(_out_of_reach(user) for user in accounts):
+        log.info(
+            "Invitation to institution %s by %s left alone: account %s is out of reach.",
+            institution.pk,
+            by and by.pk,
+            accounts[0].pk,
         )
-    return membership
+        return
+    user = accounts[0]
+    membership = Membership.objects.filter(user=user, institution=institution).first()
+    if membership is not None and emails.awaits_invitation(user):
+        membership_set(user=user, institution=institution, role=role)
+        _invitation_queue(user=user, institution=institution, by=by, language=language)
+        return
+    if membership is not None and membership.role == role:
+        return  # nothing to ask
+    membership_request_make(institution=institution, user=user, role=role, by=by, language=language)
 
 
-def invitation_send(*, membership: Membership, invited_by: User | None, language: str) -> None:
-    """Email the member a one-time link to choose their password and sign in."""
-    user = membership.user
-    emails.account_email_send(
+def _invitation_queue(
+    *, user: User, institution: Institution, by: User | None, language: str
+) -> None:
+    """Queue the invitation; the worker makes its link when it sends it."""
+    emails.account_email_queue(
+        build=emails.INVITATION,
         to=user.email,
-        template="registration/invitation",
-        context={
-            "user": user,
-            "membership": membership,
-            "institution": membership.institution,
-            "invited_by": invited_by,
-            "link": tokens.invitation_link(user),
-            "valid_hours": tokens.link_valid_hours(),
+        key=f"invitation:{user.pk}:{institution.pk}:{emails.current_window()}",
+        args={
+            "user": user.pk,
+            "institution": institution.pk,
+            "invited_by": by.pk if by is not None else None,
+            "language": emails.email_language(user, fallback=language),
         },
-        language=language,
+        language=emails.email_language(user, fallback=language),
+        recipient=user,
+    )
+
+
+def password_reset_request(*, email: str, language: str) -> None:
+    """Queue a password reset for the typed address, whatever it is.
+
+    The request stores one outbox row and nothing else, so it answers alike, as fast, for an
+    address with an account and one without; the worker looks the account up when it sends
+    (and closes the row when there is none). At most one per address in each window.
+    """
+    address = email.strip()
+    with transaction.atomic():
+        emails.account_email_queue(
+            build=emails.PASSWORD_RESET,
+            to=address,
+            key=f"password_reset:{emails.address_key(address)}:{emails.current_window()}",
+            args={"email": address, "language": language},
+            language=language,
+        )
+
+
+# --- Membership requests ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_request_make(
+    *, institution: Institution, user: User, role: str, by: User | None, language: str = ""
+) -> MembershipRequest:
+    """Ask someone who has an account to join an institution; they are emailed that a request
+    waits. Asked again while one waits, the request takes the new role (no second email)."""
+    request = (
+        MembershipRequest.objects.select_for_update()
+        .filter(institution=institution, user=user, state=MembershipRequestState.PENDING)
+        .first()
+    )
+    if request is not None:
+        request.role, request.requested_by = role, by
+        request.full_clean()
+        request.save(update_fields=["role", "requested_by"])
+        return request
+    request = MembershipRequest(institution=institution, user=user, role=role, requested_by=by)
+    request.full_clean()
+    request.save()
+    in_language = emails.email_language(user, fallback=language)
+    emails.account_email_queue(
+        build=emails.MEMBERSHIP_REQUEST,
+        to=user.email,
+        key=f"membership_request:{request.pk}",
+        args={"request": request.pk, "language": in_language},
+        language=in_language,
+        recipient=user,
+    )
+    log.info("Membership request %s made by %s.", request.pk, by and by.pk)
+    return request
+
+
+def _answer(request: MembershipRequest, *, by: User, state: str) -> MembershipRequest:
+    locked = MembershipRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.state != MembershipRequestState.PENDING:
+        raise ValidationError(_("This request has already been answered or withdrawn."))
+    locked.state, locked.answered_at = state, timezone.now()
+    locked.save(update_fields=["state", "answered_at"])
+    log.info("Membership request %s %s by %s.", locked.pk, state, by.pk)
+    return locked
+
+
+@transaction.atomic
+def membership_request_accept(*, request: MembershipRequest, by: User) -> Membership:
+    """The person asked joins the institution with the role asked for; the request records
+    when they accepted."""
+    if by.pk != request.user_id or not by.is_active:
+        raise ValidationError(_("Only the person asked can answer this request."))
+    request = _answer(request, by=by, state=MembershipRequestState.ACCEPTED)
+    return membership_set(user=request.user, institution=request.institution, role=request.role)
+
+
+@transaction.atomic
+def membership_request_decline(*, request: MembershipRequest, by: User) -> None:
+    """The person asked says no: nothing changes but the request's state."""
+    if by.pk != request.user_id:
+        raise ValidationError(_("Only the person asked can answer this request."))
+    _answer(request, by=by, state=MembershipRequestState.DECLINED)
+
+
+def membership_requests_withdraw(*, user: User) -> int:
+    """Withdraw every request still waiting for the user (their account is deactivated)."""
+    return MembershipRequest.objects.filter(user=user, state=MembershipRequestState.PENDING).update(
+        state=MembershipRequestState.WITHDRAWN, answered_at=timezone.now()
     )
 
 
@@ -178,21 +299,50 @@ def user_sessions_end(*, user: User) -> int:
     return len(keys)
 
 
+def _account_event(*, user: User, kind: str, by: User | None) -> None:
+    AccountEvent.objects.create(user=user, username=user.get_username(), kind=kind, by=by)
+
+
+def _changed_by(user: User, by: User | None) -> None:
+    """Name ``by`` in the version of the account the next save writes, request or not."""
+    if by is not None:
+        user._history_user = by  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def user_deactivate(*, user: User, by: User | None) -> None:
-    """Deactivate an account: it can no longer sign in, and its open sessions end now."""
+    """Deactivate an account: it can no longer sign in, and its open sessions end now.
+
+    The account's history and its events record who did it and when.
+    """
     if by is not None and by.pk == user.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     if user.is_active:
         user.is_active = False
+        _changed_by(user, by)
         user.save(update_fields=["is_active"])
+        _account_event(user=user, kind=AccountEventKind.DEACTIVATED, by=by)
     user_sessions_end(user=user)
+    membership_requests_withdraw(user=user)
     log.info("Account %s deactivated by %s; its sessions were ended.", user.pk, by and by.pk)
 
 
-def login_lockout_reset(*, user: User) -> int:
-    """Lift the failed-login lockouts on the user's username, from every address."""
-    return axes_reset(username=user.get_username().strip().lower())
+@transaction.atomic
+def user_reactivate(*, user: User, by: User | None) -> None:
+    """Let a deactivated account sign in again (its password unchanged), recorded with who
+    did it and when. The programme team does it, from the admin."""
+    if user.is_active:
+        return
+    user.is_active = True
+    _changed_by(user, by)
+    user.save(update_fields=["is_active"])
+    _account_event(user=user, kind=AccountEventKind.REACTIVATED, by=by)
+    log.info("Account %s reactivated by %s.", user.pk, by and by.pk)
+
+
+def login_lockout_reset(*, user: User) -> None:
+    """Forget the failed log-ins counted against the user's username, from every address."""
+    login_throttle_reset(username=user.get_username())
 
 
 # --- Second factor ---------------------------------------------------------------------------
@@ -211,9 +361,12 @@ def totp_device_enrol(*, user: User, key: str, token: str) -> TOTPDevice:
         )
     device.last_t = totp.t()  # the code just used cannot be used again
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        replaced, _per_model = TOTPDevice.objects.filter(user=user).delete()
+        if replaced:
+            _account_event(user=user, kind=AccountEventKind.DEVICE_REMOVED, by=user)
         device.full_clean()
         device.save()
+        _account_event(user=user, kind=AccountEventKind.DEVICE_ADDED, by=user)
     log.info("Account %s enrolled a TOTP device.", user.pk)
     return device
 
@@ -228,9 +381,13 @@ def two_factor_verify(*, user: User, token: str) -> TOTPDevice | None:
     return None
 
 
-def two_factor_reset(*, user: User) -> int:
-    """Remove the user's devices (a lost phone): they enrol a new one at their next visit."""
+@transaction.atomic
+def two_factor_reset(*, user: User, by: User | None) -> int:
+    """Remove the user's devices (a lost phone): they enrol a new one at their next visit.
+    ``by`` is who removed them (None from the command line)."""
     count, _per_model = TOTPDevice.objects.filter(user=user).delete()
+    if count:
+        _account_event(user=user, kind=AccountEventKind.DEVICE_REMOVED, by=by)
     user_sessions_end(user=user)
-    log.info("Two-factor devices of account %s removed.", user.pk)
+    log.info("Two-factor devices of account %s removed by %s.", user.pk, by and by.pk)
     return count

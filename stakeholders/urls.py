@@ -11,4 +11,15 @@ urlpatterns = [
     path("<int:pk>/", views.institution_detail, name="institution_detail"),
     path("<int:pk>/members/invite/", views.member_invite, name="member_invite"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("requests/", views.membership_request_list, name="membership_request_list"),
+    path(
+        "requests/<int:pk>/accept/",
+        views.membership_request_accept,
+        name="membership_request_accept",
+    ),
+    path(
+        "requests/<int:pk>/decline/",
+        views.membership_request_decline,
+        name="membership_request_decline",
+    ),
 ]

@@ -57,11 +57,13 @@ def institution_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The answer is the same whatever the address: it never says whether an account uses
+    it, whose it is, or what was sent (``services.member_invite``)."""
     institution = permissions.institution_for_members(request.user, pk)
     form = MemberInviteForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.member_invite(
+            services.member_invite(
                 institution=institution,
                 email=form.cleaned_data["email"],
                 first_name=form.cleaned_data["first_name"],
@@ -75,19 +77,12 @@ def member_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(person)s is now a member of %(institution)s (%(role)s).")
-                % {
-                    "person": membership.user,
-                    "institution": institution.label,
-                    "role": membership.get_role_display(),
-                },
-            )
-            if not membership.user.has_usable_password():
-                messages.info(
-                    request,
-                    _("An email invites %(email)s to choose a password and log in.")
-                    % {"email": membership.user.email},
+                _(
+                    "If %(email)s can be invited to %(institution)s, we have sent an invitation "
+                    "or a membership request to that address."
                 )
+                % {"email": form.cleaned_data["email"], "institution": institution.label},
+            )
             return redirect("stakeholders:institution_detail", pk=institution.pk)
     return render(
         request,
@@ -112,3 +107,54 @@ def member_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             % {"person": membership.user, "institution": institution.label},
         )
     return redirect("stakeholders:institution_detail", pk=institution.pk)
+
+
+# --- Membership requests: the person asked answers --------------------------------------------
+
+
+@login_required
+@require_safe
+def membership_request_list(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "stakeholders/membership_request_list.html",
+        {
+            "requests": permissions.membership_requests_for(request.user).select_related(
+                "institution", "requested_by"
+            )
+        },
+    )
+
+
+@login_required
+@require_POST
+def membership_request_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    membership_request = permissions.membership_request_for_answer(request.user, pk)
+    try:
+        membership = services.membership_request_accept(request=membership_request, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("stakeholders:membership_request_list")
+    messages.success(
+        request,
+        _("You are now a member of %(institution)s (%(role)s).")
+        % {"institution": membership.institution.label, "role": membership.get_role_display()},
+    )
+    return redirect("stakeholders:institution_detail", pk=membership.institution_id)
+
+
+@login_required
+@require_POST
+def membership_request_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    membership_request = permissions.membership_request_for_answer(request.user, pk)
+    try:
+        services.membership_request_decline(request=membership_request, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("You declined to join %(institution)s.")
+            % {"institution": membership_request.institution.label},
+        )
+    return redirect("stakeholders:membership_request_list")

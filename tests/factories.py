@@ -49,8 +49,16 @@ from recommendations.models import (
 )
 from research.choices import LanguageVersion, StudyStatus
 from research.models import Study, StudyStatusChange, StudyVersion
-from stakeholders.choices import InstitutionKind, MembershipRole, Sex
-from stakeholders.models import ContactPerson, Institution, Membership, ProfessionalGroup, User
+from stakeholders.choices import AccountEventKind, InstitutionKind, MembershipRole, Sex
+from stakeholders.models import (
+    AccountEvent,
+    ContactPerson,
+    Institution,
+    Membership,
+    ProfessionalGroup,
+    User,
+)
+from stakeholders.roles import programme_team_add
 from trainings.choices import TrainingStatus
 from trainings.models import (
     Attendance,
@@ -67,12 +75,19 @@ from trainings.models import (
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True  # the hook below saves what it changes itself
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     first_name = "Ana"
     last_name = factory.Sequence(lambda n: f"Petrovska {n}")
     password = factory.django.Password("a-long-test-password")
+
+    @factory.post_generation
+    def programme_team(obj: User, create: bool, extracted: bool, **kwargs: object) -> None:
+        """``programme_team=True`` gives the account the programme team's role."""
+        if create and extracted:
+            programme_team_add(user=obj)
 
 
 class InstitutionFactory(DjangoModelFactory):
@@ -514,3 +529,13 @@ class NotificationFactory(DjangoModelFactory):
     key = factory.Sequence(lambda n: f"test:{n}")
     params = factory.LazyFunction(lambda: {"title": "Referral of victims"})
     url = "/trainings/"
+
+
+class AccountEventFactory(DjangoModelFactory):
+    class Meta:
+        model = AccountEvent
+
+    user = factory.SubFactory(UserFactory)
+    username = factory.LazyAttribute(lambda event: event.user.username)
+    kind = AccountEventKind.DEVICE_ADDED
+    by = factory.SelfAttribute("user")

@@ -558,6 +558,51 @@ def test_user_page_offers_memberships_and_language(admin_client) -> None:
     assert user.groups.filter(name=f"institution-{institution.pk}-members").exists()
 
 
+def test_rights_given_in_the_user_form_are_recorded_with_who_gave_them(
+    admin_client, admin_user
+) -> None:
+    user = factories.UserFactory()
+    reviewers = Group.objects.create(name="Reviewers")
+    url = _url(User, "change", user.pk)
+    data = _form_data(admin_client.get(url))
+    data.update({"is_staff": "on", "is_superuser": "on", "groups": [str(reviewers.pk)]})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, _errors(response)
+
+    versions = list(User.history.filter(id=user.pk).order_by("history_id"))
+    ticked = next(v for v in versions if v.is_staff and v.is_superuser)
+    grouped = next(v for v in versions if [r.group for r in v.groups.all()] == [reviewers])
+    assert (ticked.history_user, grouped.history_user) == (admin_user, admin_user)
+    history = admin_client.get(_url(User, "history", user.pk)).content.decode().lower()
+    assert "staff status" in history and "superuser status" in history
+
+
+def test_unticking_active_in_the_user_form_deactivates_through_the_service(
+    admin_client, admin_user
+) -> None:
+    from stakeholders.choices import AccountEventKind
+
+    user = factories.UserFactory()
+    url = _url(User, "change", user.pk)
+    data = _form_data(admin_client.get(url))
+    del data["is_active"]
+    assert admin_client.post(url, data).status_code == 302
+    user.refresh_from_db()
+    assert not user.is_active
+    assert [(e.kind, e.by) for e in user.account_events.all()] == [
+        (AccountEventKind.DEACTIVATED, admin_user)
+    ]
+
+    # Nobody deactivates themselves, here either.
+    own = _url(User, "change", admin_user.pk)
+    data = _form_data(admin_client.get(own))
+    del data["is_active"]
+    response = admin_client.post(own, data, follow=True)
+    assert "You cannot deactivate your own account." in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
 # --- Demo records ----------------------------------------------------------------------------
 
 

@@ -4,21 +4,38 @@ earlier version; the portal shows a progress update's changes; nobody rewrites h
 from __future__ import annotations
 
 import re
+from base64 import b32encode
 from decimal import Decimal
 from typing import Any, cast
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from config.history import acting_as, history_model, is_tracked
 from programme.imports import bulk_insert
+from programme.notifications.choices import EmailStatus
 from recommendations.choices import UpdateState
-from recommendations.models import ProgressUpdate
-from stakeholders.models import ProfessionalGroup, User
-from tests.factories import AttendanceFactory, ParticipantFactory, TrainingFactory
+from recommendations.models import ProgressUpdate, UpdateComment
+from stakeholders.choices import AccountEventKind
+from stakeholders.models import AccountEvent, ProfessionalGroup, User
+from stakeholders.services import totp_device_enrol
+from tests.factories import (
+    AttendanceFactory,
+    OutboxEmailFactory,
+    ParticipantFactory,
+    TrainingFactory,
+    UserFactory,
+)
 from trainings.models import Attendance, Participant, Training
 from trainings.services import ScoreChange, attendance_scores_update
 
@@ -27,8 +44,10 @@ pytestmark = pytest.mark.django_db
 DOMAIN_APPS = ("stakeholders", "programme", "trainings", "research", "recommendations")
 # Records that are themselves a log, or the platform's own bookkeeping, not domain records.
 NOT_TRACKED = {
-    "stakeholders.User",
     "stakeholders.UserSession",
+    "stakeholders.AccountEvent",
+    # Its row records who asked, when, and the one answer (accepted, declined, withdrawn).
+    "stakeholders.MembershipRequest",
     "programme.ImportBatch",
     "programme.Report",
     "programme.Notification",
@@ -36,7 +55,6 @@ NOT_TRACKED = {
     "programme.OutboxEmail",
     "research.StudyStatusChange",
     "recommendations.UpdateTransition",
-    "recommendations.UpdateComment",
 }
 
 
@@ -193,3 +211,186 @@ def test_a_second_admin_save_over_anothers_is_refused(admin_client: Client) -> N
     assert "Inspectors of labour" in page  # what they typed is still on the form
     group.refresh_from_db()
     assert group.name_en == "Labour inspectors (State)"
+
+
+# --- Accounts, authenticator apps, comments and the admin's actions --------------------------
+
+
+def _account_versions(user: User) -> list[Any]:
+    return _versions(User, user.pk)
+
+
+def _admin_log(obj: Any) -> list[LogEntry]:
+    content_type = ContentType.objects.get_for_model(obj)
+    return list(
+        LogEntry.objects.filter(content_type=content_type, object_id=str(obj.pk)).order_by("pk")
+    )
+
+
+def test_deactivating_a_user_in_the_admin_is_recorded_with_who_and_when(
+    admin_client: Client, admin_user: User
+) -> None:
+    member = cast(User, UserFactory())
+    started = timezone.now()
+    response = admin_client.post(
+        reverse("admin:stakeholders_user_changelist"),
+        {"action": "deactivate", "_selected_action": [member.pk]},
+    )
+    assert response.status_code == 302
+
+    latest = _account_versions(member)[-1]
+    assert (latest.is_active, latest.history_user, latest.history_type) == (
+        False,
+        admin_user,
+        "~",
+    )
+    assert latest.history_date >= started
+    [entry] = _admin_log(member)
+    assert (entry.user, entry.change_message) == (
+        admin_user,
+        "Deactivate the selected users and end their sessions",
+    )
+    assert entry.action_time >= started
+    event = AccountEvent.objects.get(user=member)
+    assert (event.kind, event.by, event.username) == (
+        AccountEventKind.DEACTIVATED,
+        admin_user,
+        member.username,
+    )
+
+    page = admin_client.get(reverse("admin:stakeholders_user_history", args=[member.pk]))
+    text = page.content.decode()
+    assert "Deactivate the selected users and end their sessions" in text  # the admin's log
+    assert "Account deactivated, its sessions ended" in text  # the account's events
+    versions = " ".join(text.split('id="change-history"')[1].split("</table>")[0].split())
+    assert "<strong>Active:</strong> True &nbsp;&rarr;&nbsp;&nbsp;False" in versions
+
+
+def test_reactivating_a_user_in_the_admin_is_recorded_with_who(
+    admin_client: Client, admin_user: User
+) -> None:
+    member = cast(User, UserFactory(is_active=False))
+    response = admin_client.post(
+        reverse("admin:stakeholders_user_changelist"),
+        {"action": "reactivate", "_selected_action": [member.pk]},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.is_active
+    latest = _account_versions(member)[-1]
+    assert (latest.is_active, latest.history_user) == (True, admin_user)
+    assert [(e.kind, e.by) for e in member.account_events.all()] == [
+        (AccountEventKind.REACTIVATED, admin_user)
+    ]
+    assert [e.change_message for e in _admin_log(member)] == ["Reactivate the selected users"]
+
+
+def test_enrolling_and_removing_an_authenticator_is_recorded_without_its_key(
+    admin_client: Client, admin_user: User
+) -> None:
+    staff = cast(User, UserFactory(is_staff=True))
+    key = default_key()
+    totp_device_enrol(user=staff, key=key, token=f"{TOTP(bytes.fromhex(key)).token():06d}")
+    response = admin_client.post(
+        reverse("admin:stakeholders_user_changelist"),
+        {"action": "two_factor_reset", "_selected_action": [staff.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+
+    events = [(e.kind, e.by) for e in staff.account_events.order_by("at", "pk")]
+    assert events == [
+        (AccountEventKind.DEVICE_ADDED, staff),
+        (AccountEventKind.DEVICE_REMOVED, admin_user),
+    ]
+    assert [e.user for e in _admin_log(staff)] == [admin_user]
+
+    # The secret is in no audit table, in any of the forms it can be written in.
+    secrets = {key.lower(), key.upper(), b32encode(bytes.fromhex(key)).decode()}
+    audit_tables = [
+        table
+        for table in connection.introspection.table_names()
+        if "historical" in table or table in (AccountEvent._meta.db_table, LogEntry._meta.db_table)
+    ]
+    with connection.cursor() as cursor:
+        for table in audit_tables:
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from the database
+            stored = repr(cursor.fetchall())
+            assert not any(secret in stored for secret in secrets), table
+
+
+def test_the_account_history_keeps_no_password_and_no_sign_in_time() -> None:
+    table = history_model(User)._meta.db_table
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+    assert {"username", "is_active", "is_staff", "is_superuser", "history_user_id"} <= columns
+    assert not columns & {"password", "last_login"}
+
+
+def test_signing_in_adds_no_version_of_the_account(client: Client) -> None:
+    member = cast(User, UserFactory())
+    before = len(_account_versions(member))
+    client.force_login(member)
+    member.refresh_from_db()
+    assert member.last_login is not None
+    assert len(_account_versions(member)) == before
+
+
+def test_a_group_given_from_the_groups_side_is_recorded_on_the_account(
+    admin_user: User,
+) -> None:
+    member = cast(User, UserFactory())
+    reviewers = Group.objects.create(name="Reviewers")
+    with acting_as(admin_user):
+        reviewers.user_set.add(member)
+        reviewers.user_set.clear()
+    versions = _account_versions(member)[-2:]
+    assert [[row.group for row in v.groups.all()] for v in versions] == [[reviewers], []]
+    assert [v.history_user for v in versions] == [admin_user, admin_user]
+
+
+def test_a_comment_is_kept_in_history_with_its_author(
+    client: Client, admin_client: Client, demo: dict[str, User]
+) -> None:
+    update = ProgressUpdate.objects.filter(
+        state=UpdateState.APPROVED, institution__code="demo-cso-a"
+    ).get()
+    observer = demo["demo-observer"]
+    client.force_login(observer)
+    client.post(reverse("recommendations:update_comment", args=[update.pk]), {"text": "Well done."})
+    comment = UpdateComment.objects.get(update=update, text="Well done.")
+    [created] = _versions(UpdateComment, comment.pk)
+    assert (created.history_type, created.history_user, created.text) == (
+        "+",
+        observer,
+        "Well done.",
+    )
+    history_url = reverse("admin:recommendations_updatecomment_history", args=[comment.pk])
+    assert "Well done." in admin_client.get(history_url).content.decode()
+
+
+def test_the_admins_actions_on_participants_are_logged(admin_client: Client) -> None:
+    person = cast(Participant, AttendanceFactory().participant)
+    url = reverse("admin:trainings_participant_changelist")
+    selected = {"_selected_action": [person.pk]}
+    admin_client.post(url, {"action": "download_data", **selected})
+    admin_client.post(url, {"action": "erase", **selected})
+    log = _admin_log(person)
+    assert [e.change_message for e in log] == [
+        "Download the selected participant's data (JSON)",
+        "Erase the selected participants' details",
+    ]
+    assert log[-1].object_repr == f"Erased participant {person.pk}"
+    history = admin_client.get(reverse("admin:trainings_participant_history", args=[person.pk]))
+    assert "Erase the selected participants&#x27; details" in history.content.decode()
+
+
+def test_an_email_sent_again_from_the_admin_is_logged(admin_client: Client) -> None:
+    email = OutboxEmailFactory(status=EmailStatus.FAILED)
+    admin_client.post(
+        reverse("admin:programme_outboxemail_changelist"),
+        {"action": "send_again", "_selected_action": [email.pk]},
+    )
+    assert [e.change_message for e in _admin_log(email)] == [
+        "Send again (failed emails get a new round of tries)"
+    ]

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from programme.models import ActionPoint, Meeting
-from stakeholders.choices import InstitutionKind, MembershipRole
-from stakeholders.models import ContactPerson, Institution, Membership, User
-from stakeholders.services import member_invite, membership_set
+from programme.notifications.models import OutboxEmail
+from stakeholders.choices import InstitutionKind, MembershipRequestState, MembershipRole
+from stakeholders.models import ContactPerson, Institution, Membership, MembershipRequest, User
+from stakeholders.roles import programme_team_add
+from stakeholders.services import member_invite, membership_set, user_deactivate
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +58,40 @@ def _viewer_of(code: str, username: str = "viewer") -> Membership:
 
 def _group_names(user: User) -> set[str]:
     return set(user.groups.values_list("name", flat=True))
+
+
+def _post_invite(client, institution: Institution, **values: str) -> tuple[Any, list[str]]:
+    """Invite through the page, running what waits for the commit (the outbox's sending job,
+    in-process in these tests); the answer and the messages it left."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(_invite_url(institution), _invite(**values))
+    if response.status_code != 302:
+        return response, []
+    shown = client.get(response["Location"])  # the page that shows (and uses up) the messages
+    return response, [str(m) for m in shown.context["messages"]]
+
+
+def _answer(response: Any, notes: list[str], email: str) -> tuple[Any, ...]:
+    """What the inviter is told, with the address they typed taken out."""
+    return (
+        response.status_code,
+        response.get("Location"),
+        [note.replace(email, "<email>") for note in notes],
+    )
+
+
+def _account_state(user: User) -> tuple[Any, ...]:
+    user.refresh_from_db()
+    return (
+        user.is_active,
+        user.is_staff,
+        user.is_superuser,
+        user.password,
+        user.first_name,
+        user.last_name,
+        set(Membership.objects.filter(user=user).values_list("institution_id", "role")),
+        _group_names(user),
+    )
 
 
 # --- anonymous -------------------------------------------------------------------------
@@ -211,25 +251,184 @@ def test_focal_point_invites_a_new_person(client, demo) -> None:
         f"institution-{cso_a.pk}-editors",
     }
     page = client.get(f"/institutions/{cso_a.pk}/").content.decode()
-    assert "is now a member of Demo CSO A" in page
+    assert (
+        "If New.Person@Example.ORG can be invited to Demo CSO A, we have sent an invitation "
+        "or a membership request to that address."
+    ) in page
 
 
-def test_an_existing_account_is_reused_whatever_the_case_of_the_email(client, demo) -> None:
+def test_an_existing_account_is_asked_and_added_only_once_it_accepts(client, demo) -> None:
     cso_a = _inst("demo-cso-a")
     ministry_user = demo["demo-ministry"]
-    users = User.objects.count()
+    before, users = _account_state(ministry_user), User.objects.count()
     client.force_login(demo["demo-cso-a"])
-    response = client.post(
-        _invite_url(cso_a),
-        _invite(email="DEMO-MINISTRY@example.org", first_name="X", last_name="Y", role="viewer"),
+    response, notes = _post_invite(
+        client,
+        cso_a,
+        email="DEMO-MINISTRY@example.org",
+        first_name="X",
+        last_name="Y",
+        role="viewer",
     )
     assert response.status_code == 302
     assert User.objects.count() == users
-    ministry_user.refresh_from_db()
-    assert ministry_user.first_name == "Demo"  # a name already given is not overwritten
+    assert _account_state(ministry_user) == before  # not a member, nothing changed
+    # The answer names only the address typed: not the person, not that they have an account.
+    assert notes == [
+        "If DEMO-MINISTRY@example.org can be invited to Demo CSO A, we have sent an invitation "
+        "or a membership request to that address."
+    ]
+    request = MembershipRequest.objects.get(user=ministry_user)
+    assert (request.institution, request.role, request.requested_by) == (
+        cso_a,
+        MembershipRole.VIEWER,
+        demo["demo-cso-a"],
+    )
+    assert request.state == MembershipRequestState.PENDING and request.answered_at is None
+    # They are told by email that a request waits, with a link to answer it.
+    [message] = mail.outbox
+    assert message.to == [ministry_user.email]
+    assert "asks you to join Demo Association for Victim Support" in message.body
+    assert "/institutions/requests/" in message.body
+
+    client.force_login(ministry_user)
+    page = client.get("/").content.decode()
+    assert 'href="/institutions/requests/">Membership requests (1)' in page
+    assert (
+        "Demo Association for Victim Support"
+        in client.get("/institutions/requests/").content.decode()
+    )
+    response = client.post(f"/institutions/requests/{request.pk}/accept/")
+    assert response["Location"] == f"/institutions/{cso_a.pk}/"
     assert set(
         Membership.objects.filter(user=ministry_user).values_list("institution__code", "role")
     ) == {("mspdy", "focal_point"), ("demo-cso-a", "viewer")}
+    assert f"institution-{cso_a.pk}-members" in _group_names(ministry_user)
+    request.refresh_from_db()
+    assert request.state == MembershipRequestState.ACCEPTED and request.answered_at is not None
+    # Answered once: a second answer changes nothing.
+    assert client.post(f"/institutions/requests/{request.pk}/decline/").status_code == 404
+
+
+def test_declining_a_request_adds_nothing(client, demo) -> None:
+    cso_a = _inst("demo-cso-a")
+    ministry_user = demo["demo-ministry"]
+    before = _account_state(ministry_user)
+    client.force_login(demo["demo-cso-a"])
+    _post_invite(client, cso_a, email="demo-ministry@example.org", role="focal_point")
+    request = MembershipRequest.objects.get(user=ministry_user)
+    client.force_login(ministry_user)
+    response = client.post(f"/institutions/requests/{request.pk}/decline/")
+    assert response["Location"] == "/institutions/requests/"
+    assert _account_state(ministry_user) == before
+    request.refresh_from_db()
+    assert request.state == MembershipRequestState.DECLINED and request.answered_at is not None
+    assert client.post(f"/institutions/requests/{request.pk}/accept/").status_code == 404
+    assert _account_state(ministry_user) == before
+
+
+def test_only_the_person_asked_may_answer_a_request(client, demo) -> None:
+    cso_a = _inst("demo-cso-a")
+    client.force_login(demo["demo-cso-a"])
+    _post_invite(client, cso_a, email="demo-ministry@example.org")
+    request = MembershipRequest.objects.get(user=demo["demo-ministry"])
+    for username in ("demo-cso-a", "demo-cso-b", "demo-admin", "demo-observer"):
+        client.force_login(demo[username])
+        for answer in ("accept", "decline"):
+            assert client.post(f"/institutions/requests/{request.pk}/{answer}/").status_code == 404
+        assert "Demo Association" not in client.get("/institutions/requests/").content.decode()
+    request.refresh_from_db()
+    assert request.state == MembershipRequestState.PENDING
+    assert not Membership.objects.filter(user=demo["demo-ministry"], institution=cso_a).exists()
+
+
+def _deactivated_staff() -> User:
+    staff = User.objects.create_user(
+        "former.team",
+        email="Former.Team@example.org",
+        password="an old long password",
+        is_staff=True,
+    )
+    user_deactivate(user=staff, by=None)
+    return staff
+
+
+def test_inviting_a_deactivated_staff_account_changes_nothing_and_answers_as_for_nobody(
+    client, demo
+) -> None:
+    staff = _deactivated_staff()
+    cso_a = _inst("demo-cso-a")
+    before, emails = _account_state(staff), OutboxEmail.objects.count()
+    client.force_login(demo["demo-cso-a"])
+    answers = []
+    for typed in ("former.team@EXAMPLE.org", "FORMER.TEAM@example.org"):
+        response, notes = _post_invite(client, cso_a, email=typed, role="focal_point")
+        answers.append(_answer(response, notes, typed))
+    assert _account_state(staff) == before  # still inactive, still staff, same password
+    assert not staff.is_active and staff.is_staff
+    assert not MembershipRequest.objects.filter(user=staff).exists()
+    assert OutboxEmail.objects.count() == emails and mail.outbox == []  # nothing sent
+    # The same answer as for an address nobody uses.
+    response, notes = _post_invite(client, cso_a, email="nobody.yet@example.org")
+    assert answers == [_answer(response, notes, "nobody.yet@example.org")] * 2
+
+
+@pytest.mark.parametrize(
+    "who", ["demo-observer", "demo-admin", "staff", "superuser", "programme-team"]
+)
+def test_observers_staff_and_the_team_get_no_request(client, demo, who) -> None:
+    if who.startswith("demo-"):
+        user = demo[who]
+    else:
+        user = User.objects.create_user(
+            who,
+            email=f"{who}@example.org",
+            is_staff=who == "staff",
+            is_superuser=who == "superuser",
+        )
+        if who == "programme-team":
+            programme_team_add(user=user)
+    cso_a = _inst("demo-cso-a")
+    before, emails = _account_state(user), OutboxEmail.objects.count()
+    client.force_login(demo["demo-cso-a"])
+    response, notes = _post_invite(client, cso_a, email=user.email.upper(), role="focal_point")
+    assert response.status_code == 302
+    assert _answer(response, notes, user.email.upper()) == _answer(
+        *_post_invite(client, cso_a, email="someone.new@example.org"), "someone.new@example.org"
+    )
+    assert _account_state(user) == before
+    assert not MembershipRequest.objects.filter(user=user).exists()
+    assert OutboxEmail.objects.count() == emails + 1  # only someone.new's invitation
+    assert [m.to for m in mail.outbox] == [["someone.new@example.org"]]
+
+
+def test_an_invited_member_who_never_came_is_invited_again_by_their_institution(
+    client, demo
+) -> None:
+    cso_a, cso_b = _inst("demo-cso-a"), _inst("demo-cso-b")
+    client.force_login(demo["demo-cso-a"])
+    _post_invite(client, cso_a, email="pending@example.org")
+    pending = User.objects.get(email="pending@example.org")
+    OutboxEmail.objects.all().delete()  # as if the first window had passed
+    mail.outbox.clear()
+    _post_invite(client, cso_a, email="pending@example.org")
+    assert [m.to for m in mail.outbox] == [["pending@example.org"]]
+    assert "/accounts/invitation/" in mail.outbox[0].body
+    # Another institution's focal point only asks them to join.
+    mail.outbox.clear()
+    client.force_login(demo["demo-cso-b"])
+    _post_invite(client, cso_b, email="pending@example.org")
+    assert not Membership.objects.filter(user=pending, institution=cso_b).exists()
+    assert MembershipRequest.objects.get(user=pending).institution == cso_b
+    assert "/accounts/invitation/" not in mail.outbox[0].body
+
+
+def test_deactivating_an_account_withdraws_its_requests(client, demo) -> None:
+    client.force_login(demo["demo-cso-a"])
+    _post_invite(client, _inst("demo-cso-a"), email="demo-ministry@example.org")
+    user_deactivate(user=demo["demo-ministry"], by=None)
+    request = MembershipRequest.objects.get(user=demo["demo-ministry"])
+    assert request.state == MembershipRequestState.WITHDRAWN
 
 
 def test_programme_team_invites_to_any_institution(client, demo) -> None:
@@ -315,7 +514,7 @@ def test_a_focal_point_cannot_change_their_own_role_by_inviting_themselves(clien
 
 def test_member_invite_service_numbers_a_taken_username(demo) -> None:
     User.objects.create(username="ana@example.org", email="someone.else@example.org")
-    membership = member_invite(
+    member_invite(
         institution=_inst("demo-cso-b"),
         email="ana@example.org",
         first_name="Ana",
@@ -323,7 +522,7 @@ def test_member_invite_service_numbers_a_taken_username(demo) -> None:
         role=MembershipRole.VIEWER,
         by=None,
     )
-    assert membership.user.username == "ana@example.org-2"
+    assert User.objects.get(email="ana@example.org").username == "ana@example.org-2"
     with pytest.raises(ValidationError):
         member_invite(
             institution=_inst("demo-cso-b"),
@@ -388,7 +587,7 @@ def test_a_focal_point_cannot_remove_themselves(client, demo) -> None:
 
 def test_groups_are_kept_in_step_by_invite_and_remove(demo) -> None:
     cso_b = _inst("demo-cso-b")
-    membership = member_invite(
+    member_invite(
         institution=cso_b,
         email="viewer.b@example.org",
         first_name="V",
@@ -396,7 +595,8 @@ def test_groups_are_kept_in_step_by_invite_and_remove(demo) -> None:
         role=MembershipRole.VIEWER,
         by=demo["demo-cso-b"],
     )
-    assert _group_names(membership.user) == {f"institution-{cso_b.pk}-members"}
+    invited = User.objects.get(email="viewer.b@example.org")
+    assert _group_names(invited) == {f"institution-{cso_b.pk}-members"}
     assert Group.objects.filter(name=f"institution-{cso_b.pk}-editors").exists()
 
 

@@ -99,9 +99,11 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Signs out idle and too-old sessions; after messages, so it can say why.
     "stakeholders.middleware.SessionTimeoutMiddleware",
+    # Staff and the programme team give their code before any portal page answers them.
+    "stakeholders.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -151,7 +153,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Users and permissions -------------------------------------------------------------------
 AUTH_USER_MODEL = "stakeholders.User"
 AUTHENTICATION_BACKENDS = [
-    # First, so a locked-out username and address is refused before its password is checked.
+    # Records failed log-ins; it locks nobody out (AXES_LOCK_OUT_AT_FAILURE below).
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -198,22 +200,36 @@ if not 0 < SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
 # Staff reach the admin only with a TOTP code from an authenticator app.
 OTP_TOTP_ISSUER = "Anti-trafficking platform"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # an administrator never sees another's secret
-# django-axes: failures are counted per username *and* client address together, so one
-# person's typos lock neither the account everywhere nor the whole office's address.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-if AXES_FAILURE_LIMIT < 1:
-    raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be 1 or more.")
-# A lockout lifts by itself after this many minutes; 0 keeps it until an administrator resets it.
-_axes_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 30)
-AXES_COOLOFF_TIME = _axes_cooloff_minutes / 60 if _axes_cooloff_minutes > 0 else None  # hours
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "stakeholders.auth.lockout_response"
+# Failed log-ins (stakeholders.auth.login_attempt, docs/security.md): failures are counted per
+# username across addresses and per address across usernames; past the free ones each further
+# try waits 1, 2, 4… seconds, up to LOGIN_MAX_DELAY. A browser that signed in as the user
+# before is counted on its own, so strangers' failures never hold up the account's owner.
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_MAX_DELAY = env_int("LOGIN_MAX_DELAY_MINUTES", 15) * 60
+for _name, _value in (
+    ("LOGIN_FAILURES_PER_USERNAME", LOGIN_FAILURES_PER_USERNAME),
+    ("LOGIN_FAILURES_PER_ADDRESS", LOGIN_FAILURES_PER_ADDRESS),
+    ("LOGIN_MAX_DELAY_MINUTES", LOGIN_MAX_DELAY),
+):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more.")
+# Failures are forgotten a day after the last one; a browser is remembered for a year.
+LOGIN_FAILURES_FORGOTTEN_AFTER = 24 * 60 * 60
+LOGIN_DEVICE_COOKIE_AGE = 365 * 24 * 60 * 60
+# django-axes only records failures (the admin's *Access attempts*, the `axes` log, kept a
+# day); the throttle above decides who waits.
+AXES_LOCK_OUT_AT_FAILURE = False
+AXES_COOLOFF_TIME = LOGIN_FAILURES_FORGOTTEN_AFTER / 3600  # hours
+AXES_RESET_ON_SUCCESS = False  # failures before a success are worth seeing
 AXES_USERNAME_CALLABLE = "stakeholders.auth.login_username"
 AXES_CLIENT_IP_CALLABLE = "stakeholders.auth.client_ip"
 # Behind this many reverse proxies the client address is read from X-Forwarded-For
 # (the one the outermost trusted proxy saw); 0 reads the connection's own address.
+# docker-compose.yml sets 1, for the one nginx of docs/deployment.md.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
 # The log names the username and address of a failure: that is what it is for.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 
@@ -228,6 +244,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 FORMAT_MODULE_PATH = ["config.formats"]
+# The language cookie goes over HTTPS only wherever the session cookie does, stays on this
+# site, and is out of reach of scripts (none reads it: the server sets the page's language).
+LANGUAGE_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/Skopje"
 USE_I18N = True
 USE_TZ = True
@@ -292,7 +313,9 @@ OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
 # Shared by every web process and worker through the same Redis as Celery; without REDIS_URL
 # (embedded mode, tests) each process keeps its own. Nothing in it is needed: the dashboard's
 # "at a glance" figures (programme/glance.py) are counted again when it is empty or down, so
-# short timeouts keep an unreachable Redis from holding a page up.
+# short timeouts keep an unreachable Redis from holding a page up. The throttle on failed
+# log-ins keeps its counts here too, so every worker sees them; with Redis down it lets sign-in
+# go on unthrottled (docs/security.md).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -313,6 +336,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs to read the cookie
+# A refused form gets the platform's own page (Django's is styled inline, which CSP blocks).
+CSRF_FAILURE_VIEW = "programme.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -373,7 +398,7 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
         # WeasyPrint narrates each step of every render (and of its own import) at INFO.
         "weasyprint": {"level": "WARNING"},
-        # django-axes announces itself at every start; its lockouts still log at WARNING.
+        # django-axes announces itself at every start; failures still log at WARNING.
         "axes.apps": {"level": "WARNING"},
     },
 }

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from programme.admin import admin_action_log
 from programme.notifications import services
 from programme.notifications.choices import EmailStatus
 from programme.notifications.models import Notification, NotificationPreference, OutboxEmail
@@ -25,19 +26,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+SEND_AGAIN = _("Send again (failed emails get a new round of tries)")
+
+
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(ReadOnlyAdmin):
-    list_display = ["to", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "language"]
+    # An account email (build) holds no body, so no page here ever shows its one-time link.
+    list_display = ["to", "subject", "build", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "build", "language"]
     search_fields = ["to", "subject", "key"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
 
-    @admin.action(description=_("Send again (failed emails get a new round of tries)"))
+    @admin.action(description=SEND_AGAIN)
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
         failed = list(queryset.filter(status=EmailStatus.FAILED))
         for email in failed:
             services.outbox_email_retry(email=email)
+        admin_action_log(request, failed, str(SEND_AGAIN))
         self.message_user(
             request,
             ngettext(

@@ -51,6 +51,7 @@ class EmailStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed: no more tries")
+    CLOSED = "closed", _("Closed: nothing to send")
 
 
 # Days before a due date that the first notice goes out, per kind of deadline.

@@ -45,7 +45,12 @@ class NotificationPreference(TimeStamped):
 
 
 class OutboxEmail(models.Model):
-    """An email the platform must send, kept until it is sent so that nothing is lost."""
+    """An email the platform must send, kept until it is sent so that nothing is lost.
+
+    Most are stored whole. An account email (a password reset, an invitation) is stored as
+    what to make it from (``build`` and ``build_args``) and made only when it is sent, so that
+    its one-time link is never kept in the database; it holds no body before or after.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -63,9 +68,20 @@ class OutboxEmail(models.Model):
         help_text=_("What the email is; an email with the same key is never made twice."),
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    subject = models.CharField(_("subject"), max_length=255)
-    body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"))
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    build = models.CharField(
+        _("made when sent as"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Empty for an email stored whole; else the kind of email made when it is sent."
+        ),
+    )
+    build_args = models.JSONField(
+        _("made from"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )

@@ -3,6 +3,8 @@
 Every email goes through the outbox: it is stored in the same transaction as what caused it,
 queued for sending once that transaction commits, and retried with a growing wait until it is
 sent or its last try has failed. A periodic sweep sends whatever a lost queue message left.
+Account emails (password resets, invitations) are stored as what to make them from and made
+only when sent (``builders``), so that no one-time link is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
+from programme.notifications import account_emails  # noqa: F401 - registers their builders
+from programme.notifications.builders import BuiltEmail, builder_exists, email_build
 from programme.notifications.choices import (
     OUTBOX_MAX_DELAY_SECONDS,
     EmailStatus,
@@ -46,13 +50,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # What outbox_email_send did with an email.
-SENT, RETRY, FAILED, NOT_DUE, DONE_BEFORE, BUSY = (
+SENT, RETRY, FAILED, NOT_DUE, DONE_BEFORE, BUSY, CLOSED = (
     "sent",
     "retry",
     "failed",
     "not_due",
     "done_before",
     "busy",
+    "closed",
 )
 
 
@@ -265,6 +270,39 @@ def outbox_email_create(
     return email
 
 
+def outbox_email_build_queue(
+    *,
+    build: str,
+    args: dict[str, Any],
+    to: str,
+    key: str,
+    language: str,
+    recipient: User | None = None,
+) -> OutboxEmail:
+    """Store an email that is made only when it is sent, from ``args`` by the builder
+    registered as ``build``; it is queued once the surrounding transaction commits.
+
+    Nothing secret is stored: ``args`` names what to make the email from (ids, an address),
+    never a link. The same key gives back the email already stored.
+    """
+    if not builder_exists(build):
+        raise ValueError(f"No email builder is registered as {build!r}")
+    available = dict(settings.LANGUAGES)
+    email, created = OutboxEmail.objects.get_or_create(
+        key=key,
+        defaults={
+            "recipient": recipient,
+            "to": to,
+            "language": language if language in available else settings.LANGUAGE_CODE,
+            "build": build,
+            "build_args": args,
+        },
+    )
+    if created:
+        transaction.on_commit(partial(outbox_enqueue, email.pk))
+    return email
+
+
 def outbox_enqueue(email_id: int, countdown: float | None = None) -> bool:
     """Queue the sending job. Where the queue cannot be reached the email stays in the
     outbox and the periodic sweep sends it; the request that made it goes on regardless."""
@@ -289,30 +327,50 @@ def outbox_retry_delay(*, attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), OUTBOX_MAX_DELAY_SECONDS))
 
 
-def _message(email: OutboxEmail) -> EmailMultiAlternatives:
+def _message(email: OutboxEmail, built: BuiltEmail | None = None) -> EmailMultiAlternatives:
+    """The message to hand to the mail server: the stored email, or the one just ``built``."""
+    if built is None:
+        built = BuiltEmail(
+            to=email.to,
+            language=email.language,
+            subject=email.subject,
+            text=email.body_text,
+            html=email.body_html,
+        )
     domain = urlsplit(settings.PLATFORM_URL).hostname or "localhost"
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+        subject=built.subject,
+        body=built.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
+        to=[built.to],
         headers={
             # The same email keeps the same id, so a receiving server can drop a repeat.
             "Message-ID": f"<outbox.{email.pk}.{email.created_at:%Y%m%d%H%M%S}@{domain}>",
             "Auto-Submitted": "auto-generated",
-            "Content-Language": email.language,
+            "Content-Language": built.language,
         },
         connection=get_connection(fail_silently=False),
     )
-    message.attach_alternative(email.body_html, "text/html")
+    message.attach_alternative(built.html, "text/html")
     return message
+
+
+def _close(email: OutboxEmail) -> str:
+    """Nothing to send (the address has no account, the invitation was taken up)."""
+    email.status = EmailStatus.CLOSED
+    email.last_error = ""
+    email.body_text = email.body_html = ""
+    email.save(update_fields=["attempts", "status", "last_error", "body_text", "body_html"])
+    logger.info("Email %s (%s) closed: nothing to send", email.pk, email.build)
+    return CLOSED
 
 
 def outbox_email_send(*, email_id: int) -> str:
     """Try to send one email of the outbox once, if it is due; record how it went.
 
     The row stays locked while the mail server is spoken to, so two workers never send the
-    same email; a sent or failed email is left alone.
+    same email; a sent, failed or closed email is left alone. An email made when sent is made
+    now, and its body is never written to the row.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -324,8 +382,14 @@ def outbox_email_send(*, email_id: int) -> str:
         if email.next_attempt_at > now:
             return NOT_DUE
         email.attempts += 1
+        built: BuiltEmail | None = None
         try:
-            _message(email).send()
+            if email.build:
+                with transaction.atomic():  # a builder's failed write leaves the row usable
+                    built = email_build(email)
+            if email.build and built is None:
+                return _close(email)
+            _message(email, built).send()
         except Exception as exc:
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -340,8 +404,28 @@ def outbox_email_send(*, email_id: int) -> str:
             email.status = EmailStatus.SENT
             email.sent_at = timezone.now()
             email.last_error = ""
+            if built is not None:
+                # What was sent, minus the body (never written; cleared should one be
+                # there): the subject says what it was.
+                email.body_text = email.body_html = ""
+                email.subject = built.subject[:255]
+                email.language = built.language
+                email.recipient_id = built.recipient_id
             outcome = SENT
-        email.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "sent_at"])
+        email.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "next_attempt_at",
+                "last_error",
+                "sent_at",
+                "subject",
+                "body_text",
+                "body_html",
+                "language",
+                "recipient",
+            ]
+        )
     return outcome
 
 

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user is called {username!r}.")
-        removed = services.two_factor_reset(user=user)
+        removed = services.two_factor_reset(user=user, by=None)  # recorded as from the shell
         self.stdout.write(
             f"Removed {removed} authenticator app(s) of {username}; they enrol a new one "
             "at /accounts/two-factor/enrol/ after logging in."
