@@ -9,9 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from programme.demo import demo_load
 from programme.models import Action
-from programme.seeding import seed_load
 from recommendations.models import Recommendation
 from research.choices import LanguageVersion, StudyStatus
 from research.models import Study, StudyStatusChange, StudyVersion
@@ -26,11 +24,10 @@ ICT = "ict-and-human-trafficking"
 
 
 @pytest.fixture
-def demo(settings, tmp_path) -> dict[str, User]:
+def demo(settings, tmp_path, demo) -> dict[str, User]:
+    """The shared seed and demo set, with uploads kept in a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    seed_load()
-    demo_load(action=Action.objects.get())
-    return {u.username: u for u in User.objects.filter(is_demo=True)}
+    return demo
 
 
 def _study(slug: str = ICT) -> Study:
