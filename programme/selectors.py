@@ -25,6 +25,7 @@ from programme.models import (
     Outcome,
     ReportingPeriod,
 )
+from stakeholders.choices import PROFESSION_NOT_STATED
 from stakeholders.models import User
 from stakeholders.selectors import persona_for
 
@@ -270,10 +271,10 @@ def programme_glance(*, action: Action, until: date_type | None = None) -> Glanc
     sexes = figures["participants_by_sex"]
     studies = figures["studies_by_status"]
     language = get_language() or settings.LANGUAGE_CODE
-    other = str(_("Other"))
+    not_stated = str(PROFESSION_NOT_STATED)
     groups = [
         (
-            row["names"].get(language) or row["names"].get(settings.LANGUAGE_CODE) or other,
+            row["names"].get(language) or row["names"].get(settings.LANGUAGE_CODE) or not_stated,
             row["women"],
             row["men"],
             row["total"],

@@ -45,3 +45,8 @@ class AccountEventKind(models.TextChoices):
     DEVICE_REMOVED = "device_removed", _("Authenticator app removed")
     DEACTIVATED = "deactivated", _("Account deactivated, its sessions ended")
     REACTIVATED = "reactivated", _("Account reactivated")
+
+
+# What a figure by profession calls the people whose profession was not given: one label for
+# the dashboard, the pages and the PDF reports alike.
+PROFESSION_NOT_STATED = _("Not stated")

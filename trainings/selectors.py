@@ -10,11 +10,10 @@ from typing import Any
 
 from django.db.models import Avg, Case, Count, F, Max, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
-from stakeholders.choices import Sex
+from stakeholders.choices import PROFESSION_NOT_STATED, Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
 from stakeholders.selectors import persona_for
 from trainings.choices import TrainingStatus
@@ -251,7 +250,7 @@ def _by_profession(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     rows = list(rows)
     pks = [row[0] for row in rows if row[0] is not None]
     names = {group.pk: group.name for group in ProfessionalGroup.objects.filter(pk__in=pks)}
-    named = [(names.get(pk) or str(_("Not stated")), *figures) for pk, *figures in rows]
+    named = [(names.get(pk) or str(PROFESSION_NOT_STATED), *figures) for pk, *figures in rows]
     return sorted(named, key=lambda row: (-row[1], row[0]))
 
 
