@@ -7,7 +7,7 @@ test:  ## The whole test suite on a throwaway PostgreSQL (what CI runs)
 	scripts/test
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && DJANGO_DEBUG=true .venv/bin/mypy .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports && DJANGO_DEBUG=true .venv/bin/mypy .
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -10,7 +10,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each installed app's tasks module (imports, reports, notifications, ...).
 app.autodiscover_tasks()
-# Packages inside an app that keep their own tasks module (the PDF reports' job, the
-# notifications' jobs).
-app.autodiscover_tasks(["programme.reports", "programme.notifications"])

@@ -1,20 +1,22 @@
+"""Every URL of the site, each app's by name: the project imports no app's code here."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
 
-from programme import views as programme_views
-from stakeholders import account_views
-
 urlpatterns = [
+    path("", include("dashboard.urls")),
     path("", include("programme.urls")),
+    path("", include("imports.urls")),
+    path("", include("reports.urls")),
+    path("", include("notifications.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("trainings/", include("trainings.urls")),
     path("research/", include("research.urls")),
     path("institutions/", include("stakeholders.urls")),
-    path("health/", programme_views.health, name="health"),
+    path("", include("core.urls")),
     path("accounts/", include("stakeholders.account_urls")),
-    # Django's set_language, which also stores a signed-in user's choice in their profile.
-    path("i18n/setlang/", account_views.language_set, name="set_language"),
+    path("i18n/", include("stakeholders.language_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,41 +6,31 @@ records kept as they happened (history, object permissions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import Model, QuerySet
-from django.forms import BaseInlineFormSet, ModelChoiceField, ModelForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import (
     TranslationAdmin,
     TranslationStackedInline,
     TranslationTabularInline,
 )
-from simple_history.admin import SimpleHistoryAdmin
 
-from programme.choices import ImportKind
-from programme.glance import glance_invalidate
-from programme.import_admin import SpreadsheetAdmin
+from core.admin import (
+    DemoFlagLast,
+    HistoryAdmin,
+    ObjectPermissionAdmin,
+    ParentLimitedFormSet,
+    in_all_languages,
+)
+from core.import_admin import SpreadsheetAdmin
 from programme.models import (
     Action,
     ActionPoint,
     ActionPointGroupObjectPermission,
     Decision,
-    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -51,228 +41,8 @@ from programme.models import (
     Programme,
     ReportingPeriod,
 )
-from programme.reports.choices import ReportStatus
-from programme.reports.models import Report
+from programme.resources import ActionPointResource, IndicatorValueResource
 from programme.services import action_point_share
-
-admin.site.site_header = _("Anti-trafficking action – administration")
-admin.site.site_title = _("Anti-trafficking action – administration")
-
-
-# --- Shared pieces ---------------------------------------------------------------------------
-
-
-# A link typed without its scheme is taken as https (Django 6's default, asked for now).
-HTTPS_LINKS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
-    models.URLField: {"assume_scheme": "https"}
-}
-
-
-def in_all_languages(*paths: str) -> tuple[str, ...]:
-    """Search paths for a translated field in every language (name → name_en, name_mk, …)."""
-    return tuple(f"{path}_{code}" for path in paths for code, _name in settings.LANGUAGES)
-
-
-class DemoFlagLast(admin.ModelAdmin):
-    """Puts the demo flag at the end of the form, after the fields people come to fill in."""
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets: list[tuple[Any, dict[str, Any]]] = []
-        flagged = False
-        for name, options in super().get_fieldsets(request, obj):
-            fields: list[Any] = [f for f in options["fields"] if f != "is_demo"]
-            flagged = flagged or len(fields) < len(options["fields"])
-            fieldsets.append((name, {**options, "fields": fields}))
-        if flagged:
-            fieldsets[-1][1]["fields"].append("is_demo")
-        return fieldsets
-
-
-class StaleEditCheck(forms.BaseForm):
-    """Refuses a save when the record changed after the form was opened (``_seen_at``, put
-    in the form by templates/admin/change_form.html): a second editor never silently
-    overwrites the first, and keeps what they typed to compare."""
-
-    instance: Any
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        seen = self.data.get("_seen_at")
-        stored = getattr(self.instance, "updated_at", None)
-        if seen and self.instance.pk and stored is not None and stored.isoformat() != seen:
-            raise ValidationError(STALE_EDIT)
-        return cleaned
-
-
-STALE_EDIT = _(
-    "Someone else saved this record after you opened it. Nothing of yours was saved: open the "
-    "record again to see their changes, then make yours."
-)
-
-
-def admin_action_log(request: HttpRequest, objects: Iterable[Model], action: str) -> None:
-    """Write the admin's log of an action for each record it acted on, naming the action
-    (in the language of the one who took it): the record's history page lists it."""
-    done, user_id = list(objects), request.user.pk
-    if done and user_id is not None:  # the admin has no anonymous users
-        LogEntry.objects.log_actions(
-            user_id=user_id, queryset=done, action_flag=CHANGE, change_message=action
-        )
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line of a log shown under a record's versions: when, by whom, what."""
-
-    at: datetime
-    by: Any
-    what: str
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """A domain record's admin: its history, an earlier version restored
-    (django-simple-history), and a save refused when someone else saved in between.
-
-    Restoring writes the whole earlier row, past the services: only someone who may change
-    the record may do it, never for records whose history is a workflow or an erasure
-    (``history_restore = False``), and ``restored`` redoes what the services would (grants).
-
-    The history page also lists the admin's log of the record: its actions, whatever they
-    changed (``history_logs``).
-    """
-
-    history_restore = True
-    object_history_template: ClassVar[Any] = "admin/object_history_with_logs.html"
-    history_log_length = 200
-
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
-        logs = self.history_logs(request, unquote(object_id))
-        return super().history_view(
-            request, object_id, {"history_logs": logs, **(extra_context or {})}
-        )
-
-    def history_logs(self, request: HttpRequest, object_id: str) -> list[tuple[str, list[LogLine]]]:
-        """The logs shown under the versions, newest first, each with its title."""
-        content_type = ContentType.objects.get_for_model(self.model, for_concrete_model=False)
-        entries = (
-            LogEntry.objects.filter(content_type=content_type, object_id=object_id)
-            .select_related("user")
-            .order_by("-action_time", "-pk")[: self.history_log_length]
-        )
-        lines = [
-            LogLine(e.action_time, e.user, e.get_change_message() or e.get_action_flag_display())
-            for e in entries
-        ]
-        return [(str(_("Administration log")), lines)]
-
-    def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
-    ) -> Any:
-        obj = self.get_object(request, unquote(object_id))
-        if request.method == "POST" and (
-            not self.history_restore or not self.has_change_permission(request, obj)
-        ):
-            raise PermissionDenied
-        response = super().history_form_view(request, object_id, version_id, extra_context)
-        if request.method == "POST" and response.status_code == 302 and obj is not None:
-            self.restored(obj)
-        return response
-
-    def restored(self, obj: Any) -> None:
-        """Called after an earlier version was restored."""
-
-    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
-        # No "Revert" button, nor the invitation to choose a version to revert to.
-        return not self.history_restore or bool(super().revert_disabled(request, obj))
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        match = request.resolver_match
-        restoring = match is not None and str(match.url_name).endswith("_simple_history")
-        if obj is None or restoring or not hasattr(obj, "updated_at"):
-            return form
-        return type(form.__name__, (StaleEditCheck, form), {})
-
-
-class GlanceAdmin(admin.ModelAdmin):
-    """The admin of records the dashboard's "at a glance" figures count (trainings,
-    attendance, participants, updates, recommendations, studies, periods): saving or deleting
-    one here renews the kept figures, as the services do. An earlier version restored from
-    the history is saved through ``save_model`` too."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        glance_invalidate()
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)
-        glance_invalidate()
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        super().delete_queryset(request, queryset)
-        glance_invalidate()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records kept as they happened: they can be read here, never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class ReadOnlyTabularInline(admin.TabularInline):
-    """History shown under its record, as it happened."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
-class ObjectPermissionAdmin(ReadOnlyAdmin):
-    """Who may see or change a record; granted by the services, so only shown here."""
-
-    list_display = ("content_object", "group", "permission")
-    # By codename: a filter on the permission itself would list every permission there is.
-    list_filter = ("permission__codename",)
-    search_fields = ("group__name",)
-
-
-class ParentLimitedFormSet(BaseInlineFormSet):
-    """An inline whose ``limited_field`` offers only the parent record's own choices.
-
-    An action point can only follow a decision of its own meeting, and an indicator only
-    measure an output of its own outcome; a new parent has none yet.
-    """
-
-    limited_field = ""
-    parent_lookup = ""
-
-    def add_fields(self, form: ModelForm[Any], index: int | None) -> None:
-        super().add_fields(form, index)
-        field = form.fields[self.limited_field]
-        if not isinstance(field, ModelChoiceField) or field.queryset is None:
-            return
-        if self.instance.pk:
-            field.queryset = field.queryset.filter(**{self.parent_lookup: self.instance})
-        else:
-            field.queryset = field.queryset.none()
-
 
 # --- The action and its results framework ----------------------------------------------------
 
@@ -294,7 +64,7 @@ class ActionAdmin(HistoryAdmin, TranslationAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast):
+class ReportingPeriodAdmin(HistoryAdmin, DemoFlagLast):
     list_display = ("name", "action", "start_date", "end_date", "due_date", "is_demo")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
@@ -383,7 +153,7 @@ class IndicatorAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
 
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast):
-    import_kind = ImportKind.INDICATOR_VALUES
+    import_kind = IndicatorValueResource.kind
     list_display = (
         "indicator",
         "period",
@@ -492,7 +262,7 @@ class DecisionAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
 
 @admin.register(ActionPoint)
 class ActionPointAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast):
-    import_kind = ImportKind.ACTION_POINTS
+    import_kind = ActionPointResource.kind
     list_display = ("__str__", "meeting", "owner", "due_date", "status", "closed_on", "is_demo")
     list_filter = ("status", "is_demo", "meeting", ("owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("meeting", "owner")
@@ -522,74 +292,3 @@ class InterventionAdmin(HistoryAdmin, TranslationAdmin):
 @admin.register(ActionPointGroupObjectPermission)
 class ActionPointGroupObjectPermissionAdmin(ObjectPermissionAdmin):
     list_select_related = ("content_object", "group", "permission__content_type")
-
-
-# --- PDF reports -----------------------------------------------------------------------------
-
-
-@admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
-    """Every generation of a report, frozen: read here, downloaded through the portal."""
-
-    list_display = (
-        "pk",
-        "kind",
-        "subject",
-        "language",
-        "pdfa",
-        "version",
-        "status",
-        "requested_by",
-        "created_at",
-        "download",
-    )
-    list_display_links = ("pk", "kind")
-    list_filter = ("kind", "status", "language", "pdfa")
-    list_select_related = ("requested_by",)
-    search_fields = ("series", "sha256", "requested_by__username")
-    date_hierarchy = "created_at"
-
-    @admin.display(description=_("file"))
-    def download(self, obj: Report) -> str:
-        if obj.status != ReportStatus.DONE:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("programme:report_download", args=[obj.pk]), _("PDF")
-        )
-
-
-# --- Spreadsheet imports -------------------------------------------------------------------
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdmin):
-    """Every spreadsheet imported: who, when, what it did; opened and rolled back in the portal."""
-
-    list_display = (
-        "pk",
-        "kind",
-        "original_name",
-        "status",
-        "created_by",
-        "created_at",
-        "new_count",
-        "updated_count",
-        "error_count",
-        "open_link",
-    )
-    list_display_links = ("pk", "original_name")
-    list_filter = ("kind", "status")
-    list_select_related = ("created_by",)
-    search_fields = ("original_name", "sha256", "created_by__username")
-    date_hierarchy = "created_at"
-    exclude = ("errors", "preview", "changes", "encoding_samples")
-
-    @admin.display(description=_("batch page"))
-    def open_link(self, obj: ImportBatch) -> str:
-        return format_html(
-            '<a href="{}">{}</a>', reverse("programme:import_detail", args=[obj.pk]), _("open")
-        )
-
-
-# The notifications' admin (the outbox, notifications, preferences) lives with them.
-from programme.notifications import admin as _notifications_admin  # noqa: E402, F401

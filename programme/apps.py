@@ -9,8 +9,21 @@ class ProgrammeConfig(AppConfig):
     verbose_name = _("Programme")
 
     def ready(self) -> None:
-        from config.history import track
+        from core.history import track
+        from core.imports import resource_register
+        from programme.resources import ActionPointResource, IndicatorValueResource
+        from programme.selectors import action_points_open_owned_by
+        from stakeholders.sections import InstitutionSection, institution_section_register
 
+        resource_register(ActionPointResource, IndicatorValueResource)
+        institution_section_register(
+            InstitutionSection(
+                name="action_points",
+                order=30,
+                template="programme/institution_section.html",
+                items=action_points_open_owned_by,
+            )
+        )
         track(
             self,
             "Programme",

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.portal import AuthenticatedRequest, paginate, query_without_page
 from programme import permissions, selectors, services
 from programme.filters import MeetingFilter
 from programme.forms import ActionPointForm
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
 
 
 @login_required

@@ -12,10 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.history import record_bulk
-from programme import services
-from programme.choices import ActionPointStatus
-from programme.imports import (
+from core.history import record_bulk
+from core.imports import (
     Changes,
     ChoiceWidget,
     Column,
@@ -33,7 +31,16 @@ from programme.imports import (
     bulk_insert,
     key,
 )
-from programme.models import ActionPoint, Decision, Indicator, IndicatorValue, Meeting
+from programme import services
+from programme.choices import ActionPointStatus
+from programme.models import (
+    ActionPoint,
+    Decision,
+    Indicator,
+    IndicatorValue,
+    Meeting,
+    ReportingPeriod,
+)
 from programme.permissions import action_points_editable_by, meetings_visible_to
 from programme.selectors import action_primary
 from stakeholders.resources import institution_index
@@ -254,6 +261,13 @@ class ActionPointResource(SpreadsheetResource):
             services.action_point_share(action_point=point)
 
 
+def period_index() -> NameIndex:
+    return NameIndex(
+        ((pk, [name], name) for pk, name in ReportingPeriod.objects.values_list("pk", "name")),
+        noun=_("reporting period"),
+    )
+
+
 def indicator_index() -> NameIndex:
     """Indicators by code (when no other outcome uses it), outcome/indicator codes, title."""
     rows = Indicator.objects.select_related("outcome").values_list(
@@ -330,8 +344,6 @@ class IndicatorValueResource(SpreadsheetResource):
         )
 
     def prepare(self) -> None:
-        from recommendations.resources import period_index
-
         self.lookups["indicators"] = indicator_index()
         self.lookups["periods"] = period_index()
         self.values = {(v.indicator_id, v.period_id): v for v in IndicatorValue.objects.all()}

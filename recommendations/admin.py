@@ -20,19 +20,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import (
+from core.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
-    GlanceAdmin,
     HistoryAdmin,
     ObjectPermissionAdmin,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
     in_all_languages,
 )
-from programme.choices import ImportKind
-from programme.import_admin import SpreadsheetAdmin
-from programme.uploads import validate_upload
+from core.import_admin import SpreadsheetAdmin
+from core.uploads import validate_upload
 from recommendations.models import (
     Assignment,
     Evidence,
@@ -46,6 +44,7 @@ from recommendations.models import (
     UpdateComment,
     UpdateTransition,
 )
+from recommendations.resources import ProgressUpdateResource, RecommendationResource
 from recommendations.services import progress_update_share, recommendation_share
 
 # The joins that ProgressUpdate.__str__ needs, from a record that points at an update.
@@ -107,8 +106,8 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin, TranslationAdmin):
-    import_kind = ImportKind.RECOMMENDATIONS
+class RecommendationAdmin(SpreadsheetAdmin, HistoryAdmin, TranslationAdmin):
+    import_kind = RecommendationResource.kind
     list_display = ("__str__", "recommendation_set", "text_mk_official", "text_sq_official")
     list_filter = (
         "recommendation_set",
@@ -248,11 +247,11 @@ class ProgressUpdateForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin):
+class ProgressUpdateAdmin(SpreadsheetAdmin, HistoryAdmin):
     # Its state moves only through the review workflow (services), never back by a restore.
     history_restore = False
 
-    import_kind = ImportKind.PROGRESS_UPDATES
+    import_kind = ProgressUpdateResource.kind
     form = ProgressUpdateForm
     list_display = (
         "recommendation",

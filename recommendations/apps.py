@@ -9,7 +9,22 @@ class RecommendationsConfig(AppConfig):
     verbose_name = _("Recommendations")
 
     def ready(self) -> None:
-        from config.history import track
+        from core.history import track
+        from core.imports import resource_register
+        from recommendations.resources import ProgressUpdateResource, RecommendationResource
+        from recommendations.selectors import assignments_of_institution
+        from stakeholders.sections import InstitutionSection, institution_section_register
+
+        resource_register(ProgressUpdateResource, RecommendationResource)
+
+        institution_section_register(
+            InstitutionSection(
+                name="recommendations",
+                order=10,
+                template="recommendations/institution_section.html",
+                items=assignments_of_institution,
+            )
+        )
 
         track(
             self,

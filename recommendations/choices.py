@@ -26,6 +26,16 @@ class UpdateState(models.TextChoices):
 EDITABLE_UPDATE_STATES = (UpdateState.DRAFT, UpdateState.RETURNED)
 
 
+class OwedState(models.TextChoices):
+    """Why a progress update is still owed for an open reporting period (``updates_owed``)."""
+
+    DUE = "due", _("due")
+    OVERDUE = "overdue", _("overdue")
+    # A returned update is owed until it is resubmitted; the dashboard and the reminders both
+    # name it with this label.
+    RETURNED = "returned", _("returned, revise")
+
+
 class AssignmentKind(models.TextChoices):
     RESPONSIBLE = "responsible", _("Responsible")
     INVITED = "invited", _("Invited to report")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from programme.portal import SearchField
+from core.portal import SearchField
 from recommendations.choices import ImplementationStatus
 from recommendations.models import Theme
 from stakeholders.models import Institution

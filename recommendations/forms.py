@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from config.basemodels import NO_VICTIM_DETAILS
+from core.basemodels import NO_VICTIM_DETAILS
+from core.uploads import ALLOWED_EXTENSIONS, validate_upload
 from programme.models import ReportingPeriod
-from programme.uploads import ALLOWED_EXTENSIONS, validate_upload
 from recommendations.choices import ImplementationStatus
 from stakeholders.models import Institution
 

@@ -9,7 +9,7 @@ from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
+from core.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from recommendations.choices import (
     EDITABLE_UPDATE_STATES,
     AssignmentKind,

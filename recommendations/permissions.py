@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from recommendations.choices import UpdateState
-from recommendations.models import Evidence, ProgressUpdate, Recommendation
+from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
@@ -62,6 +62,7 @@ def evidence_for_download(user: User, pk: int) -> Evidence:
 
 
 def updates_editable_by(user: User) -> QuerySet[ProgressUpdate]:
+    """The updates whose institution the user writes for, whatever their state."""
     if persona_for(user).is_programme_team:
         return ProgressUpdate.objects.all()
     return object_permissions.objects_with_perm(
@@ -69,8 +70,15 @@ def updates_editable_by(user: User) -> QuerySet[ProgressUpdate]:
     )
 
 
+def may_change_update(user: User, update: ProgressUpdate) -> bool:
+    """Whether the user may change this update now: it is still a draft or returned, and the
+    user writes for its institution (or is the programme team)."""
+    return update.is_editable and updates_editable_by(user).filter(pk=update.pk).exists()
+
+
 def update_for_change(user: User, pk: int) -> ProgressUpdate:
-    """An update the user may edit: 404 when they may not see it, 403 when only read it."""
+    """An update whose institution the user writes for: 404 when they may not see it, 403 when
+    they only read it. Whether it can still change is ``may_change_update``."""
     update = update_for_view(user, pk)
     if not updates_editable_by(user).filter(pk=update.pk).exists():
         raise PermissionDenied
@@ -84,28 +92,55 @@ def update_for_review(user: User, pk: int) -> ProgressUpdate:
     return update
 
 
+def _reporting_assignments(user: User) -> QuerySet[Assignment]:
+    """The assignments under which the user may report progress: the one rule every gate on
+    reporting below follows (the list's links, the page's button, the form and the service).
+
+    An institution's editors and focal points report for it on every recommendation it is
+    assigned to, as responsible or invited; the programme team may enter an update for any
+    assigned institution (one sent by email, say), recorded as theirs. Nobody else reports.
+    """
+    persona = persona_for(user)
+    if persona.is_programme_team:
+        return Assignment.objects.all()
+    return Assignment.objects.filter(institution_id__in=persona.edits_for)
+
+
 def recommendations_reportable_by(user: User) -> QuerySet[Recommendation]:
-    return object_permissions.objects_with_perm(
-        user, Recommendation.objects.all(), "recommendations.report_on_recommendation"
+    """The recommendations the user may report on, for a list: one query however many."""
+    return Recommendation.objects.filter(
+        pk__in=_reporting_assignments(user).values("recommendation_id")
+    )
+
+
+def may_report_on(user: User, recommendation: Recommendation) -> bool:
+    """Whether the user may report progress on the recommendation for some institution."""
+    return _reporting_assignments(user).filter(recommendation=recommendation).exists()
+
+
+def may_report_for(user: User, *, recommendation: Recommendation, institution: Institution) -> bool:
+    """Whether the user may report progress on the recommendation for this institution."""
+    return (
+        _reporting_assignments(user)
+        .filter(recommendation=recommendation, institution=institution)
+        .exists()
     )
 
 
 def reporting_institutions(user: User, recommendation: Recommendation) -> QuerySet[Institution]:
-    """The institutions on whose behalf the user may report on this recommendation.
-
-    Editors report for their own assigned institutions; the programme team may enter an
-    update for any assigned institution (one sent by email, say), recorded as theirs.
-    """
-    persona = persona_for(user)
-    assigned = Institution.objects.filter(assignments__recommendation=recommendation)
-    if not persona.is_programme_team:
-        assigned = assigned.filter(pk__in=persona.edits_for)
-    return assigned.distinct()
+    """The institutions on whose behalf the user may report on this recommendation."""
+    return Institution.objects.filter(
+        pk__in=_reporting_assignments(user)
+        .filter(recommendation=recommendation)
+        .values("institution_id")
+    )
 
 
 def recommendation_for_report(user: User, pk: int) -> Recommendation:
+    """A recommendation the user may report on: 404 for anonymous visitors and unknown
+    numbers, 403 for anyone who may read it but not report on it."""
     recommendation = get_object_or_404(Recommendation, pk=pk)
-    if not reporting_institutions(user, recommendation).exists():
+    if not may_report_on(user, recommendation):
         if not persona_for(user).is_authenticated:
             raise Http404
         raise PermissionDenied

@@ -12,8 +12,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.basemodels import NO_VICTIM_DETAILS
-from programme.imports import (
+from core.basemodels import NO_VICTIM_DETAILS
+from core.imports import (
     BooleanWidget,
     Changes,
     ChoiceWidget,
@@ -28,6 +28,7 @@ from programme.imports import (
     TextWidget,
 )
 from programme.models import ReportingPeriod
+from programme.resources import period_index
 from recommendations import services
 from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
 from recommendations.models import (
@@ -79,13 +80,6 @@ def theme_index() -> NameIndex:
     return NameIndex(
         ((pk, [slug, *names], next((n for n in names if n), slug)) for pk, slug, *names in rows),
         noun=_("theme"),
-    )
-
-
-def period_index() -> NameIndex:
-    return NameIndex(
-        ((pk, [name], name) for pk, name in ReportingPeriod.objects.values_list("pk", "name")),
-        noun=_("reporting period"),
     )
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, TextField, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import get_language
 
-from config.history import history_model
-from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
+from core.alphabet import alphabet_key
+from core.history import history_model
+from programme.models import Decision, ReportingPeriod
+from programme.selectors import reporting_periods_open
+from recommendations.choices import AssignmentKind, ImplementationStatus, OwedState, UpdateState
 from recommendations.models import (
     Assignment,
     ProgressUpdate,
@@ -20,14 +24,19 @@ from recommendations.models import (
     UpdateTransition,
 )
 from recommendations.permissions import updates_visible_to
+from recommendations.sources import recommendation_trainings
 from stakeholders.models import Institution, User
 
 STATUS_ORDER = [s.value for s in ImplementationStatus]
 
 
+# --- Each institution's latest assessment ----------------------------------------------------
+
+
 @dataclass
 class Assessment:
-    """An institution's latest approved update on a recommendation, and its current one."""
+    """An institution assigned to a recommendation, with its latest approved update and, for
+    one reader, its latest update still in the workflow that the reader may see."""
 
     institution: Institution
     kind: str
@@ -47,32 +56,102 @@ class RecommendationRow:
         return str(ImplementationStatus(self.status).label) if self.status else ""
 
 
-def _latest_approved(
-    recommendation_ids: list[int], *, until: date | None = None
-) -> dict[int, dict[int, str]]:
-    """Per recommendation, per institution: the status of its most recent approved update.
+def overall_status(statuses: Iterable[str]) -> str | None:
+    """A recommendation is as far as the least advanced of the institutions assigned to it
+    now says in its latest approved update; None while none has an approved one."""
+    return min(statuses, key=STATUS_ORDER.index, default=None)
 
-    With ``until``, only updates for periods that began by that day count.
+
+def assessments_status(assessments: Iterable[Assessment]) -> str | None:
+    """The overall status that these assessments (one recommendation's) give."""
+    return overall_status(a.approved.status for a in assessments if a.approved is not None)
+
+
+def _assigned(
+    recommendation_ids: Collection[int],
+    *,
+    until: date | None = None,
+    visible: QuerySet[ProgressUpdate] | None = None,
+) -> list[Any]:
+    """The institutions assigned to the recommendations now, each annotated with its latest
+    approved update (``approved_id``, ``approved_status``) and, given the updates a reader may
+    see, its latest other one (``current_id``), in reading order; one query.
+
+    Only current assignments count: a withdrawn institution's updates stay in the history
+    but no longer speak for the recommendation. With ``until``, only approved updates for
+    periods begun by that day count.
     """
-    latest: dict[int, dict[int, str]] = defaultdict(dict)
-    updates = ProgressUpdate.objects.filter(
-        recommendation_id__in=recommendation_ids, state=UpdateState.APPROVED
-    )
+    same = {
+        "recommendation_id": OuterRef("recommendation_id"),
+        "institution_id": OuterRef("institution_id"),
+    }
+    newest = ("-period__start_date", "-pk")
+    approved = ProgressUpdate.objects.filter(**same, state=UpdateState.APPROVED)
     if until is not None:
-        updates = updates.filter(period__start_date__lte=until)
-    rows = updates.order_by(
-        "recommendation_id", "institution_id", "-period__start_date"
-    ).values_list("recommendation_id", "institution_id", "status")
-    for rec_id, inst_id, status in rows:
-        latest[rec_id].setdefault(inst_id, status)
-    return latest
+        approved = approved.filter(period__start_date__lte=until)
+    latest = approved.order_by(*newest)
+    annotations: dict[str, Any] = {
+        "approved_id": Subquery(latest.values("pk")[:1]),
+        "approved_status": Subquery(latest.values("status")[:1]),
+    }
+    if visible is not None:
+        in_workflow = visible.filter(**same).exclude(state=UpdateState.APPROVED)
+        annotations["current_id"] = Subquery(in_workflow.order_by(*newest).values("pk")[:1])
+    assignments = list(
+        Assignment.objects.filter(recommendation_id__in=recommendation_ids)
+        .select_related("institution")
+        .annotate(**annotations)
+    )
+    language = get_language()
+    return sorted(
+        assignments,
+        key=lambda a: (
+            a.kind != AssignmentKind.RESPONSIBLE,
+            alphabet_key(a.institution.name, language),
+        ),
+    )
 
 
-def overall_status(statuses: list[str]) -> str | None:
-    """A recommendation is as far as its least advanced responsible institution says."""
-    if not statuses:
-        return None
-    return min(statuses, key=STATUS_ORDER.index)
+def recommendation_assessments(
+    *,
+    recommendations: Sequence[Recommendation],
+    until: date | None = None,
+    user: User | None = None,
+) -> dict[int, list[Assessment]]:
+    """Per recommendation, each institution assigned to it now with its latest approved update.
+
+    Responsible institutions first, then those invited to report, each group by name in the
+    reader's alphabet. With ``until``, only approved updates for periods begun by that day
+    count. Approved updates are what every signed-in user reads, so without ``user`` the
+    result is the same for everyone (a committee report); with ``user``, each assessment also
+    carries the institution's latest update still in the workflow that the user may see (the
+    recommendation's page and report). Two queries however many rows.
+    """
+    ids = [r.pk for r in recommendations]
+    visible = None if user is None else updates_visible_to(user)
+    assigned = _assigned(ids, until=until, visible=visible)
+    wanted = {pk for a in assigned for pk in (a.approved_id, getattr(a, "current_id", None)) if pk}
+    found = ProgressUpdate.objects.select_related("period").in_bulk(wanted) if wanted else {}
+    assessments: dict[int, list[Assessment]] = {pk: [] for pk in ids}
+    for a in assigned:
+        assessments[a.recommendation_id].append(
+            Assessment(
+                institution=a.institution,
+                kind=a.kind,
+                approved=found.get(a.approved_id),
+                current=found.get(getattr(a, "current_id", None)),
+            )
+        )
+    return assessments
+
+
+def recommendation_assessments_one(
+    *, recommendation: Recommendation, until: date | None = None, user: User | None = None
+) -> list[Assessment]:
+    """``recommendation_assessments`` for one recommendation."""
+    return recommendation_assessments(recommendations=[recommendation], until=until, user=user)[
+        recommendation.pk
+    ]
 
 
 def recommendation_rows(
@@ -80,56 +159,104 @@ def recommendation_rows(
 ) -> list[RecommendationRow]:
     """The recommendations with their overall status, in a fixed number of queries.
 
-    With ``until``, the status as the approved updates for periods begun by that day say.
+    The status is ``assessments_status`` of the assessments ``recommendation_assessments``
+    gives (the institutions assigned now); with ``until``, as the approved updates for periods
+    begun by that day say. Only the statuses are read, so every recommendation is cheap.
     """
-    recommendations = list(
-        queryset.prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("institution"))
+    recommendations = list(queryset)
+    per_recommendation: dict[int, list[Any]] = defaultdict(list)
+    for a in _assigned([r.pk for r in recommendations], until=until):
+        per_recommendation[a.recommendation_id].append(a)
+    rows = []
+    for r in recommendations:
+        statuses = [a.approved_status for a in per_recommendation[r.pk] if a.approved_status]
+        rows.append(
+            RecommendationRow(
+                recommendation=r,
+                status=overall_status(statuses),
+                assessed_by=len(statuses),
+                institutions=[a.institution for a in per_recommendation[r.pk]],
+            )
         )
+    return rows
+
+
+# --- Updates owed ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwedUpdate:
+    """A progress update that an institution responsible for a recommendation still owes for
+    an open reporting period."""
+
+    recommendation: Recommendation
+    institution: Institution
+    period: ReportingPeriod
+    state: str  # an OwedState
+    update: ProgressUpdate | None  # the draft or returned update, once one is started
+
+    @property
+    def state_label(self) -> str:
+        return str(OwedState(self.state).label)
+
+    @property
+    def due(self) -> date:
+        return self.period.due_date
+
+
+def updates_owed(
+    *, today: date, institution_ids: Collection[int] | None = None
+) -> list[OwedUpdate]:
+    """Every progress update owed for the open reporting periods (``reporting_periods_open``).
+
+    An institution responsible for a recommendation owes an update for each open period until
+    it submits one: with none yet, or only a draft, it is due (overdue once the period's due
+    date has passed); a returned update is owed until it is resubmitted ("returned, revise").
+    Institutions invited to report may report but owe nothing. With ``institution_ids``, only
+    what those institutions owe (a user's dashboard); without, everyone's (the reminders).
+    Ordered by due date, recommendation and institution; three queries however many rows.
+    """
+    periods = reporting_periods_open(today=today)
+    if not periods:
+        return []
+    assignments = Assignment.objects.filter(kind=AssignmentKind.RESPONSIBLE).select_related(
+        "recommendation", "institution"
     )
-    latest = _latest_approved([r.pk for r in recommendations], until=until)
-    return [
-        RecommendationRow(
-            recommendation=r,
-            status=overall_status(list(latest[r.pk].values())),
-            assessed_by=len(latest[r.pk]),
-            institutions=[a.institution for a in r.assignments.all()],
-        )
-        for r in recommendations
-    ]
-
-
-def recommendation_assessments(
-    *, recommendations: Sequence[Recommendation], until: date | None = None
-) -> dict[int, list[Assessment]]:
-    """Per recommendation, each assigned institution with its latest approved update.
-
-    Responsible institutions first, then those invited to report; with ``until``, only
-    updates for periods begun by that day count. Approved updates are what every signed-in
-    user reads, so the result is the same for everyone. Two queries however many rows.
-    """
-    ids = [r.pk for r in recommendations]
-    assessments: dict[int, dict[int, Assessment]] = defaultdict(dict)
-    for a in Assignment.objects.filter(recommendation_id__in=ids).select_related("institution"):
-        assessments[a.recommendation_id][a.institution_id] = Assessment(
-            institution=a.institution, kind=a.kind
-        )
-    approved = ProgressUpdate.objects.filter(
-        recommendation_id__in=ids, state=UpdateState.APPROVED
-    ).select_related("period")
-    if until is not None:
-        approved = approved.filter(period__start_date__lte=until)
-    for update in approved.order_by("-period__start_date", "-reviewed_at", "-pk"):
-        found = assessments[update.recommendation_id].get(update.institution_id)
-        if found is not None and found.approved is None:
-            found.approved = update
-    return {
-        pk: sorted(
-            assessments[pk].values(),
-            key=lambda a: (a.kind != AssignmentKind.RESPONSIBLE, a.institution.name),
-        )
-        for pk in ids
-    }
+    updates = ProgressUpdate.objects.filter(period__in=periods)
+    if institution_ids is not None:
+        assignments = assignments.filter(institution_id__in=institution_ids)
+        updates = updates.filter(institution_id__in=institution_ids)
+    started = {(u.recommendation_id, u.institution_id, u.period_id): u for u in updates}
+    owed = []
+    for a in assignments:
+        for period in periods:
+            update = started.get((a.recommendation_id, a.institution_id, period.pk))
+            if update is None or update.state == UpdateState.DRAFT:
+                state = OwedState.OVERDUE if period.due_date < today else OwedState.DUE
+            elif update.state == UpdateState.RETURNED:
+                state = OwedState.RETURNED
+            else:  # submitted or approved: reported
+                continue
+            owed.append(
+                OwedUpdate(
+                    recommendation=a.recommendation,
+                    institution=a.institution,
+                    period=period,
+                    state=state,
+                    update=update,
+                )
+            )
+    language = get_language()
+    return sorted(
+        owed,
+        key=lambda o: (
+            o.period.due_date,
+            o.period.pk,
+            o.recommendation.recommendation_set_id,
+            o.recommendation.number,
+            alphabet_key(o.institution.name, language),
+        ),
+    )
 
 
 def recommendations_filtered(
@@ -190,21 +317,7 @@ def recommendation_history(
     )
 
 
-def recommendation_trainings(*, recommendation: Recommendation, user: User) -> QuerySet[Any]:
-    """The trainings the user may see that served the recommendation, latest first."""
-    from trainings.permissions import trainings_visible_to
-
-    return (
-        trainings_visible_to(user)
-        .filter(recommendations=recommendation)
-        .select_related("organiser")
-        .order_by("-start_date", "-pk")
-    )
-
-
 def _studies_and_decisions(recommendation: Recommendation) -> tuple[list[Any], list[Any]]:
-    from programme.models import Decision
-
     return (
         list(recommendation.studies.order_by("title")),
         list(
@@ -219,24 +332,11 @@ def recommendation_evidence(
     *, recommendation: Recommendation, user: User
 ) -> RecommendationEvidence:
     """Everything the user may see that bears on one recommendation (the report's dossier)."""
-    updates = list(recommendation_updates(recommendation=recommendation, user=user))
-    assessments = {
-        a.institution_id: Assessment(institution=a.institution, kind=a.kind)
-        for a in recommendation.assignments.select_related("institution")
-    }
-    for update in updates:  # newest period first
-        assessment = assessments.get(update.institution_id)
-        if assessment is None:
-            continue
-        if update.state == UpdateState.APPROVED and assessment.approved is None:
-            assessment.approved = update
-        elif update.state != UpdateState.APPROVED and assessment.current is None:
-            assessment.current = update
     studies, decisions = _studies_and_decisions(recommendation)
     return RecommendationEvidence(
         recommendation=recommendation,
-        assessments=sorted(assessments.values(), key=lambda a: (a.kind, a.institution.name)),
-        updates=updates,
+        assessments=recommendation_assessments_one(recommendation=recommendation, user=user),
+        updates=list(recommendation_updates(recommendation=recommendation, user=user)),
         history=list(recommendation_history(recommendation=recommendation, user=user)),
         trainings=list(recommendation_trainings(recommendation=recommendation, user=user)),
         studies=studies,
@@ -267,33 +367,13 @@ class RecommendationSummary:
     studies: list[Any]
     decisions: list[Any]
 
+    @property
+    def status(self) -> str | None:
+        return assessments_status(self.assessments)
 
-def _assessments(
-    recommendation: Recommendation, visible: QuerySet[ProgressUpdate]
-) -> list[Assessment]:
-    """Each assigned institution with its latest approved update and its latest other one,
-    picked by the database (two queries however many updates there are)."""
-    newest = visible.filter(institution_id=OuterRef("institution_id")).order_by(
-        "-period__start_date", "-pk"
-    )
-    assignments = list(
-        recommendation.assignments.select_related("institution").annotate(
-            approved_id=Subquery(newest.filter(state=UpdateState.APPROVED).values("pk")[:1]),
-            current_id=Subquery(newest.exclude(state=UpdateState.APPROVED).values("pk")[:1]),
-        )
-    )
-    ids = {pk for a in assignments for pk in (a.approved_id, a.current_id) if pk}
-    found = ProgressUpdate.objects.select_related("period").in_bulk(ids)
-    assessments = [
-        Assessment(
-            institution=a.institution,
-            kind=a.kind,
-            approved=found.get(a.approved_id),
-            current=found.get(a.current_id),
-        )
-        for a in assignments
-    ]
-    return sorted(assessments, key=lambda a: (a.kind, a.institution.name))
+    @property
+    def status_label(self) -> str:
+        return str(ImplementationStatus(self.status).label) if self.status else ""
 
 
 def recommendation_summary(*, recommendation: Recommendation, user: User) -> RecommendationSummary:
@@ -313,7 +393,7 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
     studies, decisions = _studies_and_decisions(recommendation)
     return RecommendationSummary(
         recommendation=recommendation,
-        assessments=_assessments(recommendation, visible),
+        assessments=recommendation_assessments_one(recommendation=recommendation, user=user),
         updates=list(latest),
         update_count=visible.count(),
         history=list(history[:HISTORY_SHOWN]),
@@ -398,3 +478,12 @@ def _shown(model_field: Any, value: Any) -> str:
     if isinstance(model_field, TextField):
         return ""  # long text: the page names the change, the update shows the text
     return str(value)
+
+
+def assignments_of_institution(institution: Institution, user: Any = None) -> list[Assignment]:
+    """The recommendations the institution answers for or is invited to, by number (its page)."""
+    return list(
+        Assignment.objects.filter(institution=institution)
+        .select_related("recommendation")
+        .order_by("recommendation__number")
+    )

@@ -19,9 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programme.glance import glance_invalidate
 from programme.models import ReportingPeriod
-from programme.notifications import services as notifications
+from recommendations import signals
 from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
 from recommendations.models import (
     Assignment,
@@ -31,6 +30,7 @@ from recommendations.models import (
     UpdateComment,
     UpdateTransition,
 )
+from recommendations.permissions import may_report_for
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 
@@ -59,13 +59,23 @@ def progress_update_create(
     by: User | None,
     is_demo: bool = False,
 ) -> ProgressUpdate:
-    """Start a draft update of an institution on a recommendation for a period."""
+    """Start a draft update of an institution on a recommendation for a period.
+
+    ``by``, when given, must be allowed to report for the institution (``may_report_for``);
+    loaders and other writes on nobody's behalf pass None.
+    """
     if not Assignment.objects.filter(
         recommendation=recommendation, institution=institution
     ).exists():
         raise ValidationError(
             _("%(institution)s is not assigned to recommendation %(number)s.")
             % {"institution": institution.label, "number": recommendation.number}
+        )
+    if by is not None and not may_report_for(
+        by, recommendation=recommendation, institution=institution
+    ):
+        raise ValidationError(
+            _("You cannot report for %(institution)s.") % {"institution": institution.label}
         )
     update = ProgressUpdate(
         recommendation=recommendation,
@@ -133,7 +143,7 @@ def progress_update_submit(*, update: ProgressUpdate, by: User | None) -> Progre
     update.submitted_at = timezone.now()
     update.save(update_fields=["state", "submitted_at", "updated_at"])
     _record(update=update, from_state=previous, by=by)
-    notifications.notify_update_submitted(update=update, by=by)
+    signals.update_submitted.send(sender=ProgressUpdate, update=update, by=by)
     return update
 
 
@@ -155,7 +165,7 @@ def progress_update_return(
         update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
     )
     _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
-    notifications.notify_update_reviewed(update=update, by=by)
+    signals.update_reviewed.send(sender=ProgressUpdate, update=update, by=by)
     return update
 
 
@@ -175,8 +185,7 @@ def progress_update_approve(
         update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
     )
     _record(update=update, from_state=UpdateState.SUBMITTED, by=by, comment=comment)
-    notifications.notify_update_reviewed(update=update, by=by)
-    glance_invalidate()  # an approved assessment counts in the recommendations by status
+    signals.update_reviewed.send(sender=ProgressUpdate, update=update, by=by)
     return update
 
 

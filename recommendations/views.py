@@ -14,8 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from programme.models import ReportingPeriod
-from programme.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from recommendations import permissions, selectors, services
 from recommendations.filters import RecommendationFilterForm
 from recommendations.forms import (
@@ -89,7 +89,7 @@ def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpRespons
             "shown_in_full": shown if full_list is not None else "",
             "page_obj": page_obj,
             "filter_query": query_without_page(request),
-            "can_report": permissions.reporting_institutions(request.user, recommendation).exists(),
+            "can_report": permissions.may_report_on(request.user, recommendation),
         },
     )
 
@@ -127,17 +127,13 @@ def update_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def update_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     update = permissions.update_for_view(request.user, pk)
     persona = persona_for(request.user)
-    can_edit = (
-        update.is_editable
-        and permissions.updates_editable_by(request.user).filter(pk=update.pk).exists()
-    )
     return render(
         request,
         "recommendations/update_detail.html",
         {
             "update": update,
             **selectors.update_detail(update=update),
-            "can_edit": can_edit,
+            "can_edit": permissions.may_change_update(request.user, update),
             "can_review": persona.is_programme_team and update.state == "submitted",
             "can_comment": permissions.can_comment(request.user, update),
             "review_form": ReviewForm(),
@@ -150,7 +146,7 @@ def update_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def update_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     update = permissions.update_for_change(request.user, pk)
-    if not update.is_editable:
+    if not permissions.may_change_update(request.user, update):
         messages.error(request, _("This update can no longer be changed."))
         return redirect("recommendations:update_detail", pk=update.pk)
     initial = {"status": update.status, "narrative": update.narrative, "seen_at": update.updated_at}

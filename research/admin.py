@@ -18,16 +18,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import (
+from core.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
-    GlanceAdmin,
     HistoryAdmin,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
     in_all_languages,
 )
-from programme.uploads import validate_upload
+from core.uploads import validate_upload
 from research.choices import StudyStatus
 from research.models import Study, StudyStatusChange, StudyVersion
 from research.services import study_advance, study_move_allowed
@@ -93,7 +92,7 @@ class StudyAdminForm(forms.ModelForm):
 
 
 @admin.register(Study)
-class StudyAdmin(GlanceAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
+class StudyAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     # Its stage moves only through study_advance, which records each step.
     history_restore = False
 

@@ -9,6 +9,6 @@ class ResearchConfig(AppConfig):
     verbose_name = _("Research")
 
     def ready(self) -> None:
-        from config.history import track
+        from core.history import track
 
         track(self, "Study", "StudyVersion")

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from config.basemodels import NO_VICTIM_DETAILS
+from core.basemodels import NO_VICTIM_DETAILS
 from research.choices import StudyStatus
 
 

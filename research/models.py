@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
+from core.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from programme.models import validate_date_range
 from research.choices import STUDY_PIPELINE, LanguageVersion, StudyStatus
 

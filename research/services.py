@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programme.glance import glance_invalidate
 from research.choices import STUDY_PIPELINE, StudyStatus
 from research.models import Study, StudyStatusChange
 from stakeholders.models import User
@@ -60,5 +59,4 @@ def study_advance(*, study: Study, to_status: str, by: User | None, note: str = 
     StudyStatusChange.objects.create(
         study=study, from_status=from_status, to_status=to_status, changed_by=by, note=note.strip()
     )
-    glance_invalidate()  # the research pipeline counts studies by stage
     return study

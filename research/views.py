@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from programme.portal import AuthenticatedRequest, file_download, paginate, query_without_page
+from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from research import permissions, selectors, services
 from research.filters import LIST, StudyFilter
 from research.forms import StudyAdvanceForm

@@ -103,13 +103,13 @@ def ensure_programme(scale: float) -> None:
     """
     import time
 
-    from programme.generator import (
+    from loaders.generator import (
         Counts,
         generated_exists,
         generated_institutions,
         programme_generate,
     )
-    from programme.seeding import seed_load
+    from loaders.seeding import seed_load
     from programme.selectors import action_primary
 
     counts = Counts.at_scale(scale)

@@ -64,8 +64,8 @@ def _setup() -> None:
 
 
 def _world() -> tuple[Any, Any]:
+    from loaders.seeding import seed_load
     from programme.models import Action
-    from programme.seeding import seed_load
     from stakeholders.models import Institution, User
     from trainings.models import Topic, Training
 
@@ -126,7 +126,7 @@ def _workbook(rows: int) -> bytes:
 
 def _copy_rows(sheet: Any, training: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The parsed rows as the tables' columns, converted with the same widgets and look-ups."""
-    from programme.imports import resource_class
+    from core.imports import resource_class
 
     res = resource_class("attendance")(training=training)
     res.prepare_lookups()
@@ -223,7 +223,7 @@ def _import(sheet: Any, user: Any, training: Any, *, keep: bool) -> tuple[Figure
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from programme.imports import resource_class
+    from core.imports import resource_class
 
     res = resource_class("attendance")(user=user, training=training)
     with CaptureQueriesContext(connection) as planned:
@@ -253,7 +253,7 @@ def main() -> int:
     _setup()
     from django.db import connection
 
-    from programme.spreadsheets import read_sheet
+    from core.spreadsheets import read_sheet
     from trainings.models import Attendance
 
     user, training = _world()

@@ -80,9 +80,10 @@ def _emails(n: int) -> list[int]:
     """N reminder emails in the outbox, rendered as the reminders render them."""
     from django.db import transaction
 
-    from programme.notifications import services
-    from programme.notifications.choices import NotificationKind
-    from programme.notifications.models import Notification, OutboxEmail
+    from core.models import OutboxEmail
+    from notifications import services
+    from notifications.choices import NotificationKind
+    from notifications.models import Notification
     from stakeholders.models import User
 
     OutboxEmail.objects.all().delete()
@@ -112,8 +113,8 @@ def _emails(n: int) -> list[int]:
 def bench_outbox(n: int, port: int, sink: Sink) -> tuple[float, float]:
     from django.conf import settings
 
-    from programme.notifications.models import OutboxEmail
-    from programme.notifications.services import _message, outbox_email_send
+    from core.models import OutboxEmail
+    from core.outbox import _message, outbox_email_send
 
     ids = _emails(n)
     start_count = sink.count
@@ -150,11 +151,11 @@ def bench_queue(trips: int, redis_url: str) -> tuple[float, float, float]:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
-        app.send_task("programme.notifications.outbox_sweep").get(timeout=60)  # warm up
+        app.send_task("core.jobs_sweep").get(timeout=60)  # warm up
         celery_times = []
         for _ in range(trips):
             t = time.perf_counter()
-            app.send_task("programme.notifications.outbox_sweep").get(timeout=30)
+            app.send_task("core.jobs_sweep").get(timeout=30)
             celery_times.append(time.perf_counter() - t)
         ping_times, setget_times = [], []
         for i in range(trips):

@@ -117,7 +117,7 @@ def _world(scale: float, users: int) -> tuple[list[str], list[list[str]]]:
     """The usernames to sign in as (the programme team and a spread of roles) and the pages."""
     from django.contrib.auth.hashers import make_password
 
-    from programme.generator import ADMIN_USERNAME, GENERATED_PASSWORD
+    from loaders.generator import ADMIN_USERNAME, GENERATED_PASSWORD
     from programme.models import Meeting
     from recommendations.models import Recommendation
     from stakeholders.models import Membership, User
@@ -222,7 +222,7 @@ async def _drive(
 ) -> list[Phase]:
     import httpx
 
-    from programme.generator import GENERATED_PASSWORD
+    from loaders.generator import GENERATED_PASSWORD
 
     clients = [
         httpx.AsyncClient(

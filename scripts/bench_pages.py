@@ -95,7 +95,7 @@ def _minimal_urlconf() -> types.ModuleType:
 def _personas() -> dict[str, Any]:
     from django.db.models import Count
 
-    from programme.generator import ADMIN_USERNAME
+    from loaders.generator import ADMIN_USERNAME
     from stakeholders.choices import InstitutionKind, MembershipRole
     from stakeholders.models import Membership, User
 
@@ -228,7 +228,7 @@ def _profile(clients: dict[str, Any], url: str) -> None:
 
 
 def _rows_counts(n: int) -> Any:
-    from programme.generator import Counts
+    from loaders.generator import Counts
 
     return Counts(
         years=5,
@@ -248,8 +248,8 @@ def _list_queries(rows: int) -> dict[tuple[str, str], int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from programme.generator import programme_generate
-    from programme.seeding import seed_load
+    from loaders.generator import programme_generate
+    from loaders.seeding import seed_load
     from programme.selectors import action_primary
 
     # CASCADE: tables of models this process may not know (a migration added meanwhile).
@@ -308,7 +308,7 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import override_settings
 
-    from programme.generator import Counts
+    from loaders.generator import Counts
 
     ensure_programme(args.scale)
     counts = Counts.at_scale(args.scale)

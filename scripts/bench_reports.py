@@ -175,9 +175,9 @@ class Filler:
 
 
 def _measure(filler: Filler, target: int, processes: int | None = None) -> Run:
-    from programme.reports.documents import report_html
-    from programme.reports.models import Report
-    from programme.reports.render import render_pdf
+    from reports.documents import report_html
+    from reports.models import Report
+    from reports.render import render_pdf
     from stakeholders.models import User
 
     report = Report(
@@ -226,9 +226,9 @@ def main() -> int:
         workdir = Path(folder)
         print("Preparing a throwaway database with the programme and demo data…", flush=True)
         _setup(workdir)
-        from programme.demo import demo_load
+        from loaders.demo import demo_load
+        from loaders.seeding import seed_load
         from programme.models import Action
-        from programme.seeding import seed_load
 
         seed_load()
         demo_load(action=Action.objects.get())

@@ -24,7 +24,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from programme.portal import AuthenticatedRequest
+from core.portal import AuthenticatedRequest
 from stakeholders import services, tokens
 from stakeholders.admin_site import safe_next
 from stakeholders.auth import login_device_remember
@@ -65,7 +65,7 @@ def _default_next(request: AuthenticatedRequest) -> str:
     manage it, the dashboard for everyone else."""
     if request.user.is_staff and not holds_programme_team_role(request.user):
         return reverse("admin:index")
-    return reverse("programme:dashboard")
+    return reverse("dashboard:dashboard")
 
 
 def _with_next(url_name: str, next_url: str) -> HttpResponse:
@@ -185,7 +185,7 @@ class InvitationAcceptView(PasswordResetConfirmView):
     title = gettext_lazy("Choose your password")
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
-    success_url = reverse_lazy("programme:dashboard")
+    success_url = reverse_lazy("dashboard:dashboard")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

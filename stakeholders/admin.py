@@ -19,18 +19,16 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import (
+from core.admin import (
     HTTPS_LINKS,
     DemoFlagLast,
-    GlanceAdmin,
     HistoryAdmin,
     LogLine,
     ReadOnlyAdmin,
     admin_action_log,
     in_all_languages,
 )
-from programme.choices import ImportKind
-from programme.import_admin import SpreadsheetAdmin
+from core.import_admin import SpreadsheetAdmin
 from stakeholders import object_permissions, services
 from stakeholders.models import (
     AccountEvent,
@@ -40,6 +38,7 @@ from stakeholders.models import (
     ProfessionalGroup,
     User,
 )
+from stakeholders.resources import InstitutionResource
 
 
 def _sync_users(user_ids: set[int]) -> None:
@@ -82,7 +81,7 @@ class ContactPersonInline(admin.TabularInline):
 
 @admin.register(Institution)
 class InstitutionAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast, TranslationAdmin):
-    import_kind = ImportKind.INSTITUTIONS
+    import_kind = InstitutionResource.kind
     form = InstitutionForm
     list_display = ("name", "short_name", "kind", "parent", "country", "code", "is_demo")
     list_filter = ("is_demo", "kind", "country")
@@ -153,7 +152,7 @@ class ContactPersonAdmin(HistoryAdmin):
 
 
 @admin.register(ProfessionalGroup)
-class ProfessionalGroupAdmin(GlanceAdmin, HistoryAdmin, TranslationAdmin):
+class ProfessionalGroupAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("name", "slug")
     search_fields = (*in_all_languages("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}

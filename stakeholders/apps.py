@@ -11,8 +11,15 @@ class StakeholdersConfig(AppConfig):
     default = True  # this module also holds the admin's config below
 
     def ready(self) -> None:
-        from config.history import track
-        from stakeholders import signals  # noqa: F401 - connects the sign-in receivers
+        from core.history import track
+        from core.imports import resource_register
+        from stakeholders import (
+            account_emails,  # noqa: F401 - registers the emails' builders
+            signals,  # noqa: F401 - connects the sign-in receivers
+        )
+        from stakeholders.resources import InstitutionResource
+
+        resource_register(InstitutionResource)
 
         track(self, "Institution", "Membership", "ContactPerson", "ProfessionalGroup")
         # Who changed an account's rights (active, staff, superuser, groups, permissions):

@@ -3,7 +3,7 @@ made in the recipient's language when the worker sends them.
 
 A request only stores what to make an email from (``account_email_queue``): no request
 speaks to the mail server or waits for it, and no one-time link is stored. The outbox
-(``programme.notifications``) sends it, and its builders (``account_emails`` there) look the
+(``core.outbox``) sends it, and the builders in ``stakeholders.account_emails`` look the
 account up and render these templates at that moment.
 """
 
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.outbox import outbox_email_build_queue
 from stakeholders.choices import ACCOUNT_EMAIL_WINDOW_SECONDS
 
 # The kinds of account email, as the outbox knows them.
@@ -63,9 +64,6 @@ def account_email_queue(
     An email with the same key is never stored twice, which is how the resets and
     invitations are rate-limited (the key names the window).
     """
-    # The outbox belongs to a higher layer; it is reached here only, and only when used.
-    from programme.notifications.services import outbox_email_build_queue
-
     outbox_email_build_queue(
         build=build, to=to, key=key, args=args, language=language, recipient=recipient
     )

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from config.basemodels import DemoMarked, TimeStamped
+from core.basemodels import DemoMarked, TimeStamped
 from stakeholders.choices import (
     AccountEventKind,
     InstitutionKind,

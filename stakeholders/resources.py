@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.history import record_bulk
-from programme.imports import (
+from core.history import record_bulk
+from core.imports import (
     Changes,
     ChoiceWidget,
     Column,

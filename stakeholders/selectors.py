@@ -10,11 +10,10 @@ from django.db.models import QuerySet
 from stakeholders.choices import InstitutionKind, MembershipRole
 from stakeholders.models import ContactPerson, Institution, Membership
 from stakeholders.roles import holds_programme_team_role, session_verified
+from stakeholders.sections import ShownSection, institution_sections
 
 if TYPE_CHECKING:
-    from programme.models import ActionPoint
-    from recommendations.models import Assignment
-    from trainings.models import Training
+    pass
 
 _EDIT_ROLES = (MembershipRole.FOCAL_POINT, MembershipRole.EDITOR)
 
@@ -88,9 +87,8 @@ class InstitutionProfile:
     institution: Institution
     children: list[Institution]
     contacts: list[ContactPerson]
-    assignments: list[Assignment]
-    trainings: list[Training]
-    action_points: list[ActionPoint]
+    # What the apps above show about it (stakeholders.sections).
+    sections: list[ShownSection]
     members: list[Membership] | None
 
 
@@ -99,32 +97,13 @@ def institution_profile(
 ) -> InstitutionProfile:
     """Everything the institution page shows the user, in a fixed number of queries.
 
-    Trainings are only those the user may see; the members only when ``with_members``
+    Each section shows only what the user may see; the members only when ``with_members``
     (the caller asks the permission gate).
     """
-    from programme.choices import OPEN_ACTION_POINT_STATUSES
-    from programme.models import ActionPoint
-    from recommendations.models import Assignment
-    from trainings.permissions import trainings_visible_to
-
     return InstitutionProfile(
         institution=institution,
         children=list(institution.children.order_by("name")),
         contacts=list(institution.contacts.order_by("-is_primary", "full_name")),
-        assignments=list(
-            Assignment.objects.filter(institution=institution)
-            .select_related("recommendation")
-            .order_by("recommendation__number")
-        ),
-        trainings=list(
-            trainings_visible_to(user)
-            .filter(organiser=institution)
-            .order_by("-start_date", "title")
-        ),
-        action_points=list(
-            ActionPoint.objects.filter(owner=institution, status__in=OPEN_ACTION_POINT_STATUSES)
-            .select_related("meeting")
-            .order_by("due_date", "pk")
-        ),
+        sections=institution_sections(institution=institution, user=user),
         members=list(institution_members(institution=institution)) if with_members else None,
     )

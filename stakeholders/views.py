@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from core.portal import AuthenticatedRequest, paginate, query_without_page
 from stakeholders import permissions, selectors, services
 from stakeholders.filters import InstitutionFilter
 from stakeholders.forms import MemberInviteForm

@@ -96,9 +96,9 @@ def demo(db: None) -> dict[str, Any]:
 
 
 def _demo_load() -> None:
-    from programme.demo import demo_load
+    from loaders.demo import demo_load
+    from loaders.seeding import seed_load
     from programme.models import Action
-    from programme.seeding import seed_load
 
     seed_load()
     demo_load(action=Action.objects.get())
@@ -184,7 +184,7 @@ def _demo_restore(snapshot: _DemoSnapshot) -> bool:
     import psycopg
     from django.db import DatabaseError, connection, transaction
 
-    from programme.glance import glance_invalidate
+    from dashboard.glance import glance_invalidate
 
     try:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -12,13 +12,17 @@ import factory
 from django.contrib.auth.models import Group, Permission
 from factory.django import DjangoModelFactory
 
-from programme.choices import ActionPointStatus, ImportKind, InterventionKind
+from core.models import OutboxEmail
+from imports.choices import ImportKind
+from imports.models import ImportBatch
+from notifications.choices import Frequency, NotificationKind
+from notifications.models import Notification, NotificationPreference
+from programme.choices import ActionPointStatus, InterventionKind
 from programme.models import (
     Action,
     ActionPoint,
     ActionPointGroupObjectPermission,
     Decision,
-    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -29,10 +33,6 @@ from programme.models import (
     Programme,
     ReportingPeriod,
 )
-from programme.notifications.choices import Frequency, NotificationKind
-from programme.notifications.models import Notification, NotificationPreference, OutboxEmail
-from programme.reports.choices import ReportKind
-from programme.reports.models import Report
 from recommendations.choices import ImplementationStatus, InstrumentKind, UpdateState
 from recommendations.models import (
     Assignment,
@@ -47,6 +47,8 @@ from recommendations.models import (
     UpdateComment,
     UpdateTransition,
 )
+from reports.choices import ReportKind
+from reports.models import Report
 from research.choices import LanguageVersion, StudyStatus
 from research.models import Study, StudyStatusChange, StudyVersion
 from stakeholders.choices import AccountEventKind, InstitutionKind, MembershipRole, Sex

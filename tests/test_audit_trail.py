@@ -21,9 +21,9 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from config.history import acting_as, history_model, is_tracked
-from programme.imports import bulk_insert
-from programme.notifications.choices import EmailStatus
+from core.choices import EmailStatus
+from core.history import acting_as, history_model, is_tracked
+from core.imports import bulk_insert
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate, UpdateComment
 from stakeholders.choices import AccountEventKind
@@ -388,7 +388,7 @@ def test_the_admins_actions_on_participants_are_logged(admin_client: Client) -> 
 def test_an_email_sent_again_from_the_admin_is_logged(admin_client: Client) -> None:
     email = OutboxEmailFactory(status=EmailStatus.FAILED)
     admin_client.post(
-        reverse("admin:programme_outboxemail_changelist"),
+        reverse("admin:core_outboxemail_changelist"),
         {"action": "send_again", "_selected_action": [email.pk]},
     )
     assert [e.change_message for e in _admin_log(email)] == [

@@ -30,9 +30,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from programme.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_totp_code, demo_totp_uri
-from programme.notifications.choices import EmailStatus
-from programme.notifications.models import OutboxEmail
+from core.choices import EmailStatus
+from core.models import OutboxEmail
+from loaders.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_totp_code, demo_totp_uri
 from stakeholders import auth, services
 from stakeholders.auth import client_ip
 from stakeholders.choices import MembershipRole
@@ -555,8 +555,8 @@ def test_the_admins_outgoing_emails_never_show_a_link(client, admin_client) -> N
     assert row.subject == "Choose a new password for the anti-trafficking platform"
     assert (row.body_text, row.body_html) == ("", "")  # nothing kept once sent
     for url in (
-        reverse("admin:programme_outboxemail_changelist"),
-        reverse("admin:programme_outboxemail_change", args=[row.pk]),
+        reverse("admin:core_outboxemail_changelist"),
+        reverse("admin:core_outboxemail_change", args=[row.pk]),
     ):
         page = admin_client.get(url).content.decode()
         assert row.to in page

@@ -19,8 +19,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from config.basemodels import NO_VICTIM_DETAILS
-from programme.choices import ImportKind
+from core.basemodels import NO_VICTIM_DETAILS
+from imports.choices import ImportKind
 from programme.models import ActionPoint
 from recommendations.models import ProgressUpdate
 from stakeholders.choices import Sex

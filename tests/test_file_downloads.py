@@ -14,11 +14,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.test import Client
 
-from programme.models import ImportBatch, Meeting
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.reports.models import Report
+from imports.models import ImportBatch
+from programme.models import Meeting
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate
+from reports.choices import ReportKind, ReportStatus
+from reports.models import Report
 from research.choices import LanguageVersion
 from research.models import Study, StudyVersion
 from tests import factories

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from programme.search import search
+from dashboard.search import search
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_the_admin_search_box_takes_a_nul_too(admin_client) -> None:
 
 
 def test_search_text_drops_control_characters_and_bounds_the_length() -> None:
-    from programme.portal import SEARCH_MAX_CHARS, search_text
+    from core.portal import SEARCH_MAX_CHARS, search_text
 
     assert search_text("  Sko\x00pje \t\n ") == "Skopje"
     assert search_text("Sko\tpje") == "Sko pje"

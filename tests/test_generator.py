@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.db.models import F, Q
 from django.test import Client
 
-from programme.generator import GENERATED_PASSWORD, Counts
+from loaders.generator import GENERATED_PASSWORD, Counts
+from loaders.grants import object_permissions_rebuild
 from programme.models import ActionPoint, ActionPointGroupObjectPermission, Meeting
-from programme.services import object_permissions_rebuild
 from recommendations import permissions as rec_perms
 from recommendations.choices import UpdateState
 from recommendations.models import (

@@ -14,9 +14,9 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import translation
 
-from programme import glance
+from dashboard import glance
+from dashboard.selectors import programme_glance
 from programme.models import Action, ReportingPeriod
-from programme.selectors import programme_glance
 from recommendations.choices import ImplementationStatus, UpdateState
 from recommendations.models import Recommendation
 from recommendations.services import (
@@ -247,3 +247,43 @@ def test_the_cache_is_redis_when_redis_is_configured_and_in_process_otherwise() 
     assert without.stdout.split() == ["django.core.cache.backends.locmem.LocMemCache", "300"]
     bad = load_settings({**PRODUCTION, "GLANCE_CACHE_SECONDS": "soon"})
     assert bad.returncode != 0 and "GLANCE_CACHE_SECONDS" in bad.stderr
+
+
+def test_a_profession_renamed_in_the_admin_shows_on_the_next_dashboard(
+    client, admin_client, demo
+) -> None:
+    """The glance keeps numbers by group and names the groups from the kept names: a group
+    renamed in the admin is named anew at once, not after the cache's timeout."""
+    before = _dashboard(client, demo["demo-observer"])
+    shown = {name for name, *_counts in before.participants_by_group}
+    group = next(g for g in ProfessionalGroup.objects.all() if g.name_en in shown)
+    response = admin_client.post(
+        f"/admin/stakeholders/professionalgroup/{group.pk}/change/",
+        {
+            "name_en": "Labour inspectors (renamed)",
+            "name_mk": group.name_mk or "",
+            "name_sq": group.name_sq or "",
+            "slug": group.slug,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = _dashboard(client, demo["demo-observer"])
+    names = {name for name, *_counts in after.participants_by_group}
+    assert "Labour inspectors (renamed)" in names and group.name_en not in names
+
+
+def test_a_bulk_write_its_service_announces_shows_on_the_next_dashboard(client, demo) -> None:
+    """A write that saves no instance (QuerySet.update) is followed by rows_changed: the one
+    receiver renews the figures as it does for a save."""
+    from core.signals import rows_changed
+    from trainings.models import Participant
+
+    before = _dashboard(client, demo["demo-observer"])
+    women = dict((b.label, b.value) for b in before.participants_by_sex)[str(Sex.FEMALE.label)]
+    assert women > 0
+    Participant.objects.filter(sex=Sex.FEMALE).update(sex=Sex.MALE)
+    kept = _dashboard(client, demo["demo-observer"])
+    assert dict((b.label, b.value) for b in kept.participants_by_sex)[str(Sex.FEMALE.label)] > 0
+    rows_changed.send(sender=Participant)
+    after = _dashboard(client, demo["demo-observer"])
+    assert dict((b.label, b.value) for b in after.participants_by_sex)[str(Sex.FEMALE.label)] == 0

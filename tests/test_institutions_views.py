@@ -10,8 +10,8 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from core.models import OutboxEmail
 from programme.models import ActionPoint, Meeting
-from programme.notifications.models import OutboxEmail
 from stakeholders.choices import InstitutionKind, MembershipRequestState, MembershipRole
 from stakeholders.models import ContactPerson, Institution, Membership, MembershipRequest, User
 from stakeholders.roles import programme_team_add

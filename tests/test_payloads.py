@@ -18,9 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from programme.notifications.choices import Frequency
-from programme.notifications.models import OutboxEmail
-from programme.notifications.services import notify_update_submitted, preference_set
+from core.models import OutboxEmail
+from notifications.choices import Frequency
+from notifications.services import notify_update_submitted, preference_set
 from recommendations.models import ProgressUpdate
 from stakeholders.models import User
 from tests.browser.test_accessibility import DOWNLOADS, NOT_PAGES

@@ -26,15 +26,16 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, resolve, reverse
 
-from programme.choices import ImportKind, ImportStatus
-from programme.models import Action, ActionPoint, ImportBatch, Meeting, ReportingPeriod
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.reports.models import Report
-from programme.reports.permissions import report_scope
+from imports.choices import ImportKind, ImportStatus
+from imports.models import ImportBatch
+from programme.models import Action, ActionPoint, Meeting, ReportingPeriod
 from programme.services import action_point_share
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
 from recommendations.services import evidence_add
+from reports.choices import ReportKind, ReportStatus
+from reports.models import Report
+from reports.permissions import report_scope
 from research.choices import LanguageVersion
 from research.models import Study, StudyVersion
 from stakeholders.choices import MembershipRole
@@ -231,8 +232,8 @@ RULES: dict[str, Rule] = {
         data=lambda w: {"language": "mk", "next": "/"},
     ),
     # Read by everyone signed in.
-    "programme:dashboard": Rule(get=EVERYONE),
-    "programme:search": Rule(get=EVERYONE),
+    "dashboard:dashboard": Rule(get=EVERYONE),
+    "dashboard:search": Rule(get=EVERYONE),
     "programme:meeting_list": Rule(get=EVERYONE),
     "programme:meeting_detail": Rule(kwargs=lambda w: {"pk": w.meeting.pk}, get=EVERYONE),
     "recommendations:list": Rule(get=EVERYONE),
@@ -362,47 +363,47 @@ RULES: dict[str, Rule] = {
         post=_expect(404, demo_cso_b=OK),
     ),
     # Everyone's own notifications and email preference; another's notification answers 404.
-    "programme:notification_list": Rule(get=EVERYONE, post=EVERYONE),
-    "programme:notification_preferences": Rule(
+    "notifications:notification_list": Rule(get=EVERYONE, post=EVERYONE),
+    "notifications:notification_preferences": Rule(
         get=EVERYONE, post=EVERYONE, data=lambda w: {"frequency": "weekly"}
     ),
-    "programme:notification_open": Rule(
+    "notifications:notification_open": Rule(
         kwargs=lambda w: {"pk": _notification_of_cso_b(w)},
         get=_expect(404, demo_cso_b=OK),
         post=_expect(405),
     ),
     # Spreadsheets: everyone lists their own uploads and exports what they see.
-    "programme:import_list": Rule(get=EVERYONE),
-    "programme:import_start": Rule(
+    "imports:import_list": Rule(get=EVERYONE),
+    "imports:import_start": Rule(
         kwargs=lambda w: {"kind": ImportKind.PROGRESS_UPDATES}, get=IMPORTERS, post=IMPORTERS
     ),
-    "programme:import_template": Rule(
+    "imports:import_template": Rule(
         kwargs=lambda w: {"kind": ImportKind.PROGRESS_UPDATES, "language": "mk"}, get=IMPORTERS
     ),
-    "programme:import_detail": Rule(kwargs=_batch, get=B_UPLOAD),
-    "programme:import_status": Rule(kwargs=_batch, get=B_UPLOAD),
-    "programme:import_file": Rule(kwargs=_batch, get=B_UPLOAD),
-    "programme:import_confirm": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
-    "programme:import_recheck": Rule(
+    "imports:import_detail": Rule(kwargs=_batch, get=B_UPLOAD),
+    "imports:import_status": Rule(kwargs=_batch, get=B_UPLOAD),
+    "imports:import_file": Rule(kwargs=_batch, get=B_UPLOAD),
+    "imports:import_confirm": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
+    "imports:import_recheck": Rule(
         kwargs=_batch, get=_expect(405), post=B_UPLOAD, data=lambda w: {"encoding": "cp1251"}
     ),
-    "programme:import_discard": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
-    "programme:import_rollback": Rule(
+    "imports:import_discard": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
+    "imports:import_rollback": Rule(
         kwargs=_batch, get=_expect(405), post=_expect(404, demo_cso_b=403, demo_admin=OK)
     ),
-    "programme:export": Rule(kwargs=lambda w: {"kind": "trainings", "fmt": "csv"}, get=EVERYONE),
-    "trainings:attendance_export": Rule(
+    "imports:export": Rule(kwargs=lambda w: {"kind": "trainings", "fmt": "csv"}, get=EVERYONE),
+    "imports:attendance_export": Rule(
         kwargs=lambda w: {"pk": w.training.pk, "fmt": "xlsx"}, get=B_READS
     ),
     # PDF reports: a recommendation report is its requester's and the programme team's.
-    "programme:report_list": Rule(get=EVERYONE),
-    "programme:report_request": Rule(
+    "reports:report_list": Rule(get=EVERYONE),
+    "reports:report_request": Rule(
         get=EVERYONE,
         post=EVERYONE,
         data=lambda w: {"kind": ReportKind.RECOMMENDATION, "language": "en"},
     ),
-    "programme:report_detail": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
-    "programme:report_download": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
+    "reports:report_detail": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
+    "reports:report_download": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
 }
 
 
@@ -421,7 +422,7 @@ def _request_to_cso_b(w: World) -> int:
 
 def _notification_of_cso_b(w: World) -> int:
     """The demo left CSO B's members a notice: their update was returned."""
-    from programme.notifications.models import Notification
+    from notifications.models import Notification
 
     pk: int = Notification.objects.filter(recipient=w.users["demo-cso-b"]).values_list(
         "pk", flat=True
@@ -700,7 +701,7 @@ def test_cso_a_exports_hold_nothing_only_cso_b_may_see(
         client.force_login(world.users[username])
         texts = []
         for kind in EXPORT_KINDS:
-            response = client.get(reverse("programme:export", kwargs={"kind": kind, "fmt": fmt}))
+            response = client.get(reverse("imports:export", kwargs={"kind": kind, "fmt": fmt}))
             assert response.status_code == 200, (username, kind)
             texts.append(_spreadsheet_text(response.content, fmt))
         return "\n".join(texts)

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from django.utils import translation
 
+from dashboard.selectors import programme_glance
 from programme.models import Action
-from programme.selectors import programme_glance
 from stakeholders.choices import PROFESSION_NOT_STATED
 from tests import factories
 from trainings.choices import TrainingStatus

@@ -6,9 +6,9 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from programme.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load, demo_remove
+from loaders.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load, demo_remove
+from loaders.seeding import seed_load
 from programme.models import Action
-from programme.seeding import seed_load
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate
 from stakeholders.models import User

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import translation
 
+from loaders.seeding import seed_load
 from programme.models import Action, Intervention, Meeting
-from programme.seeding import seed_load
 from recommendations.models import Recommendation
 from research.models import Study
 from stakeholders.models import Institution, ProfessionalGroup

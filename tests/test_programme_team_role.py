@@ -16,8 +16,8 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from programme.choices import ImportKind, ImportStatus
-from programme.models import ImportBatch
+from imports.choices import ImportKind, ImportStatus
+from imports.models import ImportBatch
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate
 from stakeholders.models import User

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -58,13 +59,14 @@ EXPECT = {
     ".venv/bin/python manage.py demo_totp": re.compile(r"\b\d{6}\b"),
     "scripts/audit": re.compile(r"^pip-audit: (Audited|PARTLY UNAUDITED|UNAUDITED)", re.M),
 }
+# Every app of the project (whatever apps are added), and what they need around them.
 _COPIED = (
     "config",
-    "programme",
-    "recommendations",
-    "research",
-    "stakeholders",
-    "trainings",
+    *sorted(
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == ROOT
+    ),
     "templates",
     "static",
     "locale",

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from loaders.seeding import seed_load
 from programme.models import Action, ReportingPeriod
-from programme.seeding import seed_load
 from recommendations import services
 from recommendations.choices import ImplementationStatus, UpdateState
 from recommendations.models import Recommendation
@@ -27,12 +27,15 @@ def setup() -> dict:
         end_date=date(2025, 6, 30),
         due_date=date(2025, 7, 15),
     )
+    mspdy = Institution.objects.get(code="mspdy")
+    author = User.objects.create_user("author", password="x" * 12)
+    factories.MembershipFactory(user=author, institution=mspdy)  # an editor reports for it
     return {
         "rec": Recommendation.objects.get(number=8),  # MSPDY is responsible
-        "mspdy": Institution.objects.get(code="mspdy"),
+        "mspdy": mspdy,
         "moi": Institution.objects.get(code="moi"),
         "period": period,
-        "author": User.objects.create_user("author", password="x" * 12),
+        "author": author,
         "reviewer": factories.UserFactory.create(
             username="reviewer", is_staff=True, programme_team=True
         ),

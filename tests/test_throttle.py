@@ -19,6 +19,7 @@ from django.test import Client
 
 from stakeholders import auth
 from stakeholders.models import User
+from tests.jobs.conftest import redis_url_for
 from tests.test_deployment import database_url_for_tests, environment
 
 pytestmark = pytest.mark.django_db
@@ -331,10 +332,7 @@ def test_a_blank_form_is_answered_but_not_counted(
 
 
 def test_the_wait_holds_in_every_worker_process_through_redis(clock: Clock, settings: Any) -> None:
-    redis_url = os.environ.get("TEST_REDIS_URL", "")
-    if not redis_url:
-        pytest.fail("TEST_REDIS_URL is not set: run the tests with scripts/test.")
-    redis_url = redis_url.rsplit("/", 1)[0] + "/2"  # a database of its own
+    redis_url = redis_url_for(2)  # a database of its own
     # The cache as the settings make it from REDIS_URL in production.
     worker_env = {
         "PATH": os.environ["PATH"],

@@ -40,7 +40,7 @@ NOT_APPS = {"tests", "config", "docs", "scripts", "static", "templates", "locale
 
 # Gates that do not live in a permissions module, each with the reason.
 EXTRA_GATE_MODULES: dict[str, str] = {
-    "programme.notifications.selectors": (
+    "notifications.selectors": (
         "a user's notifications are their own: notifications_for(user=…) is the notifications' "
         "one rule, and the package has no permissions module"
     ),
@@ -395,9 +395,9 @@ def test_the_views_modules_include_every_kind_of_views_module() -> None:
     modules = views_modules()
     for expected in (
         "recommendations.views",
-        "programme.import_views",
-        "programme.reports.views",
-        "programme.notifications.views",
+        "imports.views",
+        "reports.views",
+        "notifications.views",
         "stakeholders.account_views",
     ):
         assert expected in modules
@@ -434,7 +434,7 @@ class TrainingView(DetailView):
 GATED = """
 from django.shortcuts import get_object_or_404
 from programme.models import ReportingPeriod
-from programme.notifications import selectors
+from notifications import selectors
 from stakeholders import object_permissions
 from trainings import permissions
 from trainings.models import Training

@@ -13,16 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
-from programme.admin import (
+from core.admin import (
     DemoFlagLast,
-    GlanceAdmin,
     HistoryAdmin,
     ObjectPermissionAdmin,
     admin_action_log,
     in_all_languages,
 )
-from programme.choices import ImportKind
-from programme.import_admin import SpreadsheetAdmin
+from core.import_admin import SpreadsheetAdmin
 from trainings.choices import SCORE_MAX, SCORE_MIN
 from trainings.models import (
     Attendance,
@@ -32,6 +30,7 @@ from trainings.models import (
     Training,
     TrainingGroupObjectPermission,
 )
+from trainings.resources import AttendanceResource, TrainingResource
 from trainings.selectors import participant_data
 from trainings.services import participant_erase, training_share
 
@@ -105,13 +104,12 @@ class EvaluationInline(admin.StackedInline):
 @admin.register(Training)
 class TrainingAdmin(
     ConsentRecordedAdmin,
-    GlanceAdmin,
     SpreadsheetAdmin,
     HistoryAdmin,
     DemoFlagLast,
     TranslationAdmin,
 ):
-    import_kind = ImportKind.TRAININGS
+    import_kind = TrainingResource.kind
     list_display = (
         "title",
         "organiser",
@@ -185,7 +183,7 @@ ERASE = _("Erase the selected participants' details")
 
 
 @admin.register(Participant)
-class ParticipantAdmin(ConsentRecordedAdmin, GlanceAdmin, HistoryAdmin, DemoFlagLast):
+class ParticipantAdmin(ConsentRecordedAdmin, HistoryAdmin, DemoFlagLast):
     # An erased person must stay erased: no earlier version comes back.
     history_restore = False
 
@@ -249,8 +247,8 @@ class ParticipantAdmin(ConsentRecordedAdmin, GlanceAdmin, HistoryAdmin, DemoFlag
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(GlanceAdmin, SpreadsheetAdmin, HistoryAdmin):
-    import_kind = ImportKind.ATTENDANCE
+class AttendanceAdmin(SpreadsheetAdmin, HistoryAdmin):
+    import_kind = AttendanceResource.kind
     form = AttendanceForm
     list_display = (
         "participant",

@@ -9,6 +9,23 @@ class TrainingsConfig(AppConfig):
     verbose_name = _("Trainings")
 
     def ready(self) -> None:
-        from config.history import track
+        from core.history import track
+        from core.imports import resource_register
+        from recommendations.sources import trainings_source_register
+        from stakeholders.sections import InstitutionSection, institution_section_register
+        from trainings.resources import AttendanceResource, TrainingResource
+        from trainings.selectors import trainings_organised_by, trainings_serving
+
+        resource_register(AttendanceResource, TrainingResource)
+
+        trainings_source_register(trainings_serving)
+        institution_section_register(
+            InstitutionSection(
+                name="trainings",
+                order=20,
+                template="trainings/institution_section.html",
+                items=trainings_organised_by,
+            )
+        )
 
         track(self, "Topic", "Training", "Participant", "Attendance", "Evaluation")

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from programme.portal import SearchFilter
+from core.portal import SearchFilter
 from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Topic, Training

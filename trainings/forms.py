@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core.imports import CellProblem, Column, NameIndex
 from programme.models import Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup
+from stakeholders.resources import institution_index
 from trainings.choices import SCORE_MAX, SCORE_MIN
+from trainings.matching import (
+    KEEP,
+    UPDATE,
+    AttendanceRow,
+    ConflictChoice,
+    ConflictsFound,
+    PlannedRow,
+    RowsRefused,
+)
 from trainings.models import Attendance, Participant, Topic, Training
-from trainings.services import PastedParticipant
+from trainings.names import name_key
+from trainings.resources import AttendanceResource, group_index, sex_from_text
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -113,6 +124,64 @@ class TrainingForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+# --- when rows name someone whose record says otherwise -----------------------------------
+
+_CONFLICT_CHOICES: dict[str, StrOrPromise] = {
+    KEEP: _("Keep the register's records as they are, and list the people with them"),
+    UPDATE: _("Correct the register's records to what I entered"),
+}
+
+
+class ConflictChoiceForm(forms.Form):
+    """A form whose rows may name someone in the register whose record gives another name
+    or sex. The service then writes nothing and lists them (``ConflictsFound``); the form
+    shows them with a choice, and the conflicts the choice was made for travel with it, so
+    it holds for those alone."""
+
+    on_conflict = forms.ChoiceField(
+        label=_("What to do with their records"),
+        required=False,
+        choices=list(_CONFLICT_CHOICES.items()),
+        widget=forms.HiddenInput,
+    )
+    conflicts_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conflicts: list[PlannedRow] = []
+
+    def conflict_choice(self) -> ConflictChoice | None:
+        choice = self.cleaned_data.get("on_conflict") or ""
+        seen = self.cleaned_data.get("conflicts_seen") or ""
+        return ConflictChoice(choice=choice, seen=seen) if choice and seen else None
+
+    def show_conflicts(self, found: ConflictsFound) -> None:
+        """Show the conflicts found, and ask which to keep: the records, or what was entered
+        (offered only when the user may change every record concerned)."""
+        self.conflicts = found.rows
+        offered = [KEEP, UPDATE] if found.may_update else [KEEP]
+        # Last, beside the button that saves.
+        field: forms.ChoiceField = self.fields.pop("on_conflict")  # type: ignore[assignment]
+        self.fields["on_conflict"] = field
+        field.widget = forms.RadioSelect()
+        field.choices = [(value, _CONFLICT_CHOICES[value]) for value in offered]
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict: the form is bound
+        if (
+            data.get("conflicts_seen") != found.fingerprint
+            or data.get("on_conflict") not in offered
+        ):
+            data["on_conflict"] = ""
+        data["conflicts_seen"] = found.fingerprint
+        self.data = data
+        self.add_error(
+            None,
+            _(
+                "Nothing was saved. Someone you entered is in the register already, and their "
+                "record says otherwise (listed above): choose what to do, and save again."
+            ),
+        )
+
+
 _PARTICIPANT_FIELDS = [
     "full_name",
     "sex",
@@ -125,7 +194,7 @@ _PARTICIPANT_FIELDS = [
 _CONSENT_FIELDS = ["consent", "consent_date"]
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(ConflictChoiceForm):
     """One participant, their consent and their scores at this training.
 
     The fields are the models', but this is not a ModelForm: a ModelForm would refuse
@@ -143,8 +212,8 @@ class ParticipantForm(forms.Form):
         )
         person["sex"].choices = Sex.choices
         person["full_name"].help_text = _(
-            "Someone you may already see (same name at the same institution, or same email) "
-            "is found, not added twice."
+            "Someone you may already see is found, not added twice: the same name with the "
+            "same email, or at the same institution when no email tells."
         )
         person["professional_group"].queryset = ProfessionalGroup.objects.order_by("name")
         person["institution"].queryset = Institution.objects.order_by("name")
@@ -178,22 +247,8 @@ PASTE_COLUMNS: list[tuple[str, StrOrPromise]] = [
 ]
 PASTE_MAX_ROWS = 500
 
-_SEXES = {
-    Sex.FEMALE: {"f", "female", "woman", "w", "ж", "жена", "женски", "femër", "femer", "femra"},
-    Sex.MALE: {"m", "male", "man", "м", "маж", "машки", "mashkull", "mashkulli"},
-    Sex.OTHER: {"other", "x", "друго", "tjetër", "tjeter"},
-}
-_SEX_WORDS = {word: value for value, words in _SEXES.items() for word in words}
 _HEADER_WORDS = ("name", "име", "emri", "emër", "emer", "participant", "учесник", "pjesëmarrës")
-
-
-def _key(text: str) -> str:
-    """How names are compared: case and spacing do not matter."""
-    return " ".join(text.split()).casefold()
-
-
-def sex_from_text(text: str) -> str | None:
-    return _SEX_WORDS.get(_key(text).rstrip("."))
+_SEX_MISSING = _("Write F or M (Ж or М, жена or маж, femër or mashkull).")
 
 
 @dataclass(frozen=True)
@@ -204,42 +259,6 @@ class RowError:
     message: str
 
 
-class _Lookup:
-    """Names in any language, short names, codes and other names, to the record they name."""
-
-    def __init__(self) -> None:
-        self.institutions: dict[str, set[Institution]] = {}
-        for inst in Institution.objects.all():
-            names = [
-                getattr(inst, f"{field}_{lang}", "") or ""
-                for field in ("name", "short_name")
-                for lang in ("en", "mk", "sq")
-            ]
-            for name in [*names, inst.code or "", *inst.alias_list()]:
-                if name.strip():
-                    self.institutions.setdefault(_key(name), set()).add(inst)
-        self.groups: dict[str, set[ProfessionalGroup]] = {}
-        for group in ProfessionalGroup.objects.all():
-            for name in [getattr(group, f"name_{lang}", "") or "" for lang in ("en", "mk", "sq")]:
-                if name.strip():
-                    self.groups.setdefault(_key(name), set()).add(group)
-            self.groups.setdefault(_key(group.slug), set()).add(group)
-
-
-def _score(text: str) -> Decimal | None:
-    """A score as typed in a spreadsheet: 45, 45.5, 45,5 or 45%."""
-    text = text.strip().rstrip("%").strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValidationError(_("Not a number.")) from exc
-    if not value.is_finite() or not SCORE_MIN <= value <= SCORE_MAX:
-        raise ValidationError(_SCORE_RANGE)
-    return value.quantize(Decimal("0.01"))
-
-
 def _cells(line: str, separator: str) -> list[str]:
     cells = [c.strip() for c in line.split(separator)]
     return [c[1:-1].strip() if len(c) > 1 and c[0] == c[-1] == '"' else c for c in cells]
@@ -248,14 +267,15 @@ def _cells(line: str, separator: str) -> list[str]:
 def _looks_like_header(cells: list[str]) -> bool:
     if sex_from_text(cells[1]) is not None:
         return False
-    name = _key(cells[0])
+    name = name_key(cells[0])
     if any(word in name for word in _HEADER_WORDS):
         return True
     return bool(cells[5]) and re.fullmatch(r"[\d.,%\s]+", cells[5]) is None
 
 
-class ParticipantsPasteForm(forms.Form):
-    """Rows copied from a spreadsheet: every row is checked before anything is saved."""
+class ParticipantsPasteForm(ConflictChoiceForm):
+    """Rows copied from a spreadsheet: every row is checked before anything is saved, its
+    values read as the attendance import reads them (its columns, widgets and look-ups)."""
 
     text = forms.CharField(
         label=_("Rows from a spreadsheet"),
@@ -267,10 +287,13 @@ class ParticipantsPasteForm(forms.Form):
         ),
     )
 
+    field_order = ["text"]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rows: list[PastedParticipant] = []
+        self.rows: list[AttendanceRow] = []
         self.row_errors: list[RowError] = []
+        self._cells: dict[int, list[str]] = {}
 
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"]
@@ -285,12 +308,31 @@ class ParticipantsPasteForm(forms.Form):
             raise ValidationError(_("Paste at most %(n)s rows at a time.") % {"n": PASTE_MAX_ROWS})
         return text
 
-    def _parse(self, text: str) -> tuple[list[PastedParticipant], list[RowError]]:
+    def refuse(self, refused: RowsRefused) -> None:
+        """The service's problems with rows, listed with the parsing's, by row and column."""
+        columns = [name for name, _label in PASTE_COLUMNS]
+        labels = dict(PASTE_COLUMNS)
+        for problem in refused.problems:
+            cells = self._cells.get(problem.row, [])
+            at = columns.index(problem.field) if problem.field in columns else None
+            self.row_errors.append(
+                RowError(
+                    problem.row,
+                    str(labels[problem.field]) if problem.field in labels else "—",
+                    cells[at] if at is not None and at < len(cells) else "",
+                    problem.message,
+                )
+            )
+        self.add_error(
+            "text", _("Nothing was saved. Correct the rows listed below and paste them again.")
+        )
+
+    def _parse(self, text: str) -> tuple[list[AttendanceRow], list[RowError]]:
         separator = "\t" if "\t" in text else ";"
-        lookup = _Lookup()
-        rows: list[PastedParticipant] = []
+        columns = dict(AttendanceResource.import_columns())
+        lookups = {"institutions": institution_index(), "groups": group_index()}
+        rows: list[AttendanceRow] = []
         errors: list[RowError] = []
-        seen: dict[tuple[str, ...], int] = {}
         first = True
         for number, line in enumerate(text.splitlines(), start=1):
             cells = _cells(line, separator)
@@ -301,20 +343,21 @@ class ParticipantsPasteForm(forms.Form):
                 padded = (cells + [""] * len(PASTE_COLUMNS))[: len(PASTE_COLUMNS)]
                 if _looks_like_header(padded):
                     continue
-            row, row_errors = self._parse_row(number, cells, lookup, seen)
+            self._cells[number] = cells
+            row, row_errors = self._parse_row(number, cells, columns, lookups)
             errors.extend(row_errors)
             if row is not None:
                 rows.append(row)
         return rows, errors
 
+    @staticmethod
     def _parse_row(
-        self,
         number: int,
         cells: list[str],
-        lookup: _Lookup,
-        seen: dict[tuple[str, ...], int],
-    ) -> tuple[PastedParticipant | None, list[RowError]]:
-        """One row checked column by column; ``seen`` remembers the people of earlier rows."""
+        columns: dict[str, Column],
+        lookups: dict[str, NameIndex],
+    ) -> tuple[AttendanceRow | None, list[RowError]]:
+        """One row read column by column, with the import's widgets."""
         labels = dict(PASTE_COLUMNS)
         errors: list[RowError] = []
 
@@ -335,74 +378,33 @@ class ParticipantsPasteForm(forms.Form):
                 )
             )
         cells = (cells + [""] * len(PASTE_COLUMNS))[: len(PASTE_COLUMNS)]
-        name, sex_text, group_text, inst_text, email, pre_text, post_text = cells
-        name = " ".join(name.split())
-        if not name:
-            problem("full_name", name, _("The full name is missing."))
-        elif len(name) > 200:
-            problem("full_name", name, _("At most 200 characters."))
-        sex = sex_from_text(sex_text)
-        if sex is None:
-            problem("sex", sex_text, _("Write F or M (Ж or М, жена or маж, femër or mashkull)."))
-        group = self._one(lookup.groups, group_text)
-        if group_text and group is None:
-            known = sorted({str(g) for found in lookup.groups.values() for g in found})
-            problem(
-                "profession",
-                group_text,
-                _("No profession has this name. Known: %(names)s.") % {"names": ", ".join(known)},
-            )
-        institution = self._one(lookup.institutions, inst_text)
-        if inst_text and institution is None:
-            if len(lookup.institutions.get(_key(inst_text), ())) > 1:
-                problem("institution", inst_text, _("More than one institution has this name."))
-            else:
-                problem("institution", inst_text, _("No institution has this name."))
-        if email:
+        values: dict[str, Any] = {}
+        for (name, _label), cell in zip(PASTE_COLUMNS, cells, strict=True):
             try:
-                validate_email(email)
-            except ValidationError:
-                problem("email", email, _("Not a valid email address."))
-        scores: list[Decimal | None] = []
-        for column, value in (("pre_score", pre_text), ("post_score", post_text)):
-            try:
-                scores.append(_score(value))
-            except ValidationError as exc:
-                problem(column, value, exc.messages[0])
-                scores.append(None)
-        if errors or sex is None:
+                value = columns[name].widget.clean(cell, row=None, lookups=lookups)
+            except CellProblem as exc:
+                problem(name, cell, exc)
+                continue
+            if value not in (None, ""):
+                values[name] = value
+            elif name == "full_name":
+                problem(name, cell, _("The full name is missing."))
+            elif name == "sex":
+                problem(name, cell, _SEX_MISSING)
+        if errors:
             return None, errors
-        # The same person twice in one paste, by the rules the register finds people by.
-        keys: list[tuple[str, ...]] = []
-        if email:
-            keys.append(("email", email.casefold()))
-        if institution is not None or not email:
-            keys.append(("name", _key(name), str(institution.pk if institution else "")))
-        for key in keys:
-            if key in seen:
-                column, value = ("email", email) if key[0] == "email" else ("full_name", name)
-                problem(column, value, _("The same person as row %(row)s.") % {"row": seen[key]})
-                return None, errors
-        for key in keys:
-            seen[key] = number
         return (
-            PastedParticipant(
+            AttendanceRow(
                 row=number,
-                full_name=name,
-                sex=sex,
-                professional_group=group,
-                institution=institution,
-                email=email,
-                pre_score=scores[0],
-                post_score=scores[1],
+                full_name=values["full_name"],
+                sex=values["sex"],
+                professional_group_id=values.get("profession"),
+                institution_id=values.get("institution"),
+                email=values.get("email", ""),
+                attendance={k: values[k] for k in ("pre_score", "post_score") if k in values},
             ),
             errors,
         )
-
-    @staticmethod
-    def _one(names: dict[str, set[Any]], text: str) -> Any:
-        found = names.get(_key(text), set()) if text.strip() else set()
-        return next(iter(found)) if len(found) == 1 else None
 
 
 # --- scores of everyone at once -----------------------------------------------------------

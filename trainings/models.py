@@ -10,10 +10,11 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from config.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
+from core.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
 from programme.models import validate_date_range
 from stakeholders.choices import Sex
 from trainings.choices import RATING_MAX, RATING_MIN, SCORE_MAX, SCORE_MIN, TrainingStatus
+from trainings.names import person_name
 
 _score_validators = [MinValueValidator(Decimal(SCORE_MIN)), MaxValueValidator(Decimal(SCORE_MAX))]
 _rating_validators = [
@@ -166,8 +167,10 @@ class Participant(DemoMarked):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         ordering = ["full_name"]
-        # One record per person within each registering institution's entries (records no
-        # institution registered count as one more). Institutions never match against records
+        # One record per person and institution within each registering institution's entries
+        # (records no institution registered count as one more). An email is not unique:
+        # colleagues often share one (info@...), and an email alone never makes two names
+        # one person (trainings.matching). Institutions never match against records
         # they cannot see, so two institutions may each register the same person; the
         # programme team merges such records.
         # Each rule is written twice, for registered and unregistered records, rather than
@@ -194,19 +197,6 @@ class Participant(DemoMarked):
                     "This participant is already registered for this institution."
                 ),
             ),
-            models.UniqueConstraint(
-                Lower("email"),
-                "registered_by_institution",
-                name="participant_unique_email",
-                condition=~models.Q(email="") & models.Q(registered_by_institution__isnull=False),
-                violation_error_message=_("A participant with this email is already registered."),
-            ),
-            models.UniqueConstraint(
-                Lower("email"),
-                name="participant_unique_email_unregistered",
-                condition=~models.Q(email="") & models.Q(registered_by_institution__isnull=True),
-                violation_error_message=_("A participant with this email is already registered."),
-            ),
         ]
 
     def __str__(self) -> str:
@@ -217,7 +207,7 @@ class Participant(DemoMarked):
         return self.erased_at is not None
 
     def clean(self) -> None:
-        self.full_name = " ".join(self.full_name.split())
+        self.full_name = person_name(self.full_name)
         self.email = self.email.strip()
 
 

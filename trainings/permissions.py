@@ -35,6 +35,11 @@ def trainings_editable_by(user: User) -> QuerySet[Training]:
     )
 
 
+def may_change_training(user: User, training: Training) -> bool:
+    """Whether the user may change the training: its details, participants and scores."""
+    return trainings_editable_by(user).filter(pk=training.pk).exists()
+
+
 def training_for_view(user: User, pk: int) -> Training:
     return get_object_or_404(trainings_visible_to(user), pk=pk)
 
@@ -42,7 +47,7 @@ def training_for_view(user: User, pk: int) -> Training:
 def training_for_change(user: User, pk: int) -> Training:
     """A training the user may edit: 404 when they may not see it, 403 when only read it."""
     training = training_for_view(user, pk)
-    if not trainings_editable_by(user).filter(pk=training.pk).exists():
+    if not may_change_training(user, training):
         raise PermissionDenied
     return training
 

@@ -1,31 +1,31 @@
 """Trainings, and the participants and attendance of a training, in spreadsheets.
 
 The attendance import is the one that meets big files (a ministry's whole register), so it
-plans with in-memory look-ups and writes in bulk; it follows the register's rules exactly
-(``participant_register``): among the people the importing user may see, the same email is
-the same person, so is the same name at the same institution; anyone else is registered
-anew for the user's institution. Details missing from a record the user's institution
-registered are filled in, never overwritten; another institution's record is not changed.
-Consent is the training's own: it goes on the attendance.
+plans with the register read once (``trainings.matching``) and writes in bulk, through the
+service the paste and the form use too (``services.attendances_record``): among the people
+the importing user may see, the same person is the same name with the same email, or at the
+same institution when no email tells; anyone else is registered anew for the user's
+institution. Details missing from a record the user's institution registered are filled in,
+never overwritten; another institution's record is not changed; a row giving a found person
+another name or sex is reported, not imported. Consent is the training's own: it goes on
+the attendance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.history import record_bulk
-from programme.imports import (
+from core.history import record_bulk
+from core.imports import (
     BooleanWidget,
+    CellProblem,
     Changes,
     ChoiceWidget,
     Column,
@@ -39,8 +39,6 @@ from programme.imports import (
     RowRejected,
     SpreadsheetResource,
     TextWidget,
-    attname_of,
-    bulk_insert,
     key,
 )
 from programme.models import validate_date_range
@@ -48,19 +46,17 @@ from programme.selectors import action_primary
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup
 from stakeholders.resources import institution_index
-from stakeholders.selectors import persona_for
 from trainings import services
 from trainings.choices import SCORE_MAX, SCORE_MIN, TrainingStatus
-from trainings.forms import sex_from_text
-from trainings.models import Attendance, Participant, Topic, Training
+from trainings.matching import AttendancePlanner, AttendanceRow, Register
+from trainings.models import Attendance, Topic, Training
+from trainings.names import person_name
 from trainings.permissions import (
-    may_change_participant,
+    may_change_training,
     organisers_for,
-    registering_institution_id,
     trainings_editable_by,
     trainings_visible_to,
 )
-from trainings.selectors import participants_for_matching
 
 LANGUAGES = ("en", "mk", "sq")
 
@@ -383,12 +379,24 @@ def _set_titles(training: Training, titles: dict[str, str]) -> None:
 # --- Participants and attendance of one training -----------------------------------------------
 
 
+_SEXES = {
+    Sex.FEMALE: {"f", "female", "woman", "w", "ж", "жена", "женски", "femër", "femer", "femra"},
+    Sex.MALE: {"m", "male", "man", "м", "маж", "машки", "mashkull", "mashkulli"},
+    Sex.OTHER: {"other", "x", "друго", "tjetër", "tjeter"},
+}
+_SEX_WORDS = {word: value for value, words in _SEXES.items() for word in words}
+
+
+def sex_from_text(text: str) -> str | None:
+    """A sex as people write it, in any of the three languages, or None."""
+    return _SEX_WORDS.get(key(text).rstrip("."))
+
+
 class SexWidget(ChoiceWidget):
     def __init__(self) -> None:
         super().__init__(Sex, parse=sex_from_text)
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str | None:
-        from programme.imports import CellProblem
 
         try:
             return super().clean(value, row, **kwargs)
@@ -396,49 +404,14 @@ class SexWidget(ChoiceWidget):
             raise CellProblem(_("Write F or M (Ж or М, жена or маж, femër or mashkull).")) from None
 
 
-@dataclass
-class _Person:
-    """A row's participant: someone registered already, or a record to create."""
-
-    participant: Participant
-    is_new: bool
-    filled: dict[str, Any]
-
-
-# The register's columns an attendance import compares and fills.
-_REGISTER_FIELDS = {
-    "id",
-    "full_name",
-    "sex",
-    "professional_group_id",
-    "institution_id",
-    "position",
-    "email",
-    "registered_by_institution_id",
-}
-# Consent at a training, and what recording it writes besides.
-_CONSENT = {"consent", "consent_date"}
-_CONSENT_RECORD = ("consent_recorded_by", "consent_recorded_at")
-
-
-class _Register(dict[int, Participant]):
-    """Registered participants by id, each made a record (the other fields deferred, as with
-    ``only()``) the first time a row of the file names them."""
-
-    def __init__(self, fields: list[str], rows: dict[int, tuple[Any, ...]]) -> None:
-        super().__init__()
-        self.fields, self.rows = fields, rows
-
-    def __missing__(self, pk: int) -> Participant:
-        person = Participant.from_db(DEFAULT_DB_ALIAS, self.fields, list(self.rows[pk]))
-        self[pk] = person
-        return person
+# The attendance's values a file may give.
+_ATTENDANCE_COLUMNS = ("pre_score", "post_score", "completed", "consent", "consent_date")
 
 
 class AttendanceResource(SpreadsheetResource):
     """A training's attendance list: who came, with their scores and their consent at this
-    training; people found among those the user may see by email, or by name and
-    institution, and added to the register when new."""
+    training; people found among those the user may see by ``trainings.matching``'s rule,
+    and added to the register when new."""
 
     kind = "attendance"
     written = ("trainings.participant", "trainings.attendance")
@@ -482,8 +455,8 @@ class AttendanceResource(SpreadsheetResource):
         EmailWidget(),
         attribute="participant__email",
         help_text=gettext_lazy(
-            "The same email is the same person, whatever the name, among the people you "
-            "may already see."
+            "With the same name, the same email is the same person, among the people you may "
+            "already see. An email alone never is: shared addresses are common."
         ),
     )
     consent = Column(
@@ -544,7 +517,7 @@ class AttendanceResource(SpreadsheetResource):
     def target_problem(self) -> str | None:
         if self.training is None:
             return _("Choose the training.")
-        if not trainings_editable_by(self.user).filter(pk=self.training.pk).exists():
+        if not may_change_training(self.user, self.training):
             return _("You cannot change the training “%(title)s”.") % {"title": self.training}
         return None
 
@@ -560,9 +533,8 @@ class AttendanceResource(SpreadsheetResource):
     def _sees_everyone(self) -> bool:
         """Whether the reader keeps the list (may change the training), as on its page."""
         if not hasattr(self, "_keeps_list"):
-            self._keeps_list = persona_for(self.user).is_programme_team or (
-                self.training is not None
-                and trainings_editable_by(self.user).filter(pk=self.training.pk).exists()
+            self._keeps_list = self.training is not None and may_change_training(
+                self.user, self.training
             )
         return self._keeps_list
 
@@ -590,211 +562,51 @@ class AttendanceResource(SpreadsheetResource):
 
     def prepare(self) -> None:
         self.prepare_lookups()
-        # The register the user may see is compared, as plain rows: a record is made only for
-        # the people the file names (a register of 50,000 costs a fraction of building them
-        # all). Records the user may fill in come first, so they are the ones found.
-        fields = [
-            f.attname for f in Participant._meta.concrete_fields if f.attname in _REGISTER_FIELDS
-        ]
-        rows = participants_for_matching(by=self.user).values_list(*fields)
-        at = {name: i for i, name in enumerate(fields)}
-        register: dict[int, tuple[Any, ...]] = {}
-        self.by_email: dict[str, int] = {}
-        self.by_name_institution: dict[tuple[str, int], int] = {}
-        self.by_name_alone: dict[str, int] = {}
-        for row in rows.iterator(chunk_size=5000):
-            pk, email, institution_id = row[at["id"]], row[at["email"]], row[at["institution_id"]]
-            register[pk] = row
-            name = key(row[at["full_name"]])
-            if email:
-                self.by_email.setdefault(email.casefold(), pk)
-            if institution_id is not None:
-                self.by_name_institution.setdefault((name, institution_id), pk)
-            elif not email:
-                self.by_name_alone.setdefault(name, pk)
-        self.people = _Register(fields, register)
-        self.attendance: dict[int, Attendance] = {
-            a.participant_id: a for a in Attendance.objects.filter(training=self.training)
-        }
-        self.claimed_emails: dict[str, tuple[Any, ...]] = {}
-        self.claimed_names: dict[tuple[str, int], tuple[Any, ...]] = {}
-        self.registers_for = (
-            registering_institution_id(self.user, self.training)
-            if self.training is not None
-            else None
+        if self.training is None:
+            raise ValidationError(_("Choose the training."))
+        # The register the user may see, read once whatever the size of the file.
+        self.planner = AttendancePlanner(
+            training=self.training, by=self.user, register=Register.visible_to(self.user)
         )
-
-    def match(self, *, full_name: str, institution_id: int | None, email: str) -> int | None:
-        """The participant these details describe, among those the user may see:
-        ``participant_matching``'s rule, answered from memory."""
-        if email and (pk := self.by_email.get(email.casefold())) is not None:
-            return pk
-        name = key(full_name)
-        if institution_id is not None:
-            return self.by_name_institution.get((name, institution_id))
-        return self.by_name_alone.get(name)
 
     def plan_row(self, number: int, values: dict[str, Any]) -> RowPlan:
-        name = " ".join(values["full_name"].split())
-        email = values.get("email", "")
-        group_id = values.get("profession")
-        institution_id = values.get("institution")
-        # An empty consent cell leaves the attendance's consent as it is; yes or no sets it.
-        consent = values.get("consent")
-        consent_date = values.get("consent_date")
-        if consent and not consent_date:
-            raise RowRejected(("consent_date", _("Give the date consent was given.")))
-        if consent_date and consent_date > timezone.localdate():
-            raise RowRejected(("consent_date", _("The date cannot be in the future.")))
-        pk = self.match(full_name=name, institution_id=institution_id, email=email)
-        shown: list[tuple[str, str, str]] = []
-        if pk is None:
-            person = _Person(
-                Participant(
-                    full_name=name,
-                    sex=values["sex"],
-                    professional_group_id=group_id,
-                    institution_id=institution_id,
-                    position=values.get("position", ""),
-                    email=email,
-                    registered_by_institution_id=self.registers_for,
-                    is_demo=self.training.is_demo,  # type: ignore[union-attr]
-                ),
-                is_new=True,
-                filled={},
-            )
-            row_key: tuple[Any, ...] = (
-                ("email", email.casefold()) if email else ("name", key(name), institution_id)
-            )
-        else:
-            existing = self.people[pk]
-            filled: dict[str, Any] = {}
-            # Another institution's record is listed as it is: its details are not changed.
-            for field_name, value in (
-                ("professional_group", group_id),
-                ("institution", institution_id),
-                ("position", values.get("position", "")),
-                ("email", email),
-            ):
-                attname = attname_of(Participant, field_name)
-                if value and not getattr(existing, attname) and self.may_fill(existing):
-                    filled[field_name] = value
-            if "institution" in filled:
-                other = self.by_name_institution.get(
-                    (key(existing.full_name), filled["institution"])
-                )
-                if other is not None and other != pk:
-                    raise RowRejected(
-                        (
-                            "institution",
-                            _(
-                                "%(name)s is registered at this institution already, as "
-                                "another participant."
-                            )
-                            % {"name": existing.full_name},
-                        )
-                    )
-            person = _Person(existing, is_new=False, filled=filled)
-            _changed, shown = self.diff(existing, filled)
-            row_key = ("participant", pk)
-        self._claim(person, who=row_key)
-        attendance = self.attendance.get(pk) if pk is not None else None
-        scores: dict[str, Any] = {
-            name_: values[name_] for name_ in ("pre_score", "post_score") if name_ in values
-        }
-        if "completed" in values:
-            scores["completed"] = True if values["completed"] is None else values["completed"]
-        if consent is not None:
-            scores["consent"] = consent
-            scores["consent_date"] = consent_date if consent else None
-        if attendance is None:
-            action = "new"
-            changed = scores
-        else:
-            changed, more = self.diff(attendance, scores)
-            shown += more
-            action = "update" if changed or person.filled else "unchanged"
-        return RowPlan(
-            number, action, name, key=row_key, changes=shown, data=(person, attendance, changed)
+        row = AttendanceRow(
+            row=number,
+            full_name=values["full_name"],
+            sex=values["sex"],
+            professional_group_id=values.get("profession"),
+            institution_id=values.get("institution"),
+            position=values.get("position", ""),
+            email=values.get("email", ""),
+            attendance={name: values[name] for name in _ATTENDANCE_COLUMNS if name in values},
         )
-
-    def may_fill(self, participant: Participant) -> bool:
-        return may_change_participant(self.user, participant)
-
-    def _claim(self, person: _Person, *, who: tuple[Any, ...]) -> None:
-        """Refuse an email, or a name at an institution, that two rows give to two people:
-        the register holds one person per email and per name at an institution."""
-        name = key(person.participant.full_name)
-        email = (person.filled.get("email") or person.participant.email or "").casefold()
-        institution = person.filled.get("institution") or person.participant.institution_id
-        if email:
-            holder = self.claimed_emails.setdefault(email, who)
-            if holder != who:
-                raise RowRejected(("email", _("Another row gives this email to someone else.")))
-        if institution:
-            holder = self.claimed_names.setdefault((name, institution), who)
-            if holder != who:
-                raise RowRejected(
-                    (
-                        "full_name",
-                        _("Another row gives this name at this institution to someone else."),
-                    )
-                )
+        planned = self.planner.plan(row)
+        if planned.conflicts:
+            # An import cannot ask which to keep: the row is left out, and says why.
+            name = planned.participant.full_name
+            raise RowRejected(*[(c.field, c.message(name=name)) for c in planned.conflicts])
+        shown: list[tuple[str, str, str]] = []
+        if not planned.is_new:
+            shown += self.diff(planned.participant, planned.filled)[1]
+        if planned.attendance is not None:
+            shown += self.diff(planned.attendance, planned.changed)[1]
+        return RowPlan(
+            number,
+            planned.action,
+            person_name(row.full_name),
+            key=planned.key,
+            changes=shown,
+            data=row,
+        )
 
     def write(self, rows: list[RowPlan], changes: Changes) -> None:
         if self.training is None:
             raise ValidationError(_("Choose the training."))
-        now = timezone.now()
-        new_people = [r.data[0].participant for r in rows if r.data[0].is_new]
-        created = bulk_insert(Participant, new_people)
-        changes.add_created(Participant, [p.pk for p in created])
-        filled = [r.data[0] for r in rows if not r.data[0].is_new and r.data[0].filled]
-        names: set[str] = set()
-        for person in filled:
-            changes.add_updated(person.participant, person.filled)
-            for field_name, value in person.filled.items():
-                setattr(person.participant, attname_of(Participant, field_name), value)
-                names.add(field_name)
-            person.participant.updated_at = now
-        if filled:
-            Participant.objects.bulk_update(
-                [p.participant for p in filled], sorted(names | {"updated_at"}), batch_size=2000
-            )
-            record_bulk(Participant, [p.participant for p in filled], created=False)
-        new_rows: list[Attendance] = []
-        updated: list[Attendance] = []
-        update_fields: set[str] = set()
-        for row in rows:
-            person, attendance, changed = row.data
-            if changed.get("consent") if attendance is None else changed.keys() & _CONSENT:
-                # Who recorded the consent, and when, as the forms record it.
-                by = getattr(self.user, "pk", None)
-                changed = {**changed, _CONSENT_RECORD[0]: by, _CONSENT_RECORD[1]: now}
-            if attendance is None:
-                new_rows.append(
-                    Attendance(
-                        training=self.training,
-                        participant=person.participant,
-                        pre_score=changed.get("pre_score"),
-                        post_score=changed.get("post_score"),
-                        completed=changed.get("completed", True),
-                        consent=bool(changed.get("consent")),
-                        consent_date=changed.get("consent_date"),
-                        consent_recorded_by_id=changed.get(_CONSENT_RECORD[0]),
-                        consent_recorded_at=changed.get(_CONSENT_RECORD[1]),
-                    )
-                )
-            elif changed:
-                changes.add_updated(attendance, changed)
-                for field_name, value in changed.items():
-                    setattr(attendance, attname_of(Attendance, field_name), value)
-                    update_fields.add(field_name)
-                attendance.updated_at = now
-                updated.append(attendance)
-        created_rows = bulk_insert(Attendance, new_rows)
-        changes.add_created(Attendance, [a.pk for a in created_rows])
-        if updated:
-            Attendance.objects.bulk_update(
-                updated, sorted(update_fields | {"updated_at"}), batch_size=2000
-            )
-            record_bulk(Attendance, updated, created=False)
+        services.attendances_record(
+            training=self.training,
+            by=self.user,
+            rows=[row.data for row in rows],
+            listed=services.LISTED_UPDATE,
+            register=self.planner.register,
+            changes=changes,
+        )

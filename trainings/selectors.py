@@ -18,7 +18,7 @@ from stakeholders.models import Institution, ProfessionalGroup, User
 from stakeholders.selectors import persona_for
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
-from trainings.permissions import participants_visible_to
+from trainings.permissions import participants_visible_to, trainings_visible_to
 
 
 def trainings_listed(*, queryset: QuerySet[Training]) -> QuerySet[Training]:
@@ -128,8 +128,9 @@ def training_record(*, training: Training) -> TrainingRecord:
 
 def participants_for_matching(*, by: User) -> QuerySet[Participant]:
     """The register an entry by the user is matched against, whichever way it comes (the
-    form, a paste, an import): only the people the user may already see
-    (``participants_visible_to``), the records the user may fill in first, then the oldest.
+    form, a paste, an import; the rule is ``trainings.matching``'s): only the people the
+    user may already see (``participants_visible_to``), the records the user may fill in
+    first, then the oldest.
 
     Anyone outside it is registered anew, for the user's institution: a record another
     institution registered is never found by an email or a name alone.
@@ -140,27 +141,6 @@ def participants_for_matching(*, by: User) -> QuerySet[Participant]:
         return among.order_by("pk")
     own = When(registered_by_institution__in=persona.edits_for, then=Value(0))
     return among.order_by(Case(own, default=Value(1)), "pk")
-
-
-def participant_matching(
-    *, by: User, full_name: str, institution: Institution | None, email: str
-) -> Participant | None:
-    """The participant these details describe, among those the user may see, if any.
-
-    The same email is the same person; so is the same name (ignoring case and spacing) at
-    the same institution, or, for people registered without institution or email, the
-    same name alone.
-    """
-    among = participants_for_matching(by=by)
-    full_name = " ".join(full_name.split())
-    email = email.strip()
-    if email:
-        found = among.filter(email__iexact=email).first()
-        if found is not None:
-            return found
-    if institution is not None:
-        return among.filter(full_name__iexact=full_name, institution=institution).first()
-    return among.filter(full_name__iexact=full_name, institution__isnull=True, email="").first()
 
 
 @dataclass(frozen=True)
@@ -351,4 +331,22 @@ def participants_past_retention(*, before: date) -> QuerySet[Participant]:
             )
         )
         .filter(Q(last_day__lt=before) | Q(last_day__isnull=True, created_at__date__lt=before))
+    )
+
+
+def trainings_organised_by(institution: Institution, user: Any) -> list[Training]:
+    """The trainings the institution organises that the user may see, latest first (its page)."""
+    return list(
+        trainings_visible_to(user).filter(organiser=institution).order_by("-start_date", "title")
+    )
+
+
+def trainings_serving(*, recommendation: Any, user: Any) -> QuerySet[Training]:
+    """The trainings the user may see that served the recommendation, latest first (its page
+    and its report list them; registered with recommendations.sources)."""
+    return (
+        trainings_visible_to(user)
+        .filter(recommendations=recommendation)
+        .select_related("organiser")
+        .order_by("-start_date", "-pk")
     )

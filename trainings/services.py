@@ -4,33 +4,45 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from config.history import history_model, record_bulk
-from programme.glance import glance_invalidate
+from core.history import acting_as, history_model, record_bulk
+from core.imports import Changes, RowRejected, attname_of, bulk_insert
+from core.signals import personal_data_erased, rows_changed
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders import object_permissions
 from stakeholders.models import Institution, ProfessionalGroup, User
 from trainings.choices import SCORE_MAX, SCORE_MIN, TrainingStatus
-from trainings.models import Attendance, Participant, Topic, Training
-from trainings.permissions import (
-    may_change_participant,
-    organisers_for,
-    registering_institution_id,
+from trainings.matching import (
+    KEEP,
+    UPDATE,
+    AttendancePlanner,
+    AttendanceRow,
+    ConflictChoice,
+    ConflictsFound,
+    PlannedRow,
+    Register,
+    RowProblem,
+    RowsRefused,
+    conflicts_fingerprint,
 )
-from trainings.selectors import participant_matching, participants_past_retention
+from trainings.models import Attendance, Participant, Topic, Training
+from trainings.names import person_name
+from trainings.permissions import organisers_for
+from trainings.selectors import participants_past_retention
 
 STALE_MESSAGE = gettext_lazy(
     "This training was changed by someone else after you opened it. Reload to see their changes."
@@ -124,7 +136,6 @@ def training_create(
         outcomes=outcomes,
     )
     training_share(training=training)
-    glance_invalidate()
     return training
 
 
@@ -181,7 +192,6 @@ def training_update(
         outcomes=outcomes,
     )
     training_share(training=training)
-    glance_invalidate()  # its status, day or action may move it in or out of the held ones
     return training
 
 
@@ -193,67 +203,6 @@ def _check_score(field: str, value: Decimal | None) -> None:
                 % {"min": SCORE_MIN, "max": SCORE_MAX, "value": value}
             }
         )
-
-
-@transaction.atomic
-def participant_register(
-    *,
-    by: User,
-    training: Training,
-    full_name: str,
-    sex: str,
-    professional_group: ProfessionalGroup | None = None,
-    institution: Institution | None = None,
-    position: str = "",
-    email: str = "",
-) -> tuple[Participant, bool]:
-    """The participant's record in the register, found or created, to list them at the
-    training; True when created.
-
-    Someone the user may already see (same email, or same name at the same institution) is
-    found, not added twice. Anyone else is registered anew for the user's institution, even
-    if another institution registered the same person: the programme team merges those.
-    Details missing from a found record are filled in only when the user's institution
-    registered it; another institution's record is listed as it is.
-    """
-    full_name = " ".join(full_name.split())
-    email = email.strip()
-    if not full_name:
-        raise ValidationError({"full_name": _("Give the participant's full name.")})
-    existing = participant_matching(
-        by=by, full_name=full_name, institution=institution, email=email
-    )
-    if existing is None:
-        participant = Participant(
-            full_name=full_name,
-            sex=sex,
-            professional_group=professional_group,
-            institution=institution,
-            position=position.strip(),
-            email=email,
-            registered_by_institution_id=registering_institution_id(by, training),
-            is_demo=training.is_demo,
-        )
-        participant.full_clean()
-        participant.save()
-        return participant, True
-    if not may_change_participant(by, existing):
-        return existing, False
-    changed = False
-    for field, value in (
-        ("professional_group", professional_group),
-        ("institution", institution),
-        ("position", position.strip()),
-        ("email", email),
-    ):
-        if value and not getattr(existing, field):
-            setattr(existing, field, value)
-            changed = True
-    if changed:
-        existing.full_clean()
-        existing.save()
-        glance_invalidate()  # a profession filled in moves them to its group
-    return existing, False
 
 
 def _check_consent(consent: bool, consent_date: date | None) -> None:
@@ -276,43 +225,270 @@ def _set_consent(
     return True
 
 
-@transaction.atomic
-def attendance_record(
+# --- The participant register and attendance lists ------------------------------------------
+
+# What recording a row does with a person already listed at the training.
+LISTED_UPDATE = "update"  # their attendance takes the row's values (an import)
+LISTED_SKIP = "skip"  # their attendance is left as it is (a paste)
+LISTED_REFUSE = "refuse"  # the row is refused (the form)
+
+_CHANGED_MEANWHILE = gettext_lazy(
+    "The register changed while these rows were being saved, so nothing was saved. "
+    "Check them again."
+)
+
+
+@dataclass(frozen=True)
+class AttendancesResult:
+    """What recording an attendance list did; ``attendances`` in the order of the rows."""
+
+    added: int
+    updated: int
+    already_listed: int
+    new_to_register: int
+    attendances: list[Attendance]
+
+
+def _planned(
     *,
     training: Training,
-    participant: Participant,
     by: User,
-    pre_score: Decimal | None = None,
-    post_score: Decimal | None = None,
-    completed: bool = True,
-    consent: bool = False,
-    consent_date: date | None = None,
-) -> Attendance:
-    """List a participant at a training with their test scores (0 to 100) and whether they
-    consented, at this training, to their details being kept."""
-    if Attendance.objects.filter(training=training, participant=participant).exists():
-        raise ValidationError(
-            _("%(name)s is already listed for this training.") % {"name": participant.full_name},
-            code="already_listed",
-        )
-    _check_score("pre_score", pre_score)
-    _check_score("post_score", post_score)
-    _check_consent(consent, consent_date)
-    attendance = Attendance(
-        training=training,
-        participant=participant,
-        pre_score=pre_score,
-        post_score=post_score,
-        completed=completed,
+    rows: Sequence[AttendanceRow],
+    listed: str,
+    on_conflict: ConflictChoice | None,
+    register: Register | None,
+) -> tuple[list[PlannedRow], bool]:
+    """Every row planned by the one rule (``trainings.matching``), and whether the records
+    of the people found are corrected to what the rows say; raises, writing nothing, when a
+    row is refused or a conflict has not been decided on."""
+    planner = AttendancePlanner(
+        training=training, by=by, register=register or Register.visible_to(by, rows=rows)
     )
-    _set_consent(attendance, by=by, consent=consent, consent_date=consent_date)
-    attendance.full_clean()
-    attendance.save()
-    glance_invalidate()
-    return attendance
+    planned: list[PlannedRow] = []
+    problems: list[RowProblem] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        try:
+            plan = planner.plan(row)
+        except RowRejected as exc:
+            problems += [RowProblem(row.row, name, message) for name, message in exc.problems]
+            continue
+        if plan.key in seen:
+            message = _("The same person as row %(row)s.") % {"row": seen[plan.key]}
+            problems.append(RowProblem(row.row, "full_name", message))
+            continue
+        seen[plan.key] = row.row
+        if plan.attendance is not None and listed == LISTED_REFUSE:
+            message = _("%(name)s is already listed for this training.") % {
+                "name": plan.participant.full_name
+            }
+            problems.append(RowProblem(row.row, None, message))
+            continue
+        planned.append(plan)
+    if problems:
+        raise RowsRefused(problems)
+    conflicted = [plan for plan in planned if plan.conflicts]
+    if not conflicted:
+        return planned, False
+    if (
+        on_conflict is None
+        or on_conflict.choice not in (KEEP, UPDATE)
+        or on_conflict.seen != conflicts_fingerprint(conflicted)
+    ):
+        raise ConflictsFound(conflicted)
+    if on_conflict.choice == UPDATE:
+        refused = [
+            RowProblem(
+                plan.row.row,
+                "full_name",
+                _("You cannot correct the record of %(name)s: another institution registered it.")
+                % {"name": plan.participant.full_name},
+            )
+            for plan in conflicted
+            if not plan.may_change
+        ]
+        if refused:
+            raise RowsRefused(refused)
+    return planned, on_conflict.choice == UPDATE
+
+
+def _people_write(
+    planned: list[PlannedRow], *, correct: bool, by: User, changes: Changes | None
+) -> int:
+    """Register the new people and fill in (or, ``correct``, correct) the records found, in
+    bulk with their history; returns how many were registered."""
+    created = bulk_insert(Participant, [plan.participant for plan in planned if plan.is_new])
+    if changes is not None:
+        changes.add_created(Participant, [p.pk for p in created])
+    now = timezone.now()
+    changed: list[Participant] = []
+    names: set[str] = set()
+    for plan in planned:
+        update = dict(plan.filled)
+        if correct and plan.conflicts:
+            update.update(full_name=person_name(plan.row.full_name), sex=plan.row.sex)
+        if plan.is_new or not update:
+            continue
+        if changes is not None:
+            changes.add_updated(plan.participant, update)
+        for name, value in update.items():
+            setattr(plan.participant, attname_of(Participant, name), value)
+            names.add(name)
+        plan.participant.updated_at = now
+        changed.append(plan.participant)
+    if changed:
+        Participant.objects.bulk_update(changed, sorted(names | {"updated_at"}), batch_size=2000)
+        record_bulk(Participant, changed, created=False, by=by)
+    return len(created)
+
+
+def _attendance_write(
+    planned: list[PlannedRow],
+    *,
+    training: Training,
+    by: User,
+    listed: str,
+    changes: Changes | None,
+) -> AttendancesResult:
+    now = timezone.now()
+    new: list[Attendance] = []
+    updated: list[Attendance] = []
+    names: set[str] = set()
+    attendances: list[Attendance] = []
+    for plan in planned:
+        values = dict(plan.changed)
+        # Who recorded a consent, and when, whichever way it comes.
+        if values.get("consent") if plan.attendance is None else values.keys() & _CONSENT:
+            values.update(consent_recorded_by=by, consent_recorded_at=now)
+        if plan.attendance is None:
+            attendance = Attendance(
+                training=training,
+                participant=plan.participant,
+                pre_score=values.get("pre_score"),
+                post_score=values.get("post_score"),
+                completed=values.get("completed", True),
+                consent=bool(values.get("consent")),
+                consent_date=values.get("consent_date"),
+                consent_recorded_by=values.get("consent_recorded_by"),
+                consent_recorded_at=values.get("consent_recorded_at"),
+            )
+            new.append(attendance)
+        else:
+            attendance = plan.attendance
+            if listed == LISTED_UPDATE and values:
+                if changes is not None:
+                    changes.add_updated(attendance, values)
+                for name, value in values.items():
+                    setattr(attendance, name, value)
+                    names.add(name)
+                attendance.updated_at = now
+                updated.append(attendance)
+        attendances.append(attendance)
+    bulk_insert(Attendance, new)
+    if changes is not None:
+        changes.add_created(Attendance, [a.pk for a in new])
+    if updated:
+        Attendance.objects.bulk_update(updated, sorted(names | {"updated_at"}), batch_size=2000)
+        record_bulk(Attendance, updated, created=False, by=by)
+    return AttendancesResult(
+        added=len(new),
+        updated=len(updated),
+        already_listed=len(planned) - len(new) - len(updated),
+        new_to_register=0,
+        attendances=attendances,
+    )
+
+
+_CONSENT = {"consent", "consent_date"}
 
 
 @transaction.atomic
+def attendances_record(
+    *,
+    training: Training,
+    by: User,
+    rows: Sequence[AttendanceRow],
+    listed: str = LISTED_UPDATE,
+    on_conflict: ConflictChoice | None = None,
+    register: Register | None = None,
+    changes: Changes | None = None,
+) -> AttendancesResult:
+    """List the rows' people at the training, all of them or, on any problem, none: the one
+    service of the form, the paste and the import.
+
+    Each row's person is found among those the user may see, by the one rule
+    (``trainings.matching``), or registered anew for the user's institution. Blanks of a
+    found record are filled in when the user's institution registered it; another
+    institution's record is listed as it is. A person already listed at the training is
+    dealt with as ``listed`` says. A row naming someone whose record gives another name or
+    sex is not recorded until the user has chosen, for the conflicts shown to them, to keep
+    the record or to correct it (``on_conflict``): ``ConflictsFound`` lists them meanwhile.
+
+    People, attendances and their history are written in bulk, and the dashboard's figures
+    renewed once. ``register`` spares reading the register again (an import read it to check
+    the file); ``changes`` (an import's) learns what was created and changed.
+    """
+    planned, correct = _planned(
+        training=training,
+        by=by,
+        rows=rows,
+        listed=listed,
+        on_conflict=on_conflict,
+        register=register,
+    )
+    try:
+        with transaction.atomic(), acting_as(by):
+            registered = _people_write(planned, correct=correct, by=by, changes=changes)
+            result = _attendance_write(
+                planned, training=training, by=by, listed=listed, changes=changes
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_CHANGED_MEANWHILE, code="changed") from exc
+    # Written in bulk: whatever keeps figures of them (the dashboard) renews them once.
+    rows_changed.send(sender=Participant)
+    rows_changed.send(sender=Attendance)
+    return replace(result, new_to_register=registered)
+
+
+@transaction.atomic
+def participant_register(
+    *,
+    by: User,
+    training: Training,
+    full_name: str,
+    sex: str,
+    professional_group: ProfessionalGroup | None = None,
+    institution: Institution | None = None,
+    position: str = "",
+    email: str = "",
+    on_conflict: ConflictChoice | None = None,
+) -> tuple[Participant, bool]:
+    """The participant's record in the register, found by the one rule or created, to list
+    them at the training; True when created. Found records are filled in, or corrected,
+    as ``attendances_record`` does."""
+    row = AttendanceRow(
+        row=1,
+        full_name=full_name,
+        sex=sex,
+        professional_group_id=professional_group.pk if professional_group else None,
+        institution_id=institution.pk if institution else None,
+        position=position,
+        email=email,
+    )
+    planned, correct = _planned(
+        training=training,
+        by=by,
+        rows=[row],
+        listed=LISTED_SKIP,
+        on_conflict=on_conflict,
+        register=None,
+    )
+    with acting_as(by):
+        _people_write(planned, correct=correct, by=by, changes=None)
+    rows_changed.send(sender=Participant)  # a profession filled in moves them to its group
+    return planned[0].participant, planned[0].is_new
+
+
 def training_participant_add(
     *,
     training: Training,
@@ -327,102 +503,35 @@ def training_participant_add(
     consent_date: date | None,
     pre_score: Decimal | None,
     post_score: Decimal | None,
+    on_conflict: ConflictChoice | None = None,
 ) -> tuple[Attendance, bool]:
-    """Register one participant (or find them) and list them at the training.
-
-    Returns the attendance and whether the participant was new to the register. Nothing
-    is saved when they are already listed for the training. The consent is this
-    training's: it goes on the attendance, never on the person's record.
-    """
-    _check_score("pre_score", pre_score)
-    _check_score("post_score", post_score)
-    _check_consent(consent, consent_date)
-    participant, created = participant_register(
-        by=by,
-        training=training,
+    """Register one participant (or find them) and list them at the training: the list of
+    one row (``attendances_record``). Returns the attendance and whether the participant
+    was new to the register. Nothing is saved when they are already listed for the
+    training. The consent is this training's: it goes on the attendance, never on the
+    person's record."""
+    values: dict[str, Any] = {"consent": consent, "consent_date": consent_date}
+    values.update(
+        {
+            name: score
+            for name, score in (("pre_score", pre_score), ("post_score", post_score))
+            if score is not None
+        }
+    )
+    row = AttendanceRow(
+        row=1,
         full_name=full_name,
         sex=sex,
-        professional_group=professional_group,
-        institution=institution,
+        professional_group_id=professional_group.pk if professional_group else None,
+        institution_id=institution.pk if institution else None,
         position=position,
         email=email,
+        attendance=values,
     )
-    attendance = attendance_record(
-        training=training,
-        participant=participant,
-        by=by,
-        pre_score=pre_score,
-        post_score=post_score,
-        consent=consent,
-        consent_date=consent_date,
+    result = attendances_record(
+        training=training, by=by, rows=[row], listed=LISTED_REFUSE, on_conflict=on_conflict
     )
-    return attendance, created
-
-
-@dataclass(frozen=True)
-class PastedParticipant:
-    """One checked row of a pasted attendance list; ``row`` is its line in the paste."""
-
-    row: int
-    full_name: str
-    sex: str
-    professional_group: ProfessionalGroup | None
-    institution: Institution | None
-    email: str
-    pre_score: Decimal | None
-    post_score: Decimal | None
-
-
-@dataclass(frozen=True)
-class PasteResult:
-    added: int
-    already_listed: int
-    new_to_register: int
-
-
-@transaction.atomic
-def attendance_paste(
-    *, training: Training, by: User, rows: Sequence[PastedParticipant]
-) -> PasteResult:
-    """List every pasted participant at the training, all of them or, on any error, none.
-
-    People already listed for the training are left as they are, so pasting the same
-    rows again adds nobody twice.
-    """
-    added = already = new = 0
-    for row in rows:
-        try:
-            _check_score("pre_score", row.pre_score)
-            _check_score("post_score", row.post_score)
-            participant, created = participant_register(
-                by=by,
-                training=training,
-                full_name=row.full_name,
-                sex=row.sex,
-                professional_group=row.professional_group,
-                institution=row.institution,
-                email=row.email,
-            )
-            if (
-                not created
-                and Attendance.objects.filter(training=training, participant=participant).exists()
-            ):
-                already += 1
-                continue
-            attendance_record(
-                training=training,
-                participant=participant,
-                by=by,
-                pre_score=row.pre_score,
-                post_score=row.post_score,
-            )
-        except ValidationError as exc:
-            raise ValidationError(
-                _("Row %(row)s: %(problem)s") % {"row": row.row, "problem": " ".join(exc.messages)}
-            ) from exc
-        added += 1
-        new += int(created)
-    return PasteResult(added=added, already_listed=already, new_to_register=new)
+    return result.attendances[0], bool(result.new_to_register)
 
 
 @dataclass(frozen=True)
@@ -493,8 +602,6 @@ def participant_erase(*, participant: Participant) -> Participant:
     kept of the spreadsheets that named them; the sex, profession and institution stay, as
     counts by target group and sex are the action's results. Erasing twice changes nothing.
     """
-    from programme.imports import import_batches_forget
-
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.is_erased:
         return participant
@@ -517,7 +624,8 @@ def participant_erase(*, participant: Participant) -> Participant:
     history_model(Attendance)._default_manager.filter(participant_id=participant.pk).update(
         **consent_gone
     )
-    import_batches_forget(texts=forget)
+    # Copies kept elsewhere (the spreadsheets import batches keep) go too.
+    personal_data_erased.send(sender=Participant, texts=forget)
     _admin_log_forget(participant)
     # The glance's figures stay as they are (sex and profession are kept): nothing to renew.
     logger.info("Participant %s erased", participant.pk)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.urls import path
 
-from programme import import_views
 from trainings import views
 
 app_name = "trainings"
@@ -15,9 +14,4 @@ urlpatterns = [
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/paste/", views.participants_paste, name="participants_paste"),
     path("<int:pk>/attendance/", views.attendance_edit, name="attendance_edit"),
-    path(
-        "<int:pk>/attendance/export.<str:fmt>",
-        import_views.attendance_export,
-        name="attendance_export",
-    ),
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
-from programme.portal import AuthenticatedRequest, paginate, query_without_page
+from core.portal import AuthenticatedRequest, paginate, query_without_page
 from programme.selectors import action_primary
 from trainings import permissions, selectors, services
 from trainings.filters import TrainingFilter
@@ -25,6 +25,7 @@ from trainings.forms import (
     ParticipantsPasteForm,
     TrainingForm,
 )
+from trainings.matching import ConflictsFound, RowsRefused
 from trainings.models import Training
 
 
@@ -67,7 +68,7 @@ def training_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_safe
 def training_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     training = permissions.training_for_view(request.user, pk)
-    can_edit = permissions.trainings_editable_by(request.user).filter(pk=training.pk).exists()
+    can_edit = permissions.may_change_training(request.user, training)
     return render(
         request,
         "trainings/training_detail.html",
@@ -140,8 +141,17 @@ def participant_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             attendance, created = services.training_participant_add(
-                training=training, by=request.user, **form.participant_fields()
+                training=training,
+                by=request.user,
+                on_conflict=form.conflict_choice(),
+                **form.participant_fields(),
             )
+        except ConflictsFound as exc:
+            form.show_conflicts(exc)
+        except RowsRefused as exc:
+            for problem in exc.problems:
+                field = problem.field if problem.field in form.fields else None
+                form.add_error(field, problem.message)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -166,7 +176,17 @@ def participants_paste(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = ParticipantsPasteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.attendance_paste(training=training, by=request.user, rows=form.rows)
+            result = services.attendances_record(
+                training=training,
+                by=request.user,
+                rows=form.rows,
+                listed=services.LISTED_SKIP,
+                on_conflict=form.conflict_choice(),
+            )
+        except ConflictsFound as exc:
+            form.show_conflicts(exc)
+        except RowsRefused as exc:
+            form.refuse(exc)
         except ValidationError as exc:
             form.add_error("text", exc)
         else:

@@ -69,15 +69,22 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "guardian",
-    # The audit trail: a historical table beside each domain model (config/history.py).
+    # The audit trail: a historical table beside each domain model (core/history.py).
     "simple_history",
     "import_export",
     "django_celery_beat",
+    # The layers, from the bottom (docs/architecture.md; checked by import-linter).
+    "core",
     "stakeholders",
     "programme",
     "trainings",
     "research",
     "recommendations",
+    "dashboard",
+    "reports",
+    "notifications",
+    "imports",
+    "loaders",
 ]
 
 MIDDLEWARE = [
@@ -121,7 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "programme.context_processors.platform",
+                "dashboard.context_processors.platform",
             ],
         },
     },
@@ -169,7 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "programme:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Guardian's anonymous user is not used: anonymous visitors see nothing but the login page.
 ANONYMOUS_USER_NAME = None
@@ -304,7 +311,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest task, so Redis does not redeliver a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The email outbox (programme/notifications): tries before an email is marked failed, and the
+# The email outbox (notifications): tries before an email is marked failed, and the
 # wait after the first failed try, which doubles after each one.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
@@ -312,7 +319,7 @@ OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
 # --- Cache -----------------------------------------------------------------------------------
 # Shared by every web process and worker through the same Redis as Celery; without REDIS_URL
 # (embedded mode, tests) each process keeps its own. Nothing in it is needed: the dashboard's
-# "at a glance" figures (programme/glance.py) are counted again when it is empty or down, so
+# "at a glance" figures (dashboard/glance.py) are counted again when it is empty or down, so
 # short timeouts keep an unreachable Redis from holding a page up. The throttle on failed
 # log-ins keeps its counts here too, so every worker sees them; with Redis down it lets sign-in
 # go on unthrottled (docs/security.md).
@@ -337,7 +344,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs to read the cookie
 # A refused form gets the platform's own page (Django's is styled inline, which CSP blocks).
-CSRF_FAILURE_VIEW = "programme.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

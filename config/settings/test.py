@@ -32,4 +32,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve static/ from source, as a debug run does
 WHITENOISE_AUTOREFRESH = True
-MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default="/tmp/antitrafficking-test-media")  # noqa: S108
+# One folder per test process (pytest-xdist names them gw0, gw1, ...): uploads never meet.
+MEDIA_ROOT = env.path(
+    "DJANGO_MEDIA_ROOT",
+    default=f"/tmp/antitrafficking-test-media{os.environ.get('PYTEST_XDIST_WORKER', '')}",  # noqa: S108
+)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from programme.demo import DEMO_PASSWORD
+from loaders.demo import DEMO_PASSWORD
 from tests.browser.conftest import axe_violations, log_in
 from tests.test_persona_matrix import OK, RULES, World, world  # noqa: F401 - the fixture
 
@@ -22,12 +22,12 @@ NOT_PAGES = {"health", "logout", "set_language", "login"}  # no page, or not a p
 DOWNLOADS = {
     "recommendations:evidence_download",
     "research:version_download",
-    "programme:import_template",
-    "programme:import_file",
-    "programme:import_status",
-    "programme:export",
-    "trainings:attendance_export",
-    "programme:report_download",
+    "imports:import_template",
+    "imports:import_file",
+    "imports:import_status",
+    "imports:export",
+    "imports:attendance_export",
+    "reports:report_download",
 }
 
 

@@ -11,9 +11,9 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from programme.demo import DEMO_PASSWORD, demo_load
+from loaders.demo import DEMO_PASSWORD, demo_load
+from loaders.seeding import seed_load
 from programme.models import Action
-from programme.seeding import seed_load
 from stakeholders.models import User
 from tests.browser.conftest import screenshot
 

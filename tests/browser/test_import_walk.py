@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from programme.demo import DEMO_PASSWORD, demo_load
-from programme.models import Action, ImportBatch
-from programme.seeding import seed_load
+from imports.models import ImportBatch
+from loaders.demo import DEMO_PASSWORD, demo_load
+from loaders.seeding import seed_load
+from programme.models import Action
 from tests.browser.conftest import axe_violations, log_in, screenshot
 from trainings.models import Attendance, Training
 

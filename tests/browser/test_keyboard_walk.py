@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from programme.demo import DEMO_PASSWORD
+from loaders.demo import DEMO_PASSWORD
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate, Recommendation
 from tests.browser.conftest import screenshot

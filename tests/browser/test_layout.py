@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from programme.demo import DEMO_PASSWORD
+from loaders.demo import DEMO_PASSWORD
 from programme.permissions import meetings_visible_to
 from recommendations.models import Recommendation
 from tests.browser.conftest import log_in, screenshot
@@ -61,15 +61,15 @@ def main_pages(username: str, demo: dict[str, Any]) -> dict[str, str]:
     meeting = meetings_visible_to(user).order_by("date", "pk").first()
     assert training is not None and meeting is not None
     return {
-        "dashboard": reverse("programme:dashboard"),
+        "dashboard": reverse("dashboard:dashboard"),
         "recommendations": reverse("recommendations:list"),
         "recommendation": reverse("recommendations:detail", args=[rec.pk]),
         "update-form": reverse("recommendations:update_create", args=[rec.pk]),
         "trainings": reverse("trainings:list"),
         "training": reverse("trainings:detail", args=[training.pk]),
         "meeting": reverse("programme:meeting_detail", args=[meeting.pk]),
-        "imports": reverse("programme:import_list"),
-        "reports": reverse("programme:report_list"),
+        "imports": reverse("imports:import_list"),
+        "reports": reverse("reports:report_list"),
     }
 
 

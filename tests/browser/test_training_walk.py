@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from programme.demo import DEMO_PASSWORD, demo_load
+from loaders.demo import DEMO_PASSWORD, demo_load
+from loaders.seeding import seed_load
 from programme.models import Action
-from programme.seeding import seed_load
 from stakeholders.choices import Sex
 from tests.browser.conftest import log_in, screenshot
 from trainings.models import Attendance, Training

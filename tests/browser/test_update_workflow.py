@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from programme.demo import DEMO_PASSWORD, demo_load
+from loaders.demo import DEMO_PASSWORD, demo_load
+from loaders.seeding import seed_load
 from programme.models import Action
-from programme.seeding import seed_load
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
 from tests.browser.conftest import log_in, screenshot
@@ -56,7 +56,7 @@ def test_update_review_round_trip_in_chromium(page, live_server, tmp_path, setti
 
     log_in(page, live_server, "demo-cso-a", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name="Revise the returned update").first.click()
+    page.get_by_role("link", name="returned, revise").first.click()
     page.get_by_role("note").filter(has_text="How many pupils took part?").wait_for()
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("What was done").fill("A school forum in Kumanovo reached 120 pupils.")

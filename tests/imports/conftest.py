@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from programme import imports
-from programme.models import ImportBatch
+from imports import services as imports
+from imports.models import ImportBatch
 
 
 @pytest.fixture(autouse=True)

@@ -12,14 +12,14 @@ import io
 
 import pytest
 
-from programme.imports import export_file
-from programme.spreadsheets import (
+from core.spreadsheets import (
     FORMULA_STARTS,
     neutralise,
     unneutralise,
     write_csv,
     write_xlsx,
 )
+from imports.services import export_file
 from tests import factories
 
 pytestmark = pytest.mark.django_db

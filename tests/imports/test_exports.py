@@ -11,8 +11,9 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
-from programme.imports import export_file, resource_class
-from programme.spreadsheets import SafeCSV, SafeXLSX, neutralise, write_csv, write_xlsx
+from core.imports import resource_class
+from core.spreadsheets import SafeCSV, SafeXLSX, neutralise, write_csv, write_xlsx
+from imports.services import export_file
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate
 from stakeholders.models import Institution

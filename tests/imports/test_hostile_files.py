@@ -10,8 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from programme import imports
-from programme.spreadsheets import (
+from core.spreadsheets import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     EncodingUncertain,
@@ -20,6 +19,7 @@ from programme.spreadsheets import (
     read_sheet,
     sniff_delimiter,
 )
+from imports import services as imports
 from tests.imports import files
 from trainings.models import Participant, Training
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from programme.imports import export_file
+from imports.services import export_file
 from programme.models import ActionPoint, IndicatorValue, Meeting
 from recommendations.choices import AssignmentKind, UpdateState
 from recommendations.models import Assignment, ProgressUpdate, Recommendation
@@ -203,7 +203,7 @@ def test_recommendation_institutions_are_assigned_and_shared(run_import, demo) -
     from recommendations.permissions import recommendations_reportable_by
 
     assert recommendations_reportable_by(demo["demo-cso-a"]).filter(pk=recommendation.pk).exists()
-    from programme.imports import import_batch_rollback
+    from imports.services import import_batch_rollback
 
     import_batch_rollback(batch=batch, by=demo["demo-admin"])
     kinds_after = dict(
@@ -312,7 +312,7 @@ def test_indicator_values_check_women_and_men_against_the_actual(run_import, dem
 def test_a_trainings_import_rolls_back_until_people_are_listed(run_import, demo) -> None:
     from django.core.exceptions import ValidationError
 
-    from programme.imports import import_batch_rollback
+    from imports.services import import_batch_rollback
     from trainings.models import Attendance, Participant
 
     headers = ["Title (English)", "Organiser", "Topics", "Partner institutions", "Start date"]

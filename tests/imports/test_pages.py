@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from programme.models import ImportBatch
+from imports.models import ImportBatch
 from tests.imports import files
 from trainings.models import Attendance, Training
 
@@ -100,7 +100,7 @@ def test_a_job_in_progress_shows_a_progress_bar(client, demo) -> None:
 
 
 def test_the_check_job_reports_progress_as_it_goes(run_import, demo, monkeypatch) -> None:
-    from programme import imports
+    from imports import services as imports
 
     seen: list[tuple[int, int]] = []
     real = imports._progress_saver
@@ -196,8 +196,8 @@ def test_the_template_has_instructions_headers_and_drop_downs(client, demo) -> N
         text = " ".join(str(c.value) for row in instructions.iter_rows() for c in row if c.value)
         assert header.rstrip(" *") in text
     # A filled-in template imports as it is.
-    from programme.imports import resource_class
-    from programme.spreadsheets import read_sheet
+    from core.imports import resource_class
+    from core.spreadsheets import read_sheet
 
     response = client.get("/imports/template/attendance/mk.xlsx")
     sheet = read_sheet(
@@ -235,5 +235,5 @@ def test_the_admin_offers_import_and_export(admin_client, demo) -> None:
     assert "/admin/trainings/attendance/export/" in page
     response = client.get("/admin/trainings/attendance/import/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("programme:import_start", args=["attendance"])
-    assert client.get("/admin/programme/importbatch/").status_code == 200
+    assert response["Location"] == reverse("imports:import_start", args=["attendance"])
+    assert client.get("/admin/imports/importbatch/").status_code == 200

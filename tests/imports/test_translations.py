@@ -12,15 +12,15 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from programme.imports import resource_class
+from core.imports import resource_class
 
 BASE = Path(settings.BASE_DIR)
 LOCALE = BASE / "locale"
 CODE = [
-    "programme/spreadsheets.py",
-    "programme/imports.py",
+    "core/spreadsheets.py",
+    "core/imports.py",
     "programme/resources.py",
-    "programme/import_views.py",
+    "imports/views.py",
     "stakeholders/resources.py",
     "trainings/resources.py",
     "recommendations/resources.py",

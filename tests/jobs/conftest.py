@@ -52,14 +52,25 @@ def wait_for(condition: Callable[[], Any], *, timeout: float = 30, what: str = "
 # --- Redis -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> str:
+# Redis databases each test process may use: the suite runs in several processes (pytest-xdist)
+# on one Redis, and a test empties its databases.
+REDIS_DATABASES_PER_PROCESS = 4
+
+
+def redis_url_for(database: int) -> str:
+    """The test Redis's URL for one of this test process's own databases (0 to 3)."""
     url = os.environ.get("TEST_REDIS_URL", "")
     if not url:
         pytest.fail(
-            "TEST_REDIS_URL is not set: run the job tests with scripts/test, which starts Redis."
+            "TEST_REDIS_URL is not set: run the tests with scripts/test, which starts Redis."
         )
-    return url
+    process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return f"{url.rsplit('/', 1)[0]}/{process * REDIS_DATABASES_PER_PROCESS + database}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return redis_url_for(0)
 
 
 @pytest.fixture

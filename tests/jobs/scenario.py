@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from notifications.services import preference_set
 from programme.models import ReportingPeriod
-from programme.notifications.services import preference_set
 from recommendations.models import Recommendation
 from stakeholders.choices import MembershipRole
 from stakeholders.models import Institution, User

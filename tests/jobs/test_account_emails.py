@@ -17,9 +17,9 @@ import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 
-from programme.notifications import tasks
-from programme.notifications.choices import EmailStatus
-from programme.notifications.models import OutboxEmail
+from core import tasks as core_tasks
+from core.choices import EmailStatus
+from core.models import OutboxEmail
 from stakeholders.models import Membership, MembershipRequest, User
 from stakeholders.services import membership_set
 from tests import factories
@@ -125,7 +125,7 @@ def test_smtp_down_resets_and_invitations_answer_alike_and_arrive_once_it_is_bac
         timeout=60,
         what="the three emails to be sent once SMTP is back",
     )
-    tasks.outbox_sweep.delay()  # a sweep after they were sent sends nothing more
+    core_tasks.jobs_sweep.delay()  # a sweep after they were sent sends nothing more
     time.sleep(3)
     received = {message["To"]: message for message in smtp_sink.messages}
     assert len(smtp_sink.received) == 3 and len(received) == 3  # exactly once each

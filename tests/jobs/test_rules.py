@@ -12,17 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from programme.notifications import reminders, services
-from programme.notifications.choices import (
-    EmailStatus,
+from core import outbox
+from core.choices import EmailStatus
+from core.models import OutboxEmail
+from notifications import reminders, services
+from notifications.choices import (
     Frequency,
     NotificationEmailState,
     NotificationKind,
     ReminderStage,
 )
-from programme.notifications.models import Notification, OutboxEmail
-from programme.reports.choices import ReportStatus
+from notifications.models import Notification
 from recommendations.choices import UpdateState
+from reports.choices import ReportStatus
 from tests import factories
 from tests.jobs.conftest import free_port
 from tests.jobs.scenario import owing_update
@@ -173,7 +175,7 @@ def test_off_keeps_notifications_on_the_page_only(django_capture_on_commit_callb
 def test_preferences_page_saves_the_choice(client) -> None:
     user = factories.UserFactory.create()
     client.force_login(user)
-    url = reverse("programme:notification_preferences")
+    url = reverse("notifications:notification_preferences")
     assert client.get(url).status_code == 200
     response = client.post(url, {"frequency": "weekly"})
     assert response.status_code == 302
@@ -189,15 +191,17 @@ def test_notifications_page_header_count_and_opening_one(client) -> None:
     mine = _notify(user, "a")[0]
     theirs = _notify(other, "b")[0]
     client.force_login(user)
-    page = client.get(reverse("programme:notification_list")).content.decode()
+    page = client.get(reverse("notifications:notification_list")).content.decode()
     assert "Training a" in page and "Training b" not in page
     assert "(1<span" in page  # the unread count in the header
     assert "Jobs run in-process on this server" in page
-    opened = client.get(reverse("programme:notification_open", args=[mine.pk]))
+    opened = client.get(reverse("notifications:notification_open", args=[mine.pk]))
     assert opened.status_code == 302 and opened["Location"] == "/trainings/"
     mine.refresh_from_db()
     assert mine.is_read
-    assert client.get(reverse("programme:notification_open", args=[theirs.pk])).status_code == 404
+    assert (
+        client.get(reverse("notifications:notification_open", args=[theirs.pk])).status_code == 404
+    )
 
 
 # --- The outbox ------------------------------------------------------------------------------
@@ -210,26 +214,26 @@ def test_an_email_is_retried_with_backoff_then_marked_failed(settings) -> None:
     settings.OUTBOX_MAX_ATTEMPTS = 3
     settings.OUTBOX_RETRY_SECONDS = 60
     email = factories.OutboxEmailFactory.create()
-    assert services.outbox_email_send(email_id=email.pk) == services.RETRY
+    assert outbox.outbox_email_send(email_id=email.pk) == outbox.RETRY
     email.refresh_from_db()
     assert email.status == EmailStatus.PENDING and email.attempts == 1
     assert "ConnectionRefusedError" in email.last_error
     assert email.next_attempt_at > timezone.now() + timedelta(seconds=50)
-    assert services.outbox_email_send(email_id=email.pk) == services.NOT_DUE  # waits its turn
-    for attempts, outcome in ((2, services.RETRY), (3, services.FAILED)):
+    assert outbox.outbox_email_send(email_id=email.pk) == outbox.NOT_DUE  # waits its turn
+    for attempts, outcome in ((2, outbox.RETRY), (3, outbox.FAILED)):
         OutboxEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
-        assert services.outbox_email_send(email_id=email.pk) == outcome
+        assert outbox.outbox_email_send(email_id=email.pk) == outcome
         email.refresh_from_db()
         assert email.attempts == attempts
     assert email.status == EmailStatus.FAILED
-    assert services.outbox_retry_delay(attempts=2) == timedelta(seconds=120)
+    assert outbox.outbox_retry_delay(attempts=2) == timedelta(seconds=120)
     assert not issubclass(smtplib.SMTPException, ConnectionRefusedError)
 
 
 def test_failed_emails_are_visible_in_the_admin(admin_client) -> None:
     failed = factories.OutboxEmailFactory.create(status=EmailStatus.FAILED, last_error="Refused")
     sent = factories.OutboxEmailFactory.create(status=EmailStatus.SENT)
-    url = reverse("admin:programme_outboxemail_changelist")
+    url = reverse("admin:core_outboxemail_changelist")
     listed = admin_client.get(url, {"status__exact": "failed"}).context["cl"].result_list
     assert list(listed) == [failed]
     assert sent not in listed
@@ -240,27 +244,44 @@ def test_a_finished_report_tells_its_requester_once() -> None:
     assert len(services.notify_report_finished(report=report)) == 1
     assert services.notify_report_finished(report=report) == []
     notification = Notification.objects.get(recipient=report.requested_by)
-    assert notification.url == reverse("programme:report_detail", args=[report.pk])
+    assert notification.url == reverse("reports:report_detail", args=[report.pk])
     assert "could not be made" in notification.text and "Too long." in notification.text
 
 
-def test_the_periodic_jobs_are_created_once() -> None:
-    from importlib import import_module
-
-    migration = import_module("programme.migrations.0006_notifications")
-    PeriodicTask.objects.filter(name__startswith="Notifications:").delete()
-    migration.schedules_create(apps, None)
-    migration.schedules_create(apps, None)
-    tasks = dict(
-        PeriodicTask.objects.filter(name__startswith="Notifications:").values_list("name", "task")
-    )
-    assert tasks == {
-        "Notifications: send the outbox": "programme.notifications.outbox_sweep",
-        "Notifications: make the reminders": "programme.notifications.reminders_run",
-        "Notifications: daily digest": "programme.notifications.digest_send",
-        "Notifications: weekly digest": "programme.notifications.digest_send",
-    }
+def test_the_periodic_jobs_are_scheduled_once_under_tasks_that_exist() -> None:
+    """Beat reads the schedule from the database: one sweep for every job left waiting, the
+    reminders and the digests, each naming a task the worker has."""
     from config.celery import app
 
+    tasks = dict(PeriodicTask.objects.values_list("name", "task"))
+    assert {name: task for name, task in tasks.items() if not task.startswith("trainings.")} == {
+        "Jobs: queue again what was left waiting": "core.jobs_sweep",
+        "Notifications: make the reminders": "notifications.reminders_run",
+        "Notifications: daily digest": "notifications.digest_send",
+        "Notifications: weekly digest": "notifications.digest_send",
+    }
     app.loader.import_default_modules()
     assert set(tasks.values()) <= set(app.tasks)
+
+
+def test_an_installation_upgraded_keeps_its_schedules_under_the_new_task_names() -> None:
+    """The schedules an earlier version made (and an admin may have retimed) are renamed in
+    place; the two sweeps it had become the one."""
+    from importlib import import_module
+
+    migration = import_module("core.migrations.0002_jobs_sweep")
+    PeriodicTask.objects.all().delete()
+    import_module("programme.migrations.0006_notifications").schedules_create(apps, None)
+    import_module("programme.migrations.0010_report_sweep").schedule_create(apps, None)
+    reminders_job = PeriodicTask.objects.get(name="Notifications: make the reminders")
+    migration.forward(apps, None)
+    migration.forward(apps, None)  # twice: still one of each
+    assert sorted(PeriodicTask.objects.values_list("task", flat=True)) == [
+        "core.jobs_sweep",
+        "notifications.digest_send",
+        "notifications.digest_send",
+        "notifications.reminders_run",
+    ]
+    assert PeriodicTask.objects.get(pk=reminders_job.pk).task == "notifications.reminders_run"
+    migration.backward(apps, None)
+    assert "programme.reports.sweep" in set(PeriodicTask.objects.values_list("task", flat=True))

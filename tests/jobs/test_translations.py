@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from programme.notifications.choices import NotificationKind, ReminderStage
-from programme.notifications.models import Notification
+from notifications.choices import NotificationKind, ReminderStage
+from notifications.models import Notification
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notifications"

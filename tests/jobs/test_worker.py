@@ -17,9 +17,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from programme.notifications import services, tasks
-from programme.notifications.choices import EmailStatus, Frequency, NotificationKind
-from programme.notifications.models import Notification, OutboxEmail
+from core import outbox
+from core import tasks as core_tasks
+from core.choices import EmailStatus
+from core.models import OutboxEmail
+from notifications import services, tasks
+from notifications.choices import Frequency, NotificationKind
+from notifications.models import Notification
 from recommendations.choices import UpdateState
 from recommendations.services import progress_update_create
 from tests import factories
@@ -58,8 +62,8 @@ def test_a_reminder_run_by_the_worker_arrives_in_the_users_language(
     assert "Извештаите за напредок" in message["Subject"]
     parts = _parts(message)
     assert set(parts) == {"text/plain", "text/html"}
-    dashboard = f"{settings.PLATFORM_URL}{reverse('programme:dashboard')}"
-    preferences = f"{settings.PLATFORM_URL}{reverse('programme:notification_preferences')}"
+    dashboard = f"{settings.PLATFORM_URL}{reverse('dashboard:dashboard')}"
+    preferences = f"{settings.PLATFORM_URL}{reverse('notifications:notification_preferences')}"
     for body in parts.values():
         assert "Извештаите за напредок" in body
         assert "MLSP" in body
@@ -95,9 +99,9 @@ def test_a_digest_is_one_email_for_several_notifications(broker, start_worker, s
 def test_a_report_job_runs_on_the_worker_and_tells_the_requester(
     broker, start_worker, smtp_sink, settings, tmp_path
 ) -> None:
-    from programme.reports.choices import ReportKind, ReportStatus
-    from programme.reports.models import Report
-    from programme.reports.services import report_request
+    from reports.choices import ReportKind, ReportStatus
+    from reports.models import Report
+    from reports.services import report_request
 
     settings.MEDIA_ROOT = tmp_path / "media"
     user = factories.UserFactory.create(is_staff=True, programme_team=True)
@@ -142,7 +146,7 @@ def test_smtp_down_the_email_is_retried_and_sent_once_it_is_back(
         lambda: OutboxEmail.objects.get(pk=email.pk).status == EmailStatus.SENT,
         what="the email to be sent once SMTP is back",
     )
-    tasks.outbox_sweep.delay()  # a sweep after it was sent sends nothing more
+    core_tasks.jobs_sweep.delay()  # a sweep after it was sent sends nothing more
     _no_more_mail(smtp_sink, 1)
     assert "Labour inspectors" in smtp_sink.messages[0]["Subject"]
 
@@ -161,20 +165,20 @@ def test_redis_down_when_an_update_is_submitted_the_sweeper_delivers_it_later(
     )
     broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: Redis is down
     client.force_login(o.editor)
-    with caplog.at_level(logging.WARNING, logger="programme.notifications.services"):
+    with caplog.at_level(logging.WARNING, logger="core.jobs"):
         response = client.post(reverse("recommendations:update_submit", args=[update.pk]))
     assert response.status_code == 302
     update.refresh_from_db()
     assert update.state == UpdateState.SUBMITTED  # the user's work is saved
     email = OutboxEmail.objects.get(recipient=o.team)
     assert (email.status, email.attempts) == (EmailStatus.PENDING, 0)
-    assert "the outbox sweep will send it" in caplog.text
+    assert "Could not queue email" in caplog.text and "the sweep will queue it again" in caplog.text
 
     broker(redis_url)  # Redis is back
     start_worker()
     time.sleep(1)
     assert smtp_sink.received == []  # nothing was queued while Redis was down
-    tasks.outbox_sweep.delay()
+    core_tasks.jobs_sweep.delay()
     wait_for(lambda: smtp_sink.received, what="the swept email")
     _no_more_mail(smtp_sink, 1)
     assert "recommendation 7" in smtp_sink.messages[0]["Subject"]
@@ -183,29 +187,30 @@ def test_redis_down_when_an_update_is_submitted_the_sweeper_delivers_it_later(
 def test_redis_down_when_a_report_is_asked_for_the_sweep_queues_it_later(
     broker, start_worker, smtp_sink, client, caplog, redis_url, settings, tmp_path
 ) -> None:
-    from programme.reports import tasks as report_tasks
-    from programme.reports.choices import ReportStatus
-    from programme.reports.models import Report
-    from programme.reports.services import REQUEUE_AFTER
+    from reports.choices import ReportStatus
+    from reports.models import Report
+    from reports.services import REQUEUE_AFTER
 
     settings.MEDIA_ROOT = tmp_path / "media"
     user = factories.UserFactory.create(is_staff=True, programme_team=True)
     meeting = factories.MeetingFactory.create()
     broker(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there: Redis is down
     client.force_login(user)
-    with caplog.at_level(logging.WARNING, logger="programme.reports.services"):
+    with caplog.at_level(logging.WARNING, logger="core.jobs"):
         response = client.post(
-            reverse("programme:report_request"),
+            reverse("reports:report_request"),
             {"kind": "meeting", "meeting": meeting.pk, "language": "en"},
         )
     report = Report.objects.get()
     assert response.status_code == 302 and response["Location"] == report.get_absolute_url()
     assert report.status == ReportStatus.QUEUED  # the request is kept
-    assert "the report sweep will queue it" in caplog.text
+    assert (
+        "Could not queue report" in caplog.text and "the sweep will queue it again" in caplog.text
+    )
 
     broker(redis_url)  # Redis is back
     start_worker()
-    report_tasks.report_sweep_run.delay()  # too early: the report may still be on its way
+    core_tasks.jobs_sweep.delay()  # too early: the report may still be on its way
     time.sleep(2)
     assert Report.objects.get(pk=report.pk).status == ReportStatus.QUEUED
     page = client.get(report.get_absolute_url()).content.decode()
@@ -214,7 +219,7 @@ def test_redis_down_when_a_report_is_asked_for_the_sweep_queues_it_later(
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now() - REQUEUE_AFTER)
     page = client.get(report.get_absolute_url()).content.decode()
     assert "taking longer than usual" in page
-    report_tasks.report_sweep_run.delay()
+    core_tasks.jobs_sweep.delay()
     wait_for(
         lambda: Report.objects.get(pk=report.pk).status == ReportStatus.DONE,
         timeout=120,
@@ -232,7 +237,7 @@ def test_the_same_reminder_job_run_twice_sends_one_email(broker, start_worker, s
     tasks.reminders_run.delay()
     wait_for(lambda: smtp_sink.received, what="the reminder")
     email = OutboxEmail.objects.get()
-    tasks.outbox_send.delay(email.pk)  # and its sending job once more
+    outbox.outbox_send.delay(email.pk)  # and its sending job once more
     _no_more_mail(smtp_sink, 1, seconds=4)
     assert Notification.objects.count() == 1
 
@@ -259,7 +264,7 @@ def test_a_job_queued_in_a_transaction_that_rolls_back_never_runs(
     assert redis_client.llen("celery") == 0  # nothing was sent to the queue
     assert OutboxEmail.objects.count() == 0
     start_worker()
-    tasks.outbox_sweep.delay()
+    core_tasks.jobs_sweep.delay()
     _no_more_mail(smtp_sink, 0)
 
 
@@ -284,7 +289,66 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_worker_which_sends_once(
     time.sleep(max(0, 8.5 - (time.monotonic() - taken)))
     start_worker(**limits)
     wait_for(lambda: len(run_log.read_text().split()) == 2, timeout=30, what="the job to run again")
-    assert run_log.read_text().split() == [services.SENT, services.DONE_BEFORE]
+    assert run_log.read_text().split() == [outbox.SENT, outbox.DONE_BEFORE]
     _no_more_mail(smtp_sink, 1)
     email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.SENT, 1)
+
+
+def test_redis_down_when_an_import_is_asked_for_the_sweep_checks_and_imports_it_later(
+    broker, start_worker, client, caplog, redis_url, settings, tmp_path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports.choices import ImportStatus
+    from imports.models import ImportBatch
+    from imports.services import IMPORT_REQUEUE_AFTER, IMPORT_REQUEUE_APPLYING
+    from stakeholders.models import Institution
+    from tests.imports import files
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = factories.UserFactory.create(is_staff=True, is_superuser=True)
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: Redis is down
+    broker(down)
+    client.force_login(user)
+    data = files.xlsx(
+        ["Code", "Name (English)", "Kind"],
+        [["nra", "National Referral Mechanism office", "Public agency"]],
+    )
+    with caplog.at_level(logging.WARNING, logger="core.jobs"):
+        response = client.post(
+            reverse("imports:import_start", args=["institutions"]),
+            {"file": SimpleUploadedFile("institutions.xlsx", data)},
+        )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.status == ImportStatus.QUEUED  # kept
+    assert "Could not queue import batch" in caplog.text
+
+    def status() -> str:
+        return ImportBatch.objects.get(pk=batch.pk).status
+
+    broker(redis_url)  # Redis is back
+    start_worker()
+    core_tasks.jobs_sweep.delay()  # too early: the job may still be on its way
+    time.sleep(2)
+    assert status() == ImportStatus.QUEUED
+    ImportBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - IMPORT_REQUEUE_AFTER)
+    core_tasks.jobs_sweep.delay()
+    checking = (ImportStatus.QUEUED, ImportStatus.CHECKING)
+    wait_for(lambda: status() not in checking, timeout=120, what="the swept check")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED, (batch.file_error, batch.errors)
+
+    broker(down)  # down again when the importer confirms
+    response = client.post(reverse("imports:import_confirm", args=[batch.pk]))
+    assert response.status_code == 302 and status() == ImportStatus.APPLYING
+    assert not Institution.objects.filter(code="nra").exists()
+    broker(redis_url)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        updated_at=timezone.now() - IMPORT_REQUEUE_APPLYING
+    )
+    core_tasks.jobs_sweep.delay()
+    wait_for(lambda: status() != ImportStatus.APPLYING, timeout=120, what="the swept import")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLIED, (batch.failure_reason, batch.errors)
+    assert Institution.objects.get(code="nra").name_en == "National Referral Mechanism office"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from celery import shared_task
 
-from programme.notifications.services import outbox_email_send
+from core.outbox import outbox_email_send
 
 
 @shared_task(name="tests.jobs.slow_send", acks_late=True)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from programme.reports.models import Report
-from programme.reports.services import report_request
+from reports.models import Report
+from reports.services import report_request
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +82,7 @@ def render_children() -> list[str]:
             continue
         if (
             command.startswith(sys.prefix + "/")
-            and "programme.reports.render" in command
+            and "reports.render" in command
             and int(entry.name) != os.getpid()
         ):
             found.append(command)

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from programme.reports.charts import Series, bar_chart, paired_bar_chart, stacked_bar_chart
-from programme.reports.documents import css_string
+from reports.charts import Series, bar_chart, paired_bar_chart, stacked_bar_chart
+from reports.documents import css_string
 
 
 def _widths(svg: str) -> list[float]:

@@ -13,10 +13,10 @@ import pytest
 from django.db.models import Count, Q
 from django.utils import formats, translation
 
+from loaders.seeding import seed_load
 from programme.models import Action, IndicatorValue, ReportingPeriod
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.seeding import seed_load
 from recommendations.models import Recommendation
+from reports.choices import ReportKind, ReportStatus
 from stakeholders.choices import Sex
 from stakeholders.models import Institution
 from stakeholders.roles import programme_team_add

@@ -6,19 +6,16 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import timedelta
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
 from programme.models import Meeting, ReportingPeriod
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.reports.models import Report
-from programme.reports.render import RenderFailed, _failure, render_pdf
-from programme.reports.services import (
+from reports.choices import ReportKind, ReportStatus
+from reports.models import Report
+from reports.render import RenderFailed, _failure, render_pdf
+from reports.services import (
     REQUEUE_AFTER,
     job_time_limit,
     report_request,
@@ -158,26 +155,15 @@ def test_without_a_queue_the_periodic_command_generates_the_reports_left_waiting
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now() - REQUEUE_AFTER)
     out = StringIO()
     call_command("notifications_run", stdout=out)
-    assert "Reports: 1 left waiting were queued again." in out.getvalue()
+    assert "Jobs left waiting: 1 reports queued again." in out.getvalue()
     assert Report.objects.get(pk=report.pk).status == ReportStatus.DONE
 
 
-def test_the_sweep_runs_every_minute() -> None:
-    """The migration schedules it once (beat reads the schedule from the database)."""
-    from config.celery import app
+def test_the_reports_left_waiting_are_in_the_jobs_sweep() -> None:
+    """The jobs' sweep, which beat runs every minute, includes the reports' sweep."""
+    from core.jobs import _SWEEPS
 
-    migration = import_module("programme.migrations.0010_report_sweep")
-    job = PeriodicTask.objects.get(name=migration.NAME)
-    assert (job.task, job.enabled, job.interval.every, job.interval.period) == (
-        "programme.reports.sweep",
-        True,
-        1,
-        "minutes",
-    )
-    migration.schedule_create(apps, None)
-    assert PeriodicTask.objects.filter(task=job.task).count() == 1
-    app.loader.import_default_modules()
-    assert job.task in app.tasks
+    assert _SWEEPS["reports"] is report_sweep
 
 
 def test_a_report_whose_subject_is_gone_fails_with_a_reason_in_its_language(demo) -> None:
@@ -251,7 +237,7 @@ def test_the_worker_finds_the_report_job() -> None:
     from config.celery import app
 
     app.loader.import_default_modules()
-    assert "programme.reports.generate" in app.tasks
+    assert "reports.generate" in app.tasks
 
 
 def test_running_out_of_memory_is_recognised_however_the_renderer_says_it() -> None:

@@ -10,10 +10,10 @@ from django.conf import settings
 from weasyprint.formatting_structure.boxes import LineBox, TableCellBox, TextBox
 
 from programme.models import Meeting, ReportingPeriod
-from programme.reports.choices import ReportKind
-from programme.reports.documents import report_html
-from programme.reports.render import SafeURLFetcher, _layout
-from programme.reports.services import report_request
+from reports.choices import ReportKind
+from reports.documents import report_html
+from reports.render import SafeURLFetcher, _layout
+from reports.services import report_request
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from programme.models import ReportingPeriod
-from programme.reports.choices import ReportKind
-from programme.reports.documents import report_html
-from programme.reports.models import Report
-from programme.reports.render import (
+from reports.choices import ReportKind
+from reports.documents import report_html
+from reports.models import Report
+from reports.render import (
     PART_BREAK,
     RenderFailed,
     _shares,

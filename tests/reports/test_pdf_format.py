@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from programme.models import ReportingPeriod
-from programme.reports.choices import ReportKind
+from reports.choices import ReportKind
 from tests.reports.conftest import pdf_tool, stored_pdf
 
 pytestmark = pytest.mark.django_db

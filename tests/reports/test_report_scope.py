@@ -8,11 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from programme.models import ReportingPeriod
-from programme.reports.choices import ReportKind
-from programme.reports.models import Report
 from recommendations.choices import ImplementationStatus
 from recommendations.models import Recommendation
 from recommendations.services import progress_update_create
+from reports.choices import ReportKind
+from reports.models import Report
 from stakeholders.models import Institution, Membership
 from stakeholders.services import membership_remove, membership_set
 from tests.reports.conftest import pdf_text, stored_pdf
@@ -26,8 +26,8 @@ def _status(user, report: Report) -> tuple[int, int]:
     client = Client()
     client.force_login(user)
     return (
-        client.get(reverse("programme:report_detail", args=[report.pk])).status_code,
-        client.get(reverse("programme:report_download", args=[report.pk])).status_code,
+        client.get(reverse("reports:report_detail", args=[report.pk])).status_code,
+        client.get(reverse("reports:report_download", args=[report.pk])).status_code,
     )
 
 
@@ -106,6 +106,6 @@ def test_version_numbers_and_file_names_count_only_the_requesters_own_reports(
     assert first_b.download_name == "recommendation-all-en-v1.pdf"
     client = Client()
     client.force_login(demo["demo-cso-b"])
-    response = client.get(reverse("programme:report_download", args=[first_b.pk]))
+    response = client.get(reverse("reports:report_download", args=[first_b.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="recommendation-all-en-v1.pdf"'
     assert "version 1" in pdf_text(response.getvalue()).lower()

@@ -9,10 +9,10 @@ import pytest
 from django.db.models import Avg
 from django.utils import formats, translation
 
+from loaders.seeding import seed_load
 from programme.models import Meeting
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.seeding import seed_load
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
+from reports.choices import ReportKind, ReportStatus
 from stakeholders.models import Institution
 from stakeholders.roles import programme_team_add
 from tests.reports.conftest import pdf_text, stored_pdf

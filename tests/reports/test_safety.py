@@ -19,18 +19,18 @@ import pytest
 from django.conf import settings
 
 from programme.models import ReportingPeriod
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.reports.render import (
-    STATIC_BASE_URL,
-    SafeURLFetcher,
-    URLRefused,
-    render_pdf,
-)
 from recommendations.models import Recommendation
 from recommendations.services import (
     progress_update_approve,
     progress_update_create,
     progress_update_submit,
+)
+from reports.choices import ReportKind, ReportStatus
+from reports.render import (
+    STATIC_BASE_URL,
+    SafeURLFetcher,
+    URLRefused,
+    render_pdf,
 )
 from stakeholders.models import Institution
 from tests.reports.conftest import pdf_text, stored_pdf
@@ -187,7 +187,7 @@ def test_the_render_process_cannot_open_a_connection(listener) -> None:
     """The second wall: the render process refuses sockets and new programs outright."""
     code = (
         "import socket, subprocess, sys\n"
-        "from programme.reports.render import _deny\n"
+        "from reports.render import _deny\n"
         "sys.addaudithook(_deny)\n"
         "for attempt in (\n"
         f"    lambda: socket.create_connection(('127.0.0.1', {listener.port}), timeout=2),\n"

@@ -11,16 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programme.models import Meeting, ReportingPeriod
-from programme.reports.choices import ReportKind, ReportStatus
-from programme.reports.models import Report
-from programme.reports.services import REQUEUE_AFTER, report_request
+from reports.choices import ReportKind, ReportStatus
+from reports.models import Report
+from reports.services import REQUEUE_AFTER, report_request
 from tests.reports.conftest import stored_pdf
 from trainings.models import Topic, Training
 from trainings.services import training_create
 
 pytestmark = pytest.mark.django_db
 
-URLS = ["programme:report_list", "programme:report_request"]
+URLS = ["reports:report_list", "reports:report_request"]
 
 
 def _client(user) -> Client:
@@ -54,10 +54,10 @@ def test_anonymous_visitors_are_sent_to_log_in(demo) -> None:
         meeting=Meeting.objects.get(number=3),
     )
     for url in [
-        reverse("programme:report_list"),
-        reverse("programme:report_request") + "?kind=meeting",
-        reverse("programme:report_detail", args=[report.pk]),
-        reverse("programme:report_download", args=[report.pk]),
+        reverse("reports:report_list"),
+        reverse("reports:report_request") + "?kind=meeting",
+        reverse("reports:report_detail", args=[report.pk]),
+        reverse("reports:report_download", args=[report.pk]),
     ]:
         response = Client().get(url)
         assert response.status_code == 302
@@ -77,17 +77,17 @@ def test_only_the_programme_team_and_observers_ask_for_the_committee_report(
     demo, django_capture_on_commit_callbacks, username, allowed
 ) -> None:
     client = _client(demo[username])
-    form = client.get(reverse("programme:report_request") + "?kind=committee")
+    form = client.get(reverse("reports:report_request") + "?kind=committee")
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(
-            reverse("programme:report_request"),
+            reverse("reports:report_request"),
             {"kind": "committee", "period": _period().pk, "language": "mk"},
         )
     if allowed:
         assert form.status_code == 200
         report = Report.objects.get()
         assert response.status_code == 302
-        assert response["Location"] == reverse("programme:report_detail", args=[report.pk])
+        assert response["Location"] == reverse("reports:report_detail", args=[report.pk])
         assert (report.kind, report.language, report.period) == ("committee", "mk", _period())
         assert report.requested_by == demo[username]
         assert report.status == ReportStatus.QUEUED
@@ -95,14 +95,14 @@ def test_only_the_programme_team_and_observers_ask_for_the_committee_report(
         assert form.status_code == 403
         assert response.status_code == 403
         assert not Report.objects.exists()
-    list_page = client.get(reverse("programme:report_list")).content.decode()
+    list_page = client.get(reverse("reports:report_list")).content.decode()
     assert ("?kind=committee" in list_page) is allowed
 
 
 def test_a_training_report_is_only_for_those_who_may_see_the_training(demo) -> None:
     training = _cso_b_training(demo)
     data: dict[str, str | int] = {"kind": "training", "training": training.pk, "language": "en"}
-    url = reverse("programme:report_request")
+    url = reverse("reports:report_request")
     assert _client(demo["demo-cso-a"]).post(url, data).status_code == 404
     assert (
         _client(demo["demo-cso-a"])
@@ -116,7 +116,7 @@ def test_a_training_report_is_only_for_those_who_may_see_the_training(demo) -> N
 
 def test_an_unknown_kind_is_not_found_and_a_missing_subject_is_a_form_error(demo) -> None:
     client = _client(demo["demo-admin"])
-    url = reverse("programme:report_request")
+    url = reverse("reports:report_request")
     assert client.get(url, {"kind": "everything"}).status_code == 404
     response = client.post(url, {"kind": "committee", "language": "en"})
     assert response.status_code == 200
@@ -150,7 +150,7 @@ def test_others_generations_are_not_found(demo, generate) -> None:
     }
     for (pk, username), status in expect.items():
         client = _client(demo[username])
-        for name in ("programme:report_detail", "programme:report_download"):
+        for name in ("reports:report_detail", "reports:report_download"):
             response = client.get(reverse(name, args=[pk]))
             assert response.status_code == status, (name, pk, username)
 
@@ -164,7 +164,7 @@ def test_download_is_an_attachment_with_a_safe_name_and_the_frozen_bytes(demo, g
         period=_period(),
     )
     response = _client(demo["demo-observer"]).get(
-        reverse("programme:report_download", args=[report.pk])
+        reverse("reports:report_download", args=[report.pk])
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -186,9 +186,7 @@ def test_a_file_changed_after_it_was_made_is_not_served(demo, generate) -> None:
     )
     with open(report.file.path, "ab") as handle:
         handle.write(b"%% tampered")
-    response = _client(demo["demo-admin"]).get(
-        reverse("programme:report_download", args=[report.pk])
-    )
+    response = _client(demo["demo-admin"]).get(reverse("reports:report_download", args=[report.pk]))
     assert response.status_code == 404
 
 
@@ -200,8 +198,8 @@ def test_a_report_still_queued_has_no_download(demo) -> None:
         meeting=Meeting.objects.get(number=3),
     )
     client = _client(demo["demo-admin"])
-    assert client.get(reverse("programme:report_download", args=[report.pk])).status_code == 404
-    page = client.get(reverse("programme:report_detail", args=[report.pk])).content.decode()
+    assert client.get(reverse("reports:report_download", args=[report.pk])).status_code == 404
+    page = client.get(reverse("reports:report_detail", args=[report.pk])).content.decode()
     assert "Queued" in page
     assert "taking longer than usual" not in page
 
@@ -219,7 +217,7 @@ def test_a_report_waiting_long_says_so_and_that_nothing_is_lost(demo) -> None:
     reader = demo["demo-cso-a"]
     reader.preferred_language = "mk"
     reader.save()
-    response = _client(reader).get(reverse("programme:report_detail", args=[report.pk]))
+    response = _client(reader).get(reverse("reports:report_detail", args=[report.pk]))
     page = response.content.decode()
     assert "Ова трае подолго од вообичаено" in page
     assert "нема потреба да го барате повторно" in page
@@ -237,19 +235,19 @@ def test_the_list_shows_each_job_with_its_status_and_reason(demo, generate, sett
         by=demo["demo-observer"], kind=ReportKind.COMMITTEE, language="en", period=_period()
     )
     client = _client(demo["demo-observer"])
-    page = client.get(reverse("programme:report_list")).content.decode()
-    assert reverse("programme:report_download", args=[done.pk]) in page
-    assert reverse("programme:report_download", args=[failed.pk]) not in page
+    page = client.get(reverse("reports:report_list")).content.decode()
+    assert reverse("reports:report_download", args=[done.pk]) in page
+    assert reverse("reports:report_download", args=[failed.pk]) not in page
     assert "Failed" in page and "took longer than 0.2 seconds" in page
     # Another user's meeting record shows under "all", not under "yours".
     other = _client(demo["demo-cso-a"])
     assert (
-        reverse("programme:report_detail", args=[done.pk])
-        not in other.get(reverse("programme:report_list")).content.decode()
+        reverse("reports:report_detail", args=[done.pk])
+        not in other.get(reverse("reports:report_list")).content.decode()
     )
     assert (
-        reverse("programme:report_detail", args=[done.pk])
-        in other.get(reverse("programme:report_list") + "?show=all").content.decode()
+        reverse("reports:report_detail", args=[done.pk])
+        in other.get(reverse("reports:report_list") + "?show=all").content.decode()
     )
 
 
@@ -276,10 +274,10 @@ def test_the_admin_lists_generations_read_only_with_their_download(
         language="en",
         meeting=Meeting.objects.get(number=3),
     )
-    page = admin_client.get(reverse("admin:programme_report_changelist")).content.decode()
-    assert reverse("programme:report_download", args=[report.pk]) in page
+    page = admin_client.get(reverse("admin:reports_report_changelist")).content.decode()
+    assert reverse("reports:report_download", args=[report.pk]) in page
     change = admin_client.post(
-        reverse("admin:programme_report_change", args=[report.pk]), {"status": "failed"}
+        reverse("admin:reports_report_change", args=[report.pk]), {"status": "failed"}
     )
     assert change.status_code == 403
     report.refresh_from_db()

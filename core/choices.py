@@ -1,0 +1,17 @@
+"""Choices of the platform's own records."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed: no more tries")
+    CLOSED = "closed", _("Closed: nothing to send")
+
+
+# The longest wait between two tries of an email.
+OUTBOX_MAX_DELAY_SECONDS = 6 * 60 * 60

@@ -1,0 +1,1141 @@
+"""Spreadsheet imports: one engine for every kind of record, used by the portal, the admin
+and the jobs.
+
+Each kind has a resource (``<app>/resources.py``): a django-import-export ``ModelResource``
+whose columns carry their headers in English, Macedonian and Albanian and a widget that reads
+what people really type. The engine here does the rest, the same for every kind:
+
+1. read the file (``core.spreadsheets``) and match its headers in any of the three
+   languages, naming unknown and missing columns;
+2. *plan*: read every row with cached look-ups (one query per table, whatever the number of
+   rows), and say for each whether it is new, updates a record or changes nothing; every
+   problem is kept with its row, column, value and reason, in the importer's language;
+3. *apply*, only when no row has a problem: everything is written in one transaction, in
+   bulk, or nothing is. Records are found by their natural keys, never by database ids, so
+   the same file imported twice adds nothing the second time;
+4. what the import created and changed is kept on its ``ImportBatch``, so that it can be
+   rolled back while nobody has changed those records since.
+
+The batch services at the end are what the views, the admin and the Celery jobs call.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.results import Result, RowResult
+
+from core.history import record_bulk
+from core.spreadsheets import (
+    Sheet,
+    SheetRow,
+    column_letter,
+    neutralise,
+    unneutralise,
+)
+
+if TYPE_CHECKING:
+    from stakeholders.models import User
+    from trainings.models import Training
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 1_000  # rows kept for the preview page; the counts cover every row
+STORED_ERRORS = 1_000  # problems kept in full; the count covers them all
+PROGRESS_EVERY = 250  # rows between two progress saves
+
+
+def attname_of(model: type[Model] | Model, name: str) -> str:
+    """The attribute a field's value is held in (``parent_id`` for ``parent``)."""
+    return str(getattr(model._meta.get_field(name), "attname", name))
+
+
+def key(text: Any) -> str:
+    """How names and headers are compared: case, accents' encoding, spacing and a trailing
+    "*" (the templates mark required columns so) do not matter."""
+    text = unicodedata.normalize("NFC", "" if text is None else str(text))
+    return " ".join(text.replace("*", " ").split()).casefold()
+
+
+# --- Headers in three languages ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    """A column's header in each of the platform's languages."""
+
+    en: str
+    mk: str
+    sq: str
+
+    def in_language(self, language: str | None) -> str:
+        return str(getattr(self, (language or "en")[:2], "") or self.en)
+
+    def current(self) -> str:
+        return self.in_language(translation.get_language())
+
+    def all(self) -> tuple[str, str, str]:
+        return (self.en, self.mk, self.sq)
+
+
+_lazy_header = lazy(Header.current, str)
+
+
+# --- Problems --------------------------------------------------------------------------------
+
+
+class CellProblem(ValueError):
+    """What is wrong with one cell, in the reader's language."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem found in a file: its row, column, the value as written, and why."""
+
+    row: int
+    column: str
+    letter: str
+    value: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "letter": self.letter,
+            "value": self.value[:200],
+            "message": self.message,
+        }
+
+
+class RowRejected(Exception):
+    """Problems a resource found with a row; each names the field it concerns (or None)."""
+
+    def __init__(self, *problems: tuple[str | None, str]) -> None:
+        super().__init__("; ".join(message for _name, message in problems))
+        self.problems = list(problems)
+
+
+# --- Widgets: what people type, read into values ---------------------------------------------
+
+
+def as_text(value: Any) -> str:
+    """A cell as text: 12.0 from a spreadsheet is "12", a date is written day-first."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(unneutralise(str(value)))
+
+
+class TextWidget(widgets.Widget):
+    def __init__(self, *, max_length: int | None = None, multiline: bool = False) -> None:
+        super().__init__()
+        self.max_length = max_length
+        self.multiline = multiline
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = as_text(value)
+        if self.multiline:
+            text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
+            text = text.strip()
+        else:
+            text = " ".join(text.split())
+        if self.max_length and len(text) > self.max_length:
+            raise CellProblem(
+                _("At most %(max)s characters; this has %(n)s.")
+                % {"max": self.max_length, "n": len(text)}
+            )
+        return text
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return "" if value is None else str(value)
+
+
+class EmailWidget(TextWidget):
+    def __init__(self) -> None:
+        super().__init__(max_length=254)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        from django.core.validators import validate_email
+
+        text = super().clean(value).replace(" ", "")
+        if text.lower().startswith("mailto:"):
+            text = text[7:]
+        if text:
+            try:
+                validate_email(text)
+            except ValidationError:
+                raise CellProblem(_("Not a valid email address.")) from None
+        return text
+
+
+class DateWidget(widgets.Widget):
+    """Dates as typed in North Macedonia (31.03.2025, 31.3.2025 г.), ISO dates (2025-03-31),
+    and real spreadsheet dates; never month-first."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> date | None:
+
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            # A date the spreadsheet stores as a day number (1 = 1 January 1900).
+            if 1 <= value <= 73_415:
+                from openpyxl.utils.datetime import from_excel
+
+                return from_excel(float(value)).date()
+            raise CellProblem(_("Not a date. Write it as dd.mm.yyyy, for example 31.03.2025."))
+        text = str(value).strip().lower()
+        text = re.sub(r"\s*(г\.?|god\.?|год\.?)$", "", text).rstrip(".").strip()
+        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2})?.*)?", text)
+        day_first = re.fullmatch(r"(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{2,4})", text)
+        try:
+            if iso:
+                return date(int(iso[1]), int(iso[2]), int(iso[3]))
+            if day_first:
+                if len(day_first[3]) != 4:
+                    raise CellProblem(_("Write the year with four digits, for example 31.03.2025."))
+                return date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
+        except ValueError:
+            raise CellProblem(_("There is no such day in the calendar.")) from None
+        raise CellProblem(_("Not a date. Write it as dd.mm.yyyy, for example 31.03.2025."))
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return value
+
+
+class DecimalWidget(widgets.Widget):
+    """Numbers as typed: 45, 45.5, 45,5, 1 234,5, 45% — within a range, to two places."""
+
+    def __init__(
+        self, *, minimum: Decimal | None = None, maximum: Decimal | None = None, places: int = 2
+    ) -> None:
+        super().__init__()
+        self.minimum = minimum
+        self.maximum = maximum
+        self.quantum = Decimal(1).scaleb(-places)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            raise CellProblem(_("Not a number."))
+        if isinstance(value, (int, Decimal)):
+            number = Decimal(value)
+        elif isinstance(value, float):
+            number = Decimal(repr(value))
+        else:
+            text = str(value).strip().rstrip("%").strip()
+            text = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+            if "," in text and "." in text:
+                decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+                text = text.replace("." if decimal_mark == "," else ",", "")
+            text = text.replace(",", ".")
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                raise CellProblem(_("Not a number.")) from None
+        if not number.is_finite():
+            raise CellProblem(_("Not a number."))
+        number = number.quantize(self.quantum)
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            if self.maximum is None:
+                raise CellProblem(_("The number cannot be below %(min)s.") % {"min": self.minimum})
+            raise CellProblem(
+                _("The number must be between %(min)s and %(max)s.")
+                % {"min": self.minimum, "max": self.maximum}
+            )
+        return number
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return value
+
+
+class IntegerWidget(widgets.Widget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
+        text = as_text(value).strip().rstrip(".")
+        if not text:
+            return None
+        if not text.isdigit():
+            raise CellProblem(_("Not a whole number."))
+        return int(text)
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return value
+
+
+class ChoiceWidget(widgets.Widget):
+    """One of fixed values, written as its label in any language, its code, or a synonym."""
+
+    def __init__(
+        self,
+        choices: type[models.TextChoices],
+        *,
+        synonyms: Mapping[Any, Iterable[str]] | None = None,
+        parse: Callable[[str], str | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.choices = choices
+        self.synonyms = synonyms or {}
+        self.parse = parse
+        self._words: dict[str, str] | None = None
+
+    def words(self) -> dict[str, str]:
+        if self._words is None:
+            words: dict[str, str] = {}
+            for value in self.choices.values:
+                words[key(value)] = value
+                words[key(value.replace("_", " "))] = value
+                for language, _name in settings.LANGUAGES:
+                    with translation.override(language):
+                        words[key(self.choices(value).label)] = value
+            for value, more in self.synonyms.items():
+                for word in more:
+                    words[key(word)] = value
+            self._words = words
+        return self._words
+
+    def labels(self) -> list[str]:
+        return [str(label) for label in self.choices.labels]
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str | None:
+        text = as_text(value).strip()
+        if not text:
+            return None
+        found = self.parse(text) if self.parse else None
+        found = found or self.words().get(key(text).rstrip("."))
+        if found is None:
+            raise CellProblem(_("Not one of: %(choices)s.") % {"choices": ", ".join(self.labels())})
+        return found
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value in (None, ""):
+            return ""
+        try:
+            return str(self.choices(value).label)
+        except ValueError:
+            return str(value)
+
+
+_YES = {"yes", "y", "true", "1", "x", "✓", "да", "д", "po", "p", "ja", "si"}
+_NO = {"no", "n", "false", "0", "не", "н", "jo", "j"}
+
+
+class BooleanWidget(widgets.Widget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        text = key(as_text(value)).rstrip(".")
+        if not text:
+            return None
+        if text in _YES:
+            return True
+        if text in _NO:
+            return False
+        raise CellProblem(_("Write yes or no (да or не, po or jo)."))
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        return _("yes") if value else _("no")
+
+
+class NameIndex:
+    """Records found by any of their names, in any language; built once per import."""
+
+    def __init__(self, entries: Iterable[tuple[int, Iterable[str], str]], *, noun: str) -> None:
+        self.by_name: dict[str, set[int]] = {}
+        self.labels: dict[int, str] = {}
+        self.noun = noun
+        for pk, names, label in entries:
+            self.labels[pk] = label
+            for name in names:
+                if name and str(name).strip():
+                    self.by_name.setdefault(key(name), set()).add(pk)
+
+    def find(self, text: str) -> int:
+        found = self.by_name.get(key(text), set())
+        if len(found) == 1:
+            return next(iter(found))
+        if found:
+            raise CellProblem(
+                _("More than one %(noun)s has this name: %(names)s. Use a fuller name or code.")
+                % {"noun": self.noun, "names": "; ".join(sorted(self.labels[p] for p in found))}
+            )
+        raise CellProblem(
+            _("No %(noun)s has this name. Check the spelling, or see the list in the template.")
+            % {"noun": self.noun}
+        )
+
+    def choices(self) -> list[str]:
+        return sorted(self.labels.values(), key=str.casefold)
+
+
+class RefWidget(widgets.Widget):
+    """A record (or several, separated by ";" or new lines) named as people name it."""
+
+    def __init__(self, index: str, *, many: bool = False) -> None:
+        super().__init__()
+        self.index = index
+        self.many = many
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        lookups: dict[str, NameIndex] = kwargs["lookups"]
+        text = as_text(value).strip()
+        if not self.many:
+            return lookups[self.index].find(text) if text else None
+        parts = [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()]
+        found: list[int] = []
+        problems: list[str] = []
+        for part in parts:
+            try:
+                pk = lookups[self.index].find(part)
+            except CellProblem as exc:
+                problems.append(f"“{part}”: {exc}")
+            else:
+                if pk not in found:
+                    found.append(pk)
+        if problems:
+            raise CellProblem(" ".join(problems))
+        return found
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, models.Manager):
+            return "; ".join(sorted((_label_of(o) for o in value.all()), key=str.casefold))
+        return _label_of(value)
+
+
+def _label_of(obj: Any) -> str:
+    return str(getattr(obj, "name", None) or obj)
+
+
+# --- Columns -------------------------------------------------------------------------------
+
+
+class Column(fields.Field):
+    """A spreadsheet column: a django-import-export field whose header exists in the three
+    languages (exports use the reader's), with what it accepts, for the template."""
+
+    def __init__(
+        self,
+        header: Header,
+        widget: widgets.Widget,
+        *,
+        attribute: str | None = None,
+        required: bool = False,
+        help_text: str | Any = "",
+        choices: Callable[[Any], list[str]] | None = None,
+        importable: bool = True,
+    ) -> None:
+        super().__init__(attribute=attribute, column_name=_lazy_header(header), widget=widget)
+        self.header = header
+        self.required = required
+        self.help_text = help_text
+        self.choices = choices
+        self.importable = importable
+
+
+@dataclass
+class RowPlan:
+    """What importing one row will do."""
+
+    number: int
+    action: str  # "new", "update" or "unchanged"
+    label: str
+    key: tuple[Any, ...] = ()
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    data: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "row": self.number,
+            "action": self.action,
+            "label": self.label[:200],
+            "changes": [[h, str(a)[:120], str(b)[:120]] for h, a, b in self.changes],
+        }
+
+
+@dataclass
+class Plan:
+    """Everything checking a file found: a plan per valid row, and every problem."""
+
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+
+class Changes:
+    """What an import wrote, kept on its batch so that it can be rolled back."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        data = data or {}
+        self.created: dict[str, list[int]] = dict(data.get("created", {}))
+        self.updated: dict[str, dict[str, dict[str, Any]]] = dict(data.get("updated", {}))
+        self.m2m: dict[str, dict[str, dict[str, list[int]]]] = dict(data.get("m2m", {}))
+        self.order: list[str] = list(data.get("order", []))
+
+    def _seen(self, label: str) -> None:
+        if label not in self.order:
+            self.order.append(label)
+
+    def add_created(self, model: type[Model], pks: Iterable[int]) -> None:
+        label = model._meta.label_lower
+        self._seen(label)
+        self.created.setdefault(label, []).extend(pks)
+
+    def add_updated(self, obj: Model, fields_: Iterable[str]) -> None:
+        """Remember the values the fields hold now, before the import changes them."""
+        label = obj._meta.label_lower
+        self._seen(label)
+        before = self.updated.setdefault(label, {}).setdefault(str(obj.pk), {})
+        for name in fields_:
+            if name not in before:
+                attname = attname_of(obj, name)
+                before[name] = _jsonable(getattr(obj, attname))
+
+    def add_m2m(self, obj: Model, name: str, pks: Iterable[int]) -> None:
+        label = obj._meta.label_lower
+        self._seen(label)
+        self.m2m.setdefault(label, {}).setdefault(name, {}).setdefault(str(obj.pk), sorted(pks))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "m2m": self.m2m,
+            "order": self.order,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (Decimal, date, datetime)):
+        return DjangoJSONEncoder().default(value)
+    return value
+
+
+# --- The resource every kind builds on ---------------------------------------------------------
+
+
+class SpreadsheetResource(resources.ModelResource):
+    """A django-import-export resource that imports through the engine above.
+
+    Subclasses declare their ``Column``s and implement ``prepare`` (the cached look-ups),
+    ``plan_row`` (one row checked and compared with what is stored), ``write`` (the valid
+    rows written in bulk) and the permission hooks.
+    """
+
+    kind: ClassVar[str] = ""
+    # The tables an import writes to: locked while it writes, watched for changes meanwhile.
+    written: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self, *, user: User | None = None, training: Training | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        # The permission gates take a User; one that is None (a resource built by
+        # django-import-export itself) counts as anonymous there and sees nothing.
+        self.user: Any = user
+        self.training = training
+        self.lookups: dict[str, NameIndex] = {}
+
+    # Columns and headers ------------------------------------------------------------------
+
+    @classmethod
+    def columns(cls) -> list[tuple[str, Column]]:
+        """The columns in the order of ``Meta.fields``: the templates' and exports' order."""
+        order = list(getattr(cls._meta, "fields", None) or cls.fields)
+        return [
+            (name, cls.fields[name]) for name in order if isinstance(cls.fields.get(name), Column)
+        ]
+
+    def get_export_order(self) -> tuple[str, ...]:
+        return tuple(name for name, _column in self.columns())
+
+    @classmethod
+    def import_columns(cls) -> list[tuple[str, Column]]:
+        return [(name, c) for name, c in cls.columns() if c.importable]
+
+    @classmethod
+    def header_index(cls) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for name, column in cls.import_columns():
+            for header in (*column.header.all(), name):
+                index[key(header)] = name
+        return index
+
+    @classmethod
+    def recognises(cls, headers: list[str]) -> bool:
+        """Whether a row is this table's header row: most of its headers are ours."""
+        index = cls.header_index()
+        present = [h for h in headers if key(h)]
+        known = [h for h in present if key(h) in index]
+        return bool(known) and len(known) * 2 >= len(present)
+
+    # Permissions: overridden by each kind -------------------------------------------------
+
+    @classmethod
+    def may_import(cls, user: User) -> bool:
+        """Whether someone outside the programme team may import this kind (the team's rule
+        is the import gate's, imports.permissions.may_import_kind)."""
+        return False
+
+    def target_problem(self) -> str | None:
+        """Why the import cannot go where it is aimed (a training the user may not change)."""
+        return None
+
+    def export_queryset(self) -> QuerySet[Any]:
+        """The records the user may see, for an export."""
+        raise NotImplementedError
+
+    # Export ---------------------------------------------------------------------------------
+
+    def get_export_headers(self, selected_fields: Any = None) -> list[str]:
+        return [str(f.column_name) for f in self.get_export_fields(selected_fields) if f]
+
+    def export(self, queryset: Any = None, **kwargs: Any) -> Any:
+        """The records as a dataset, headers in the reader's language, every text cell
+        neutralised, whichever format it is written to afterwards."""
+        if queryset is None:
+            queryset = self.export_queryset()
+        dataset = super().export(queryset=queryset, **kwargs)
+        rows = [[neutralise(value) for value in row] for row in dataset]
+        headers = [neutralise(h) for h in dataset.headers or []]
+        dataset.wipe()
+        dataset.headers = headers
+        for row in rows:
+            dataset.append(row)
+        return dataset
+
+    # Import: what django-import-export calls ------------------------------------------------
+
+    def import_data(
+        self,
+        dataset: Any,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> Result:
+        """Check a dataset and, unless ``dry_run`` or a row has a problem, import it all.
+
+        Returns django-import-export's ``Result`` (so its admin and tools understand it):
+        a row result per row, and every problem as a validation error on its row.
+        """
+        sheet = Sheet(
+            headers=[as_text(h) for h in dataset.headers or []],
+            rows=[SheetRow(i + 2, list(row)) for i, row in enumerate(dataset)],
+            file_format="dataset",
+        )
+        plan = self.plan(sheet)
+        if not dry_run and not plan.errors:
+            with transaction.atomic():
+                self.apply(plan)
+        return _as_result(plan)
+
+    # Planning --------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Build the look-ups every row needs, with one query per table."""
+
+    def prepare_lookups(self) -> None:
+        """The named records the template's drop-down lists offer."""
+        self.prepare()
+
+    def plan_row(self, number: int, values: dict[str, Any]) -> RowPlan:
+        raise NotImplementedError
+
+    def write(self, rows: list[RowPlan], changes: Changes) -> None:
+        raise NotImplementedError
+
+    def plan(self, sheet: Sheet, *, progress: Callable[[int, int], None] | None = None) -> Plan:
+        plan = Plan(total=len(sheet.rows))
+        problem = self.target_problem()
+        if problem:
+            plan.errors.append(RowError(0, "", "", "", problem))
+            return plan
+        mapping = self._map_headers(sheet, plan)
+        if plan.errors:
+            return plan
+        self.prepare()
+        seen: dict[tuple[Any, ...], int] = {}
+        columns = dict(self.import_columns())
+        for i, row in enumerate(sheet.rows, start=1):
+            self._plan_one(row, mapping, columns, plan, seen)
+            if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(sheet.rows)):
+                progress(i, len(sheet.rows))
+        if not sheet.rows:
+            plan.errors.append(
+                RowError(sheet.header_row, "", "", "", _("The file has headers but no rows."))
+            )
+        return plan
+
+    def _map_headers(self, sheet: Sheet, plan: Plan) -> dict[int, tuple[str, str]]:
+        """Column position → (field name, header as written), or a problem for each bad one."""
+        index = self.header_index()
+        # Columns an export adds for the reader (a workflow state) are read past.
+        shown_only = {
+            key(h) for n, c in self.columns() if not c.importable for h in (*c.header.all(), n)
+        }
+        mapping: dict[int, tuple[str, str]] = {}
+        unknown: list[str] = []
+        for position, header in enumerate(sheet.headers):
+            if not key(header) or key(header) in shown_only:
+                continue
+            name = index.get(key(header))
+            if name is None:
+                unknown.append(f"{column_letter(position)} “{header}”")
+            elif name in {n for n, _h in mapping.values()}:
+                plan.errors.append(
+                    RowError(
+                        sheet.header_row,
+                        header,
+                        column_letter(position),
+                        header,
+                        _("This column appears twice."),
+                    )
+                )
+            else:
+                mapping[position] = (name, header)
+        expected = ", ".join(f"“{c.header.current()}”" for _n, c in self.import_columns())
+        if unknown:
+            plan.errors.append(
+                RowError(
+                    sheet.header_row,
+                    "",
+                    "",
+                    "; ".join(unknown),
+                    _("Unknown columns: %(unknown)s. The columns this import takes: %(expected)s.")
+                    % {"unknown": "; ".join(unknown), "expected": expected},
+                )
+            )
+        present = {name for name, _h in mapping.values()}
+        missing = [c for n, c in self.import_columns() if c.required and n not in present]
+        if missing:
+            plan.errors.append(
+                RowError(
+                    sheet.header_row,
+                    "",
+                    "",
+                    "",
+                    _("Missing columns: %(missing)s. The columns this import takes: %(expected)s.")
+                    % {
+                        "missing": ", ".join(f"“{c.header.current()}”" for c in missing),
+                        "expected": expected,
+                    },
+                )
+            )
+        return mapping
+
+    def _plan_one(
+        self,
+        row: SheetRow,
+        mapping: dict[int, tuple[str, str]],
+        columns: dict[str, Column],
+        plan: Plan,
+        seen: dict[tuple[Any, ...], int],
+    ) -> None:
+        values: dict[str, Any] = {}
+        raw: dict[str, Any] = {}
+        where: dict[str, tuple[str, str]] = {}
+        errors: list[RowError] = []
+        for position, (name, header) in mapping.items():
+            value = row.cells[position] if position < len(row.cells) else None
+            raw[name] = value
+            where[name] = (header, column_letter(position))
+            column = columns[name]
+            try:
+                cleaned = column.widget.clean(value, row=None, lookups=self.lookups)
+            except CellProblem as exc:
+                errors.append(
+                    RowError(row.number, header, column_letter(position), as_text(value), str(exc))
+                )
+                continue
+            if column.required and cleaned in (None, "", []):
+                errors.append(
+                    RowError(
+                        row.number,
+                        header,
+                        column_letter(position),
+                        "",
+                        _("This column must be filled in."),
+                    )
+                )
+                continue
+            if cleaned not in (None, "", []):
+                # An empty cell leaves what is stored as it is; a new record takes the default.
+                values[name] = cleaned
+        if errors:
+            plan.errors.extend(errors)
+            return
+        try:
+            row_plan = self.plan_row(row.number, values)
+        except RowRejected as exc:
+            for field_name, message in exc.problems:
+                header, letter = where.get(field_name or "", ("", ""))
+                if field_name and not header and field_name in columns:
+                    header = columns[field_name].header.current()
+                value = as_text(raw.get(field_name or ""))
+                plan.errors.append(RowError(row.number, header, letter, value, message))
+            return
+        if row_plan.key:
+            if row_plan.key in seen:
+                plan.errors.append(
+                    RowError(
+                        row.number,
+                        "",
+                        "",
+                        row_plan.label,
+                        _("The same record as row %(row)s.") % {"row": seen[row_plan.key]},
+                    )
+                )
+                return
+            seen[row_plan.key] = row.number
+        plan.rows.append(row_plan)
+
+    def show(self, name: str, value: Any) -> str:
+        """A value as the preview shows it: a label, a name, a day-first date."""
+        column = dict(self.columns()).get(name)
+        if value is None or value == "":
+            return "—"
+        if column is not None and isinstance(column.widget, RefWidget):
+            index = self.lookups.get(column.widget.index)
+            ids = value if isinstance(value, (list, tuple, set)) else [value]
+            if index is not None:
+                return "; ".join(index.labels.get(pk, str(pk)) for pk in ids) or "—"
+        if column is not None and isinstance(column.widget, (ChoiceWidget, BooleanWidget)):
+            return str(column.widget.render(value))
+        return as_text(value)
+
+    def diff(
+        self, obj: Model, values: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+        """The fields whose values differ from the record's, and how the preview shows that.
+
+        ``values`` are by field name; a foreign key's value is the related record's id.
+        """
+        columns = dict(self.columns())
+        changed: dict[str, Any] = {}
+        shown: list[tuple[str, str, str]] = []
+        for name, value in values.items():
+            current = getattr(obj, attname_of(obj, name))
+            if current == value or (current in (None, "") and value in (None, "")):
+                continue
+            changed[name] = value
+            header = columns[name].header.current() if name in columns else str(name)
+            shown.append((header, self.show(name, current), self.show(name, value)))
+        return changed, shown
+
+    # Applying -------------------------------------------------------------------------------
+
+    def apply(self, plan: Plan) -> Changes:
+        """Write the plan; the caller holds the transaction."""
+        changes = Changes()
+        rows = [r for r in plan.rows if r.action != "unchanged"]
+        if rows:
+            self.write(rows, changes)
+        return changes
+
+    # Rolling back ---------------------------------------------------------------------------
+
+    def after_rollback(self, changes: Changes) -> None:
+        """Put object permissions back in step once the records are as they were."""
+
+    def rollback(self, changes: Changes, *, applied_at: datetime) -> None:
+        """Undo an import; refused, naming the records, when anything changed since."""
+        conflicts: list[str] = []
+        for label in changes.order:
+            model = apps.get_model(label)
+            ids = [
+                *changes.created.get(label, []),
+                *[int(pk) for pk in changes.updated.get(label, {})],
+            ]
+            if ids and _has_updated_at(model):
+                for obj in model._default_manager.filter(pk__in=ids, updated_at__gt=applied_at)[
+                    :10
+                ]:
+                    conflicts.append(
+                        _("%(record)s was changed after the import.") % {"record": _describe(obj)}
+                    )
+        if conflicts:
+            raise ValidationError(_rollback_refused(conflicts))
+        for label, by_field in changes.m2m.items():
+            model = apps.get_model(label)
+            objects = model._default_manager.in_bulk(
+                [int(pk) for d in by_field.values() for pk in d]
+            )
+            for name, before in by_field.items():
+                for pk, ids in before.items():
+                    obj = objects.get(int(pk))
+                    if obj is not None:
+                        getattr(obj, name).set(ids)
+        for label, by_pk in changes.updated.items():
+            model = apps.get_model(label)
+            objects = model._default_manager.in_bulk([int(pk) for pk in by_pk])
+            names: set[str] = set()
+            for pk, before in by_pk.items():
+                obj = objects.get(int(pk))
+                if obj is None:
+                    continue
+                for name, value in before.items():
+                    model_field = model._meta.get_field(name)
+                    setattr(obj, model_field.attname, model_field.to_python(value))
+                    names.add(name)
+            if names and objects:
+                if _has_updated_at(model):
+                    now = timezone.now()
+                    for obj in objects.values():
+                        obj.updated_at = now
+                    names.add("updated_at")
+                model._default_manager.bulk_update(
+                    list(objects.values()), sorted(names), batch_size=1000
+                )
+                record_bulk(model, list(objects.values()), created=False)
+        for label in reversed(changes.order):
+            created = changes.created.get(label)
+            if created:
+                _delete_created(apps.get_model(label), created, changes)
+        self.after_rollback(changes)
+
+
+# Field types whose Python values psycopg writes as they are; any other makes bulk_insert
+# fall back to Django's bulk_create, which prepares each value.
+_COPY_SAFE = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "DecimalField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+    "URLField",
+}
+
+
+def bulk_insert(model: type[Model], objects: list[Any]) -> list[Any]:
+    """Insert new records in bulk and give each its id: PostgreSQL's COPY when the fields
+    allow it (ids are drawn from the table's sequence first), else Django's bulk_create.
+    Their history rows go in the same way.
+
+    The objects have been checked already; the database's constraints still hold.
+    """
+    objects = _insert_rows(model, objects)
+    record_bulk(model, objects, created=True, insert=_insert_rows)
+    return objects
+
+
+def _insert_rows(model: type[Model], objects: list[Any]) -> list[Any]:
+    if not objects:
+        return objects
+    fields_ = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if connection.vendor != "postgresql" or any(
+        f.get_internal_type() not in _COPY_SAFE for f in fields_
+    ):
+        return model._default_manager.bulk_create(objects, batch_size=2000)
+    now = timezone.now()
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = model._meta.pk
+    if pk is None or pk.column is None:
+        return model._default_manager.bulk_create(objects, batch_size=2000)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in [pk, *fields_])
+    stamped = {
+        f.attname
+        for f in fields_
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    statement = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk.column, len(objects)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        started = time.monotonic()
+        with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+            for obj, new_id in zip(objects, ids, strict=True):
+                obj.pk = new_id
+                for attname in stamped:
+                    setattr(obj, attname, now)
+                copy.write_row([new_id, *(getattr(obj, f.attname) for f in fields_)])
+        if connection.queries_logged:
+            # COPY bypasses the cursor wrapper that logs queries; log it as that would.
+            elapsed = f"{time.monotonic() - started:.3f}"
+            connection.queries_log.append(
+                {"sql": f"{statement} -- {len(objects)} rows", "time": elapsed}
+            )
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objects
+
+
+def _has_updated_at(model: type[Model]) -> bool:
+    return any(f.name == "updated_at" for f in model._meta.concrete_fields)
+
+
+def _describe(obj: Model) -> str:
+    return f"{obj._meta.verbose_name} “{str(obj)[:80]}”"
+
+
+def _rollback_refused(conflicts: list[str]) -> str:
+    shown = conflicts[:10]
+    more = len(conflicts) - len(shown)
+    text = " ".join(shown)
+    if more > 0:
+        text += " " + _("And %(n)s more.") % {"n": more}
+    return str(_("The import cannot be rolled back: %(reasons)s") % {"reasons": text})
+
+
+def _bookkeeping(model: type[Model]) -> bool:
+    """Rows that follow a record and go with it: its object permissions and the links of its
+    many-to-many fields (a training's topics)."""
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    return bool(model._meta.auto_created) or issubclass(
+        model, (GroupObjectPermissionBase, UserObjectPermissionBase)
+    )
+
+
+def _delete_created(model: type[Model], ids: list[int], changes: Changes) -> None:
+    """Delete what the import created, unless that takes someone's later work with it."""
+    objects = list(model._default_manager.filter(pk__in=ids))
+    if not objects:
+        return
+    collector = Collector(using=model._default_manager.db)
+    try:
+        collector.collect(objects)
+    except (ProtectedError, RestrictedError) as exc:
+        used = list(getattr(exc, "protected_objects", None) or [])
+        used += list(getattr(exc, "restricted_objects", None) or [])
+        raise ValidationError(
+            _rollback_refused(
+                [
+                    _("%(record)s was added after the import and needs what it created.")
+                    % {"record": _describe(o)}
+                    for o in used[:10]
+                ]
+            )
+        ) from None
+    ours = {label: set(pks) for label, pks in changes.created.items()}
+    blockers: list[str] = []
+    for collected_model, instances in collector.data.items():
+        if _bookkeeping(collected_model):
+            continue
+        mine = ours.get(collected_model._meta.label_lower, set())
+        blockers += [
+            _("%(record)s was added after the import.") % {"record": _describe(o)}
+            for o in instances
+            if o.pk not in mine
+        ][:10]
+    for qs in collector.fast_deletes:
+        if _bookkeeping(qs.model):
+            continue
+        mine = ours.get(qs.model._meta.label_lower, set())
+        for o in qs.exclude(pk__in=mine)[:10]:
+            blockers.append(_("%(record)s was added after the import.") % {"record": _describe(o)})
+    if blockers:
+        raise ValidationError(_rollback_refused(blockers))
+    collector.delete()
+
+
+def _as_result(plan: Plan) -> Result:
+    """The plan in django-import-export's terms."""
+    result = Result()
+    result.total_rows = plan.total
+    types = {
+        "new": RowResult.IMPORT_TYPE_NEW,
+        "update": RowResult.IMPORT_TYPE_UPDATE,
+        "unchanged": RowResult.IMPORT_TYPE_SKIP,
+    }
+    for row in plan.rows:
+        row_result = RowResult()
+        row_result.import_type = types[row.action]
+        row_result.object_repr = row.label
+        result.append_row_result(row_result)
+        result.increment_row_result_total(row_result)
+    by_row: dict[int, list[RowError]] = {}
+    for error in plan.errors:
+        by_row.setdefault(error.row, []).append(error)
+    for number, errors in sorted(by_row.items()):
+        messages: dict[str, list[str]] = {}
+        for e in errors:
+            messages.setdefault(e.column or "__all__", []).append(e.message)
+        result.append_invalid_row(number, {}, ValidationError(messages))
+        row_result = RowResult()
+        row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+        result.increment_row_result_total(row_result)
+    return result
+
+
+# --- The kinds of record the domain apps import ------------------------------------------------
+# Each domain app registers its resources when it is ready (``resource_register`` in its
+# AppConfig.ready); the platform never imports a domain app to find them.
+
+_RESOURCES: dict[str, type[SpreadsheetResource]] = {}
+
+
+def resource_register(*classes: type[SpreadsheetResource]) -> None:
+    """Make these resources the importers and exporters of their ``kind``."""
+    for cls in classes:
+        if not cls.kind:
+            raise ValueError(f"{cls.__name__} has no kind")
+        _RESOURCES[cls.kind] = cls
+
+
+def resource_class(kind: str) -> type[SpreadsheetResource]:
+    """The resource that imports and exports a kind of record; LookupError for no such kind."""
+    try:
+        return _RESOURCES[kind]
+    except KeyError:
+        raise LookupError(kind) from None
+
+
+def resource_kinds() -> list[str]:
+    """Every kind registered."""
+    return list(_RESOURCES)

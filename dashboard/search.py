@@ -1,0 +1,105 @@
+"""Search across every record a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.portal import search_text
+from programme.permissions import meetings_visible_to
+from recommendations.models import Recommendation
+from recommendations.permissions import updates_visible_to
+from research.models import Study
+from stakeholders.models import Institution, User
+from trainings.permissions import trainings_visible_to
+
+MIN_QUERY = 2
+PER_KIND = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    title: str
+    url: str
+    detail: str = ""
+
+
+def _any_language(field: str, q: str) -> Q:
+    return (
+        Q(**{f"{field}_en__icontains": q})
+        | Q(**{f"{field}_mk__icontains": q})
+        | Q(**{f"{field}_sq__icontains": q})
+    )
+
+
+def search(*, user: User, q: str) -> list[Hit]:
+    """Records matching ``q`` that the user may see, at most PER_KIND of each kind.
+
+    Every kind is scoped by its app's permission gate first, so a search never shows a
+    record its list page would hide.
+    """
+
+    q = search_text(q)
+    if len(q) < MIN_QUERY:
+        return []
+    hits: list[Hit] = []
+    for rec in Recommendation.objects.filter(_any_language("text", q))[:PER_KIND]:
+        hits.append(
+            Hit(
+                _("Recommendation"),
+                f"{rec.number}. {rec.text[:120]}",
+                reverse("recommendations:detail", args=[rec.pk]),
+            )
+        )
+    for update in (
+        updates_visible_to(user)
+        .filter(narrative__icontains=q)
+        .select_related("recommendation", "institution", "period")[:PER_KIND]
+    ):
+        hits.append(
+            Hit(
+                _("Progress update"),
+                f"{update.institution.label}, {update.period}: {update.narrative[:100]}",
+                reverse("recommendations:update_detail", args=[update.pk]),
+                update.get_state_display(),
+            )
+        )
+    for training in trainings_visible_to(user).filter(
+        _any_language("title", q) | Q(city__icontains=q) | Q(venue__icontains=q)
+    )[:PER_KIND]:
+        hits.append(
+            Hit(_("Training"), training.title, reverse("trainings:detail", args=[training.pk]))
+        )
+    for study in Study.objects.filter(
+        _any_language("title", q) | _any_language("summary", q) | Q(authors__icontains=q)
+    )[:PER_KIND]:
+        hits.append(Hit(_("Study"), study.title, reverse("research:detail", args=[study.slug])))
+    for meeting in (
+        meetings_visible_to(user)
+        .filter(
+            Q(place__icontains=q)
+            | Q(minutes__icontains=q)
+            | Q(purpose__icontains=q)
+            | Q(decisions__text_en__icontains=q)
+            | Q(action_points__description__icontains=q)
+        )
+        .distinct()[:PER_KIND]
+    ):
+        hits.append(
+            Hit(_("Meeting"), str(meeting), reverse("programme:meeting_detail", args=[meeting.pk]))
+        )
+    for institution in Institution.objects.filter(
+        _any_language("name", q) | _any_language("short_name", q) | Q(aliases__icontains=q)
+    )[:PER_KIND]:
+        hits.append(
+            Hit(
+                _("Institution"),
+                str(institution),
+                reverse("stakeholders:institution_detail", args=[institution.pk]),
+            )
+        )
+    return hits

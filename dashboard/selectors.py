@@ -1,0 +1,254 @@
+"""Reads for the dashboard: the headline figures, the programme at a glance and each user's tasks.
+
+They count across every domain app, so they live above them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date as date_type
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from dashboard.glance import glance_figures
+from programme.choices import OPEN_ACTION_POINT_STATUSES
+from programme.models import Action, ActionPoint, ReportingPeriod
+from recommendations.choices import ImplementationStatus, OwedState, UpdateState
+from recommendations.models import ProgressUpdate, Recommendation
+from recommendations.selectors import OwedUpdate, updates_owed
+from research.choices import StudyStatus
+from stakeholders.choices import PROFESSION_NOT_STATED, Sex
+from stakeholders.models import Institution, User
+from stakeholders.selectors import persona_for
+from trainings.choices import TrainingStatus
+from trainings.models import Attendance
+from trainings.permissions import trainings_editable_by
+
+
+@dataclass(frozen=True)
+class ActionOverview:
+    action: Action
+    recommendations: int
+    trainings_held: int
+    trainings_planned: int
+    participants: int
+    studies: int
+    meetings: int
+    open_action_points: int
+
+
+def action_overview(*, action: Action, until: date_type | None = None) -> ActionOverview:
+    """Headline figures about an action, in a fixed number of queries.
+
+    With ``until``, trainings, participants and meetings count up to that day; studies,
+    recommendations and open action points are as they stand now. The participants, the one
+    count that reads every attendance row, come with the glance's kept figures.
+    """
+
+    trainings = action.trainings.all()
+    meetings = action.meetings.all()
+    if until is not None:
+        trainings = trainings.filter(Q(start_date__lte=until) | Q(status=TrainingStatus.PLANNED))
+        meetings = meetings.filter(Q(date__lte=until) | Q(date__isnull=True))
+    counts = trainings.aggregate(
+        held=Count("pk", filter=Q(status=TrainingStatus.HELD)),
+        planned=Count("pk", filter=Q(status=TrainingStatus.PLANNED)),
+    )
+    return ActionOverview(
+        action=action,
+        recommendations=Recommendation.objects.count(),
+        trainings_held=counts["held"],
+        trainings_planned=counts["planned"],
+        participants=glance_figures(action=action, until=until)["action_participants"],
+        studies=action.studies.count(),
+        meetings=meetings.count(),
+        open_action_points=ActionPoint.objects.filter(
+            meeting__action=action, status__in=OPEN_ACTION_POINT_STATUSES
+        ).count(),
+    )
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something a user should act on, shown on their dashboard."""
+
+    kind: str
+    title: str
+    url: str
+    due: date_type | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+def _update_task(
+    recommendation: Recommendation,
+    institution: Institution,
+    period: ReportingPeriod,
+    owed: OwedUpdate | ProgressUpdate,
+) -> Task:
+    """A progress update to write, finish or revise, as the dashboard lists it."""
+    update = owed.update if isinstance(owed, OwedUpdate) else owed
+    returned = update is not None and update.state == UpdateState.RETURNED
+    names = {
+        "n": recommendation.number,
+        "period": period,
+        "inst": institution.label,
+        "state": OwedState.RETURNED.label,
+    }
+    if returned:
+        kind = "update_returned"
+        title = _("Recommendation %(n)s, %(period)s (%(inst)s): %(state)s") % names
+    elif update is not None:
+        kind = "update_draft"
+        title = _("Finish and submit your draft on recommendation %(n)s (%(period)s)") % names
+    else:
+        kind = "update_due"
+        title = _("Progress update on recommendation %(n)s for %(period)s (%(inst)s)") % names
+    url = (
+        reverse("recommendations:update_detail", args=[update.pk])
+        if update is not None
+        else reverse("recommendations:update_create", args=[recommendation.pk])
+    )
+    return Task(kind=kind, title=title, url=url, due=period.due_date)
+
+
+def dashboard_tasks(*, user: User) -> list[Task]:
+    """The user's to-do list across the programme, in a fixed number of queries."""
+
+    persona = persona_for(user)
+    today = timezone.localdate()
+    tasks: list[Task] = []
+
+    if persona.edits_for:
+        # What the user's institutions owe: the same rule as the reminders (updates_owed).
+        owed_list = updates_owed(today=today, institution_ids=persona.edits_for)
+        listed = {o.update.pk for o in owed_list if o.update is not None}
+        for owed in owed_list:
+            tasks.append(_update_task(owed.recommendation, owed.institution, owed.period, owed))
+        # Work started that nothing owes (an invited institution's draft, an update of a period
+        # no longer collected) is still the user's to finish.
+        for update in ProgressUpdate.objects.filter(
+            institution_id__in=persona.edits_for,
+            state__in=[UpdateState.RETURNED, UpdateState.DRAFT],
+        ).select_related("recommendation", "period", "institution"):
+            if update.pk not in listed:
+                tasks.append(
+                    _update_task(update.recommendation, update.institution, update.period, update)
+                )
+        for point in ActionPoint.objects.filter(
+            owner_id__in=persona.edits_for, status__in=OPEN_ACTION_POINT_STATUSES
+        ).select_related("meeting"):
+            tasks.append(
+                Task(
+                    kind="action_point",
+                    title=_("Action point: %(text)s") % {"text": point.description},
+                    url=reverse("programme:meeting_detail", args=[point.meeting_id]),
+                    due=point.due_date,
+                )
+            )
+    if persona.can_edit_anything:
+        editable = trainings_editable_by(user)
+        # NOT EXISTS rather than a join on attendance made distinct: the join reads every
+        # attendance row of every held training.
+        has_attendance = Exists(Attendance.objects.filter(training=OuterRef("pk")))
+        for training in editable.filter(
+            Q(status=TrainingStatus.HELD) & ~has_attendance
+            | Q(status=TrainingStatus.PLANNED, end_date__lt=today)
+        ):
+            tasks.append(
+                Task(
+                    kind="training",
+                    title=_("Complete the training record: %(title)s") % {"title": training.title},
+                    url=reverse("trainings:detail", args=[training.pk]),
+                    due=training.end_date,
+                )
+            )
+    if persona.is_programme_team:
+        for update in ProgressUpdate.objects.filter(state=UpdateState.SUBMITTED).select_related(
+            "recommendation", "institution", "period"
+        ):
+            tasks.append(
+                Task(
+                    kind="review",
+                    title=_("Review %(inst)s's update on recommendation %(n)s (%(period)s)")
+                    % {
+                        "inst": update.institution.label,
+                        "n": update.recommendation.number,
+                        "period": update.period,
+                    },
+                    url=reverse("recommendations:update_detail", args=[update.pk]),
+                    due=update.period.due_date,
+                )
+            )
+    return sorted(tasks, key=lambda t: (t.due is None, t.due or today))
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    share: float  # of the largest bar, 0..1
+
+
+def _bars(pairs: list[tuple[str, int]]) -> list[Bar]:
+    top = max((v for _l, v in pairs), default=0) or 1
+    return [Bar(label=label, value=value, share=value / top) for label, value in pairs]
+
+
+@dataclass(frozen=True)
+class Glance:
+    recommendations_by_status: list[Bar]
+    participants_by_group: list[tuple[str, int, int, int]]  # group, women, men, total
+    participants_by_sex: list[Bar]
+    research_pipeline: list[Bar]
+    trainings_held: int
+    participants: int
+
+
+def programme_glance(*, action: Action, until: date_type | None = None) -> Glance:
+    """Aggregated figures for everyone's dashboard: no personal data, fixed query count.
+
+    With ``until``, as they stood at the end of that day: trainings held by then and the
+    approved assessments of periods begun by then. The research pipeline is as it is now.
+    The numbers are kept in the cache (dashboard/glance.py); the labels are put on here, in
+    the reader's language, so every language shares the kept numbers.
+    """
+
+    figures = glance_figures(action=action, until=until)
+    by_status = figures["recommendations_by_status"]
+    status_bars = [(str(_("Not yet assessed")), by_status.get("none", 0))] + [
+        (str(label), by_status.get(value, 0)) for value, label in ImplementationStatus.choices
+    ]
+    sexes = figures["participants_by_sex"]
+    studies = figures["studies_by_status"]
+    language = get_language() or settings.LANGUAGE_CODE
+    not_stated = str(PROFESSION_NOT_STATED)
+    groups = [
+        (
+            row["names"].get(language) or row["names"].get(settings.LANGUAGE_CODE) or not_stated,
+            row["women"],
+            row["men"],
+            row["total"],
+        )
+        for row in figures["participants_by_group"]
+    ]
+    return Glance(
+        recommendations_by_status=_bars(status_bars),
+        # Largest first, then by name in the reader's language.
+        participants_by_group=sorted(groups, key=lambda g: (-g[3], g[0])),
+        participants_by_sex=_bars(
+            [(str(label), sexes.get(value, 0)) for value, label in Sex.choices]
+        ),
+        research_pipeline=_bars(
+            [(str(label), studies.get(value, 0)) for value, label in StudyStatus.choices]
+        ),
+        trainings_held=figures["trainings_held"],
+        participants=figures["participants"],
+    )

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from core.portal import AuthenticatedRequest, paginate, query_without_page, search_text
+from dashboard.search import MIN_QUERY, search
+from dashboard.selectors import action_overview, dashboard_tasks, programme_glance
+from programme.selectors import action_primary
+from stakeholders.selectors import persona_for
+
+DASHBOARD_TASKS = 15
+
+
+@login_required
+@require_safe
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    action = action_primary()
+    tasks = dashboard_tasks(user=request.user)
+    all_tasks = request.GET.get("tasks") == "all"
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "overview": action_overview(action=action) if action else None,
+            "glance": programme_glance(action=action) if action else None,
+            # The most urgent first; the rest one click away.
+            "tasks": tasks if all_tasks else tasks[:DASHBOARD_TASKS],
+            "tasks_total": len(tasks),
+            "tasks_all": all_tasks,
+            "persona": persona_for(request.user),
+            "memberships": request.user.memberships.select_related("institution"),
+        },
+    )
+
+
+@login_required
+@require_safe
+def search_view(request: AuthenticatedRequest) -> HttpResponse:
+    q = search_text(request.GET.get("q", ""))
+    hits = search(user=request.user, q=q)
+    return render(
+        request,
+        "dashboard/search.html",
+        {
+            "q": q,
+            "page_obj": paginate(request, hits),
+            "filter_query": query_without_page(request),
+            "too_short": 0 < len(q) < MIN_QUERY,
+        },
+    )

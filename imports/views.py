@@ -1,0 +1,314 @@
+"""Pages of spreadsheet imports and exports: upload, check, confirm, follow the job, roll
+back; templates to fill in; exports of what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from core.imports import resource_class
+from core.portal import (
+    AuthenticatedRequest,
+    file_download,
+    paginate,
+    private_download,
+    query_without_page,
+)
+from core.spreadsheets import ENCODINGS
+from imports import permissions, services
+from imports.choices import ImportKind, ImportStatus
+from stakeholders.selectors import persona_for
+from trainings.models import Training
+from trainings.permissions import training_for_change, training_for_view, trainings_editable_by
+
+EXPORT_FORMATS = ("xlsx", "csv")
+
+
+class ImportForm(forms.Form):
+    """The file to import; for attendance, the training; for a CSV, its encoding if known."""
+
+    training: forms.ModelChoiceField[Training] = forms.ModelChoiceField(
+        label=gettext_lazy("Training"), queryset=Training.objects.none(), required=False
+    )
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet"),
+        help_text=gettext_lazy("An .xlsx, .ods or .csv file of at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv"}),
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Character encoding (CSV files)"),
+        required=False,
+        choices=[("", gettext_lazy("Detect it")), *ENCODINGS.items()],
+        help_text=gettext_lazy("Leave it to be detected unless the check says otherwise."),
+    )
+
+    def __init__(self, *args: Any, trainings: QuerySet[Training] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if trainings is None:
+            del self.fields["training"]
+        else:
+            field: forms.ModelChoiceField[Training] = self.fields["training"]  # type: ignore[assignment]
+            field.queryset = trainings
+            field.required = True
+
+
+class EncodingForm(forms.Form):
+    encoding = forms.ChoiceField(label=gettext_lazy("Encoding"), choices=list(ENCODINGS.items()))
+
+
+@login_required
+@require_safe
+def import_list(request: AuthenticatedRequest) -> HttpResponse:
+    batches = permissions.import_batches_visible_to(request.user).select_related(
+        "created_by", "training"
+    )
+    kinds = services.import_kinds_for(request.user)
+    return render(
+        request,
+        "imports/import_list.html",
+        {
+            "page_obj": paginate(request, batches),
+            "filter_query": query_without_page(request),
+            "kinds": [(kind, ImportKind(kind).label) for kind in kinds],
+            "export_kinds": [
+                (kind, label) for kind, label in ImportKind.choices if kind != ImportKind.ATTENDANCE
+            ],
+            "languages": settings.LANGUAGES,
+            "is_team": persona_for(request.user).is_programme_team,
+        },
+    )
+
+
+@login_required
+def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    permissions.check_import_kind(request.user, kind)
+    trainings: QuerySet[Training] | None = None
+    training: Training | None = None
+    if kind == ImportKind.ATTENDANCE:
+        trainings = trainings_editable_by(request.user).order_by("-start_date", "title")
+        wanted = request.POST.get("training") or request.GET.get("training") or ""
+        if wanted.isdigit():
+            # Another institution's training answers 404, one the user only reads 403.
+            training = training_for_change(request.user, int(wanted))
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        trainings=trainings,
+        initial={"training": training.pk if training else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.import_batch_create(
+                kind=kind,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                training=form.cleaned_data.get("training"),
+                encoding=form.cleaned_data["encoding"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("The file is being checked. Nothing is saved yet."))
+            return redirect(batch)
+    return render(
+        request,
+        "imports/import_start.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": ImportKind(kind).label,
+            "training": training,
+            "columns": resource_class(kind).import_columns(),
+            "languages": settings.LANGUAGES,
+        },
+    )
+
+
+@login_required
+@require_safe
+@never_cache
+def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = permissions.import_batch_for_view(request.user, pk)
+    may_change = permissions.may_import_kind(request.user, batch.kind)
+    earlier = (
+        permissions.import_batches_visible_to(request.user)
+        .filter(sha256=batch.sha256, status=ImportStatus.APPLIED)
+        .exclude(pk=batch.pk)
+        .order_by("-applied_at")
+        .first()
+    )
+    return render(
+        request,
+        "imports/import_detail.html",
+        {
+            "batch": batch,
+            "may_confirm": may_change and batch.status == ImportStatus.CHECKED,
+            "may_discard": may_change
+            and batch.status in (ImportStatus.CHECKED, ImportStatus.INVALID, ImportStatus.FAILED),
+            "may_rollback": batch.status == ImportStatus.APPLIED
+            and permissions.may_roll_back(request.user, batch),
+            "encoding_form": EncodingForm() if batch.encoding_samples and may_change else None,
+            "samples": [
+                (ENCODINGS.get(code, code), sample)
+                for code, sample in (batch.encoding_samples or {}).items()
+            ],
+            "earlier": earlier,
+            "preview": batch.preview,
+            "more_rows": max(
+                0,
+                batch.new_count + batch.updated_count + batch.unchanged_count - len(batch.preview),
+            ),
+            "more_errors": max(0, batch.error_count - len(batch.errors)),
+        },
+    )
+
+
+@login_required
+@require_safe
+@never_cache
+def import_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    """The job's progress, polled by the batch page's progress bar."""
+    batch = permissions.import_batch_for_view(request.user, pk)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "label": batch.get_status_display(),
+            "active": batch.is_active,
+            "processed": batch.processed_rows,
+            "total": batch.total_rows,
+            "percent": batch.percent,
+        }
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = permissions.import_batch_for_change(request.user, pk)
+    try:
+        services.import_batch_confirm(batch=batch, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import has started. You may leave this page."))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def import_recheck(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = permissions.import_batch_for_change(request.user, pk)
+    form = EncodingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the encodings."))
+        return redirect(batch)
+    try:
+        services.import_batch_recheck(
+            batch=batch, by=request.user, encoding=form.cleaned_data["encoding"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def import_discard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = permissions.import_batch_for_change(request.user, pk)
+    try:
+        services.import_batch_discard(batch=batch, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The file was set aside; nothing was imported."))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def import_rollback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    batch = permissions.import_batch_for_rollback(request.user, pk)
+    try:
+        services.import_batch_rollback(batch=batch, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import was rolled back."))
+    return redirect(batch)
+
+
+@login_required
+@require_safe
+def import_file(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The original file, as it was uploaded, as an attachment with a safe name."""
+    batch = permissions.import_batch_for_view(request.user, pk)
+    # No file: deleted when a person it named was erased (file_download answers 404).
+    stored_name = batch.file.name or ""
+    extension = stored_name.rsplit(".", 1)[-1].lower() if "." in stored_name else "bin"
+    return file_download(
+        request,
+        batch.file,
+        filename=f"import-{batch.pk}.{extension if extension.isalnum() else 'bin'}",
+        content_type="application/octet-stream",
+    )
+
+
+@login_required
+@require_safe
+def import_template(request: AuthenticatedRequest, kind: str, language: str) -> HttpResponse:
+    permissions.check_import_kind(request.user, kind)
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    content = services.import_template(kind=kind, language=language, user=request.user)
+    response = HttpResponse(content, content_type=services.XLSX_TYPE)
+    name = f"template-{kind.replace('_', '-')}-{language}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _export_response(export: services.ExportFile) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return private_download(response)
+
+
+@login_required
+@require_safe
+def export(request: AuthenticatedRequest, kind: str, fmt: str) -> HttpResponse:
+    """A list as a spreadsheet: only the records the user may see."""
+    if kind not in ImportKind.values or kind == ImportKind.ATTENDANCE or fmt not in EXPORT_FORMATS:
+        raise Http404
+    permissions.check_export_kind(request.user, kind)
+    return _export_response(services.export_file(kind=kind, fmt=fmt, user=request.user))
+
+
+@login_required
+@require_safe
+def attendance_export(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpResponse:
+    """A training's attendance list, for those who may see the training."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    training = training_for_view(request.user, pk)
+    permissions.check_export_kind(request.user, ImportKind.ATTENDANCE)
+    return _export_response(
+        services.export_file(
+            kind=ImportKind.ATTENDANCE, fmt=fmt, user=request.user, training=training
+        )
+    )

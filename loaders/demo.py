@@ -1,0 +1,722 @@
+"""Demo records for trying the platform: marked ``is_demo``, never mixed silently with real data.
+
+Every record made here carries ``is_demo=True`` (users too), demo institutions and users say
+"Demo" in their names, and ``demo_remove`` deletes exactly these records.
+"""
+
+from __future__ import annotations
+
+import random
+from base64 import b32decode
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Count, Q
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.history import history_forgotten
+from dashboard.glance import glance_invalidate
+from loaders.grants import object_permissions_rebuild
+from notifications.services import preference_set
+from programme.choices import ActionPointStatus
+from programme.models import (
+    Action,
+    ActionPoint,
+    Decision,
+    Indicator,
+    IndicatorValue,
+    Meeting,
+    MeetingAttendance,
+    Outcome,
+    Output,
+    ReportingPeriod,
+)
+from recommendations import services as rec_services
+from recommendations.choices import AssignmentKind, ImplementationStatus
+from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
+from stakeholders import object_permissions
+from stakeholders.choices import InstitutionKind, MembershipRole, Sex
+from stakeholders.models import Institution, ProfessionalGroup, User
+from stakeholders.roles import programme_team_add
+from stakeholders.services import membership_set
+from trainings.choices import TrainingStatus
+from trainings.models import Attendance, Evaluation, Participant, Topic, Training
+
+DEMO_PASSWORD = "demo-Skopje-2024"  # noqa: S105 - printed for anyone trying the demo
+# demo-admin's authenticator secret (base32), fixed and printed so anyone trying the demo can
+# pass the admin's second factor. Never a real account's: demo data is refused in production.
+DEMO_TOTP_SECRET = "DEMO" * 8
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    institution_code: str
+    membership_role: str
+    is_superuser: bool = False
+
+
+DEMO_LOGINS = [
+    DemoLogin(
+        "demo-admin", "Programme team (administrator)", "coe", MembershipRole.FOCAL_POINT, True
+    ),
+    DemoLogin("demo-observer", "EU Delegation observer", "eu-delegation", MembershipRole.VIEWER),
+    DemoLogin("demo-ministry", "Ministry focal point (MSPDY)", "mspdy", MembershipRole.FOCAL_POINT),
+    DemoLogin(
+        "demo-cso-a", "CSO focal point (Demo CSO A)", "demo-cso-a", MembershipRole.FOCAL_POINT
+    ),
+    DemoLogin(
+        "demo-cso-b", "CSO focal point (Demo CSO B)", "demo-cso-b", MembershipRole.FOCAL_POINT
+    ),
+]
+
+# Made-up names, common in North Macedonia; the generator's people are named from them too.
+FIRST_NAMES = {
+    Sex.FEMALE: [
+        "Ana",
+        "Elena",
+        "Marija",
+        "Biljana",
+        "Arta",
+        "Blerta",
+        "Jasmina",
+        "Ardita",
+        "Vesna",
+        "Drita",
+        "Ivana",
+        "Mimoza",
+        "Sara",
+        "Teuta",
+        "Katerina",
+        "Lirije",
+    ],
+    Sex.MALE: [
+        "Aleksandar",
+        "Bujar",
+        "Dejan",
+        "Arben",
+        "Goran",
+        "Besnik",
+        "Nikola",
+        "Driton",
+        "Stefan",
+        "Fatos",
+        "Marko",
+        "Ilir",
+        "Petar",
+        "Agron",
+        "Viktor",
+        "Luan",
+    ],
+}
+LAST_NAMES = [
+    "Petrovska",
+    "Stojanov",
+    "Ademi",
+    "Krasniqi",
+    "Nikolovski",
+    "Hoxha",
+    "Trajkovska",
+    "Jashari",
+    "Ristov",
+    "Osmani",
+    "Dimitrovska",
+    "Bajrami",
+    "Georgiev",
+    "Selmani",
+    "Angelovska",
+    "Ziberi",
+    "Kostov",
+    "Rexhepi",
+    "Mitrevska",
+    "Ismaili",
+]
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(is_demo=True).exists()
+
+
+def _check_allowed() -> None:
+    if not settings.DEMO_DATA_ALLOWED:
+        raise ImproperlyConfigured(
+            "Demo data is switched off for this installation (DJANGO_DEMO_DATA_ALLOWED is false), "
+            "so it cannot mix with real data."
+        )
+
+
+@transaction.atomic
+def demo_load(*, action: Action) -> bool:
+    """Add the demo records to a seeded action. Returns False when they are already there."""
+    _check_allowed()
+    if demo_is_loaded():
+        return False
+    rng = random.Random(2024)  # noqa: S311 - reproducible demo figures, not security
+    inst = _institutions()
+    users = _users(inst)
+    periods = _periods(action)
+    _assignments(inst)
+    groups = {g.slug: g for g in ProfessionalGroup.objects.all()}
+    topics = {t.slug: t for t in Topic.objects.all()}
+    recs = {r.number: r for r in Recommendation.objects.all()}
+    trainings = _trainings(action, inst, groups, topics, recs)
+    _participants(rng, trainings, inst, groups)
+    _results_framework(action, periods)
+    _meetings(action, inst, recs)
+    _updates(inst, users, periods, recs)
+    _notification_preferences(users)
+    object_permissions_rebuild()
+    glance_invalidate()
+    return True
+
+
+# Each demo login shows a different email choice; the review steps above left them notices.
+DEMO_EMAIL_FREQUENCY = {"demo-admin": "weekly", "demo-cso-a": "immediately", "demo-observer": "off"}
+
+
+def _notification_preferences(users: dict[str, User]) -> None:
+
+    for username, user in users.items():
+        preference_set(user=user, frequency=DEMO_EMAIL_FREQUENCY.get(username, "daily"))
+
+
+def _institutions() -> dict[str, Institution]:
+    inst = {i.code: i for i in Institution.objects.exclude(code=None) if i.code}
+    for code, en, mk, sq, short in [
+        (
+            "demo-cso-a",
+            "Demo Association for Victim Support",
+            "Демо здружение за поддршка на жртви",
+            "Shoqata Demo për Mbështetjen e Viktimave",
+            "Demo CSO A",
+        ),
+        (
+            "demo-cso-b",
+            "Demo Youth Education Network",
+            "Демо мрежа за едукација на млади",
+            "Rrjeti Demo për Edukimin e të Rinjve",
+            "Demo CSO B",
+        ),
+    ]:
+        inst[code] = Institution.objects.create(
+            code=code,
+            name_en=en,
+            name_mk=mk,
+            name_sq=sq,
+            short_name_en=short,
+            kind=InstitutionKind.CSO,
+            country="North Macedonia",
+            is_demo=True,
+        )
+    return inst
+
+
+def _users(inst: dict[str, Institution]) -> dict[str, User]:
+    users = {}
+    for login in DEMO_LOGINS:
+        user = User(
+            username=login.username,
+            first_name="Demo",
+            last_name=login.role,
+            email=f"{login.username}@example.org",
+            is_staff=login.is_superuser,
+            is_superuser=login.is_superuser,
+            is_demo=True,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        if user.is_staff:
+            demo_totp_device(user=user).save()
+            programme_team_add(user=user)
+        membership_set(
+            user=user, institution=inst[login.institution_code], role=login.membership_role
+        )
+        users[login.username] = user
+    return users
+
+
+def demo_totp_device(*, user: User) -> TOTPDevice:
+    """The demo administrator's authenticator app, unsaved, with the printed secret."""
+    key = b32decode(DEMO_TOTP_SECRET).hex()
+    return TOTPDevice(user=user, name="Demo authenticator", key=key, confirmed=True)
+
+
+def demo_totp_uri() -> str:
+    """The otpauth:// address an authenticator app takes for demo-admin."""
+    return str(demo_totp_device(user=User(username="demo-admin")).config_url)
+
+
+def demo_totp_code() -> str:
+    """The code demo-admin's authenticator app shows right now."""
+    device = demo_totp_device(user=User(username="demo-admin"))
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
+    return f"{token:0{device.digits}d}"
+
+
+def _periods(action: Action) -> list[ReportingPeriod]:
+    return demo_half_years(action=action, years=range(2024, 2027))
+
+
+def demo_half_years(
+    *, action: Action, years: range, until: date | None = None
+) -> list[ReportingPeriod]:
+    """Demo reporting periods, two a year ("2025 H1", "2025 H2"), each due a fortnight after
+    it ends; with ``until``, none that starts after that day."""
+    periods = []
+    for year in years:
+        for half, (start, end, due) in enumerate(
+            [
+                (date(year, 1, 1), date(year, 6, 30), date(year, 7, 15)),
+                (date(year, 7, 1), date(year, 12, 31), date(year + 1, 1, 15)),
+            ],
+            start=1,
+        ):
+            if until is not None and start > until:
+                continue
+            period, _created = ReportingPeriod.objects.get_or_create(
+                action=action,
+                name=f"{year} H{half}",
+                defaults={"start_date": start, "end_date": end, "due_date": due, "is_demo": True},
+            )
+            periods.append(period)
+    return periods
+
+
+def _assignments(inst: dict[str, Institution]) -> None:
+    for code, numbers in (("demo-cso-a", (6, 7, 14)), ("demo-cso-b", (6, 10, 14))):
+        for number in numbers:
+            rec_services.assignment_set(
+                recommendation=Recommendation.objects.get(number=number),
+                institution=inst[code],
+                kind=AssignmentKind.INVITED,
+                is_demo=True,
+            )
+
+
+def _trainings(
+    action: Action,
+    inst: dict[str, Institution],
+    groups: dict[str, ProfessionalGroup],
+    topics: dict[str, Topic],
+    recs: dict[int, Recommendation],
+) -> list[Training]:
+    specs = [
+        (
+            "Identifying victims of trafficking for labour exploitation",
+            date(2024, 3, 12),
+            date(2024, 3, 13),
+            "Skopje",
+            "coe",
+            ["labour-inspectorate", "moi"],
+            ["labour-exploitation"],
+            ["labour-inspectors", "police-officers"],
+            [5, 12],
+        ),
+        (
+            "Recognising and referring child victims of trafficking",
+            date(2024, 5, 21),
+            date(2024, 5, 22),
+            "Tetovo",
+            "mspdy",
+            ["coe"],
+            ["child-trafficking"],
+            ["social-workers", "child-protection-specialists"],
+            [4, 10],
+        ),
+        (
+            "Reporting on human trafficking: a workshop for journalists and CSOs",
+            date(2024, 10, 8),
+            date(2024, 10, 8),
+            "Ohrid",
+            "coe",
+            ["demo-cso-a"],
+            ["labour-exploitation"],
+            ["journalists", "cso-representatives"],
+            [6, 14],
+        ),
+        (
+            "Online recruitment and ICT-facilitated trafficking",
+            date(2025, 2, 18),
+            date(2025, 2, 19),
+            "Skopje",
+            "moi",
+            ["coe"],
+            ["ict-and-trafficking"],
+            ["police-officers", "cso-representatives"],
+            [7, 11],
+        ),
+    ]
+    trainings = []
+    for title, start, end, city, organiser, partners, tps, tgs, rec_numbers in specs:
+        training = Training.objects.create(
+            action=action,
+            title_en=title,
+            start_date=start,
+            end_date=end,
+            city=city,
+            venue=f"Training centre, {city}",
+            organiser=inst[organiser],
+            status=TrainingStatus.HELD,
+            methodology="Interactive methods: case studies and role play",
+            is_demo=True,
+        )
+        training.partners.set([inst[p] for p in partners])
+        training.topics.set([topics[t] for t in tps])
+        training.target_groups.set([groups[g] for g in tgs])
+        training.recommendations.set([recs[n] for n in rec_numbers])
+        trainings.append(training)
+    upcoming = Training.objects.create(
+        action=action,
+        title_en="Free legal aid for trafficking victims: regional follow-up",
+        start_date=date(2026, 12, 8),
+        end_date=date(2026, 12, 9),
+        city="Bitola",
+        organiser=inst["mspdy"],
+        status=TrainingStatus.PLANNED,
+        is_demo=True,
+    )
+    upcoming.topics.set([topics["free-legal-aid"]])
+    upcoming.target_groups.set([groups["lawyers"], groups["social-workers"]])
+    return trainings
+
+
+def _participants(
+    rng: random.Random,
+    trainings: list[Training],
+    inst: dict[str, Institution],
+    groups: dict[str, ProfessionalGroup],
+) -> None:
+    workplaces = {
+        "labour-inspectors": "labour-inspectorate",
+        "police-officers": "moi",
+        "social-workers": "mspdy",
+        "child-protection-specialists": "mspdy",
+        "journalists": None,
+        "cso-representatives": "demo-cso-a",
+    }
+    pool: list[Participant] = []
+    used: set[str] = set()
+    for training in trainings:
+        target = list(training.target_groups.all())
+        # A few people come back to a later training: the registry keeps one record each.
+        returning = [p for p in pool if p.professional_group in target][:3]
+        for participant in returning + [None] * (12 - len(returning)):
+            if participant is None:
+                sex = rng.choice([Sex.FEMALE, Sex.FEMALE, Sex.MALE])
+                while True:
+                    name = f"{rng.choice(FIRST_NAMES[sex])} {rng.choice(LAST_NAMES)}"
+                    if name not in used:
+                        used.add(name)
+                        break
+                group = rng.choice(target)
+                workplace = workplaces.get(group.slug)
+                participant = Participant.objects.create(
+                    full_name=name,
+                    sex=sex,
+                    professional_group=group,
+                    institution=inst[workplace] if workplace else None,
+                    registered_by_institution=training.organiser,
+                    is_demo=True,
+                )
+                pool.append(participant)
+            pre = Decimal(rng.randint(35, 70))
+            post = min(Decimal(100), pre + rng.randint(5, 30))
+            # Everyone consented at each training they came to, so the demo reports name them.
+            Attendance.objects.create(
+                training=training,
+                participant=participant,
+                pre_score=pre,
+                post_score=post,
+                consent=True,
+                consent_date=training.start_date,
+            )
+        Evaluation.objects.create(
+            training=training,
+            respondents=rng.randint(9, 12),
+            overall_rating=Decimal(rng.randint(38, 49)) / 10,
+            relevance_rating=Decimal(rng.randint(40, 50)) / 10,
+            summary="Participants valued the interactive methods and the case studies.",
+            lessons_learned="More time for practical exercises on referral procedures.",
+        )
+
+
+def _results_framework(action: Action, periods: list[ReportingPeriod]) -> None:
+    o1 = Outcome.objects.create(
+        action=action,
+        code="1",
+        is_demo=True,
+        title_en="Professionals have the capacity to prevent and combat child trafficking and "
+        "trafficking for labour exploitation",
+    )
+    out11 = Output.objects.create(
+        outcome=o1,
+        code="1.1",
+        is_demo=True,
+        title_en="Trainings delivered to labour inspectors, police officers, social workers, "
+        "journalists and CSOs",
+    )
+    trained = Indicator.objects.create(
+        outcome=o1,
+        output=out11,
+        code="1.1.a",
+        title_en="Professionals trained",
+        unit_en="persons",
+        baseline=Decimal(0),
+        baseline_year=2023,
+        by_sex=True,
+        source="Attendance records",
+        is_demo=True,
+    )
+    o2 = Outcome.objects.create(
+        action=action,
+        code="2",
+        is_demo=True,
+        title_en="Anti-trafficking policy and practice draw on research evidence",
+    )
+    out21 = Output.objects.create(
+        outcome=o2, code="2.1", title_en="Studies commissioned and validated", is_demo=True
+    )
+    studies = Indicator.objects.create(
+        outcome=o2,
+        output=out21,
+        code="2.1.a",
+        title_en="Studies validated or published",
+        unit_en="studies",
+        baseline=Decimal(0),
+        baseline_year=2023,
+        source="Research files",
+        is_demo=True,
+    )
+    # Actual values come from the demo attendance itself, so the figures agree everywhere.
+    for period, target in zip(periods[:4], (20, 20, 15, 15), strict=True):
+        counts = Attendance.objects.filter(
+            training__start_date__range=(period.start_date, period.end_date)
+        ).aggregate(
+            total=Count("participant", distinct=True),
+            women=Count("participant", distinct=True, filter=Q(participant__sex=Sex.FEMALE)),
+            men=Count("participant", distinct=True, filter=Q(participant__sex=Sex.MALE)),
+        )
+        IndicatorValue.objects.create(
+            indicator=trained,
+            period=period,
+            target=Decimal(target),
+            actual=Decimal(counts["total"]),
+            actual_women=Decimal(counts["women"]),
+            actual_men=Decimal(counts["men"]),
+            is_demo=True,
+        )
+    IndicatorValue.objects.create(
+        indicator=studies, period=periods[1], target=Decimal(4), actual=Decimal(4), is_demo=True
+    )
+
+
+def _meetings(
+    action: Action, inst: dict[str, Institution], recs: dict[int, Recommendation]
+) -> None:
+    third = Meeting.objects.get(action=action, number=3)
+    for description, owner, due, status, closed in [
+        (
+            "Share the list of social workers and foster families for the foster-care training",
+            "mspdy",
+            date(2024, 4, 30),
+            ActionPointStatus.DONE,
+            date(2024, 4, 25),
+        ),
+        (
+            "Nominate police officers for the training on information technologies and "
+            "human trafficking",
+            "moi",
+            date(2024, 5, 31),
+            ActionPointStatus.OPEN,
+            None,
+        ),
+        (
+            "Propose CSO speakers for the civic forums on recommendation 6",
+            "demo-cso-a",
+            date(2024, 6, 30),
+            ActionPointStatus.IN_PROGRESS,
+            None,
+        ),
+    ]:
+        ActionPoint.objects.create(
+            meeting=third,
+            description=description,
+            owner=inst[owner],
+            due_date=due,
+            status=status,
+            closed_on=closed,
+            is_demo=True,
+        )
+    fourth = Meeting.objects.create(
+        action=action,
+        number=4,
+        date=date(2025, 3, 20),
+        place="Skopje",
+        is_demo=True,
+        purpose="Review the 2024 plan and agree the 2025 training calendar.",
+        agenda="1. Results of 2024\n2. Open action points\n3. Training calendar 2025",
+        minutes="Demo minutes: the committee reviewed the 2024 results and open action points.",
+    )
+    for code in ("eu-delegation", "mspdy", "moi", "coe", "demo-cso-a"):
+        MeetingAttendance.objects.create(meeting=fourth, institution=inst[code])
+    decision = Decision.objects.create(
+        meeting=fourth,
+        number=1,
+        is_demo=True,
+        text_en="The 2025 training calendar gives priority to online recruitment and to "
+        "children leaving school early.",
+    )
+    decision.recommendations.set([recs[7], recs[10]])
+    ActionPoint.objects.create(
+        meeting=fourth,
+        decision=decision,
+        owner=inst["coe"],
+        due_date=date(2025, 4, 30),
+        description="Circulate the 2025 training calendar to all focal points",
+        is_demo=True,
+    )
+
+
+def _updates(
+    inst: dict[str, Institution],
+    users: dict[str, User],
+    periods: list[ReportingPeriod],
+    recs: dict[int, Recommendation],
+) -> None:
+    admin = users["demo-admin"]
+    h2_2024, h1_2025 = periods[1], periods[2]
+    plan = [
+        # institution, author, recommendation, period, status, final state, narrative
+        (
+            "moi",
+            None,
+            11,
+            h2_2024,
+            ImplementationStatus.IN_PROGRESS,
+            "approved",
+            "Financial investigations were opened alongside two trafficking cases.",
+        ),
+        (
+            "mspdy",
+            "demo-ministry",
+            8,
+            h2_2024,
+            ImplementationStatus.PLANNED,
+            "approved",
+            "A programme of long-term support for victims leaving shelters is being drafted.",
+        ),
+        (
+            "demo-cso-a",
+            "demo-cso-a",
+            6,
+            h2_2024,
+            ImplementationStatus.IN_PROGRESS,
+            "approved",
+            "Three civic forums were held with teachers and local authorities.",
+        ),
+        (
+            "mspdy",
+            "demo-ministry",
+            8,
+            h1_2025,
+            ImplementationStatus.IN_PROGRESS,
+            "submitted",
+            "The long-term support programme was adopted; two municipalities started it.",
+        ),
+        (
+            "moi",
+            None,
+            12,
+            h1_2025,
+            ImplementationStatus.IN_PROGRESS,
+            "submitted",
+            "A joint working group with customs and the financial police met twice.",
+        ),
+        (
+            "demo-cso-b",
+            "demo-cso-b",
+            10,
+            h1_2025,
+            ImplementationStatus.PLANNED,
+            "returned",
+            "Schools were contacted.",
+        ),
+        (
+            "demo-cso-a",
+            "demo-cso-a",
+            7,
+            h1_2025,
+            ImplementationStatus.IN_PROGRESS,
+            "draft",
+            "Workshops on false job advertisements online are being prepared with two schools.",
+        ),
+    ]
+    for code, author, number, period, status, final, narrative in plan:
+        by = users.get(author) if author else None
+        update = rec_services.progress_update_create(
+            recommendation=recs[number],
+            institution=inst[code],
+            period=period,
+            status=status,
+            narrative=narrative,
+            by=by,
+            is_demo=True,
+        )
+        Evidence.objects.create(
+            update=update,
+            title="Activity report (demo link)",
+            url=f"https://example.org/demo/updates/{update.pk}",
+        )
+        if final == "draft":
+            continue
+        rec_services.progress_update_submit(update=update, by=by)
+        if final == "approved":
+            rec_services.progress_update_approve(update=update, by=admin)
+        elif final == "returned":
+            rec_services.progress_update_return(
+                update=update,
+                by=admin,
+                comment="Please say which schools and how many pupils were reached.",
+            )
+
+
+@transaction.atomic
+def demo_remove() -> int:
+    """Delete every demo record and its history; real records are untouched. Returns how many
+    records were deleted."""
+    with history_forgotten():
+        deleted = _demo_delete()
+    object_permissions.groups_prune()
+    object_permissions_rebuild()
+    glance_invalidate()
+    return deleted
+
+
+def _demo_delete() -> int:
+    deleted = 0
+    for queryset in (
+        ProgressUpdate.objects.filter(is_demo=True),
+        Assignment.objects.filter(is_demo=True),
+        ActionPoint.objects.filter(is_demo=True),
+        Decision.objects.filter(is_demo=True),
+        Meeting.objects.filter(is_demo=True),
+        IndicatorValue.objects.filter(is_demo=True),
+        Indicator.objects.filter(is_demo=True),
+        Output.objects.filter(is_demo=True),
+        Outcome.objects.filter(is_demo=True),
+        Training.objects.filter(is_demo=True),
+        Participant.objects.filter(is_demo=True),
+        ReportingPeriod.objects.filter(is_demo=True),
+        User.objects.filter(is_demo=True),
+        MeetingAttendance.objects.filter(institution__is_demo=True),
+        Institution.objects.filter(is_demo=True),
+    ):
+        count, _per_model = queryset.delete()
+        deleted += count
+    return deleted

@@ -1,0 +1,685 @@
+"""Turning a report's HTML into a PDF, safely.
+
+WeasyPrint runs in a child process of its own (``python -m reports.render``), with
+a limit on its memory (address space) and CPU time and a wall-clock timeout. A render that
+runs past them is stopped and reported as :class:`RenderFailed`; the worker that started it
+carries on. Inside the child:
+
+- the URL fetcher gives WeasyPrint the project's own static files (under
+  :data:`STATIC_BASE_URL`) and ``data:`` URLs, and refuses everything else: ``file://``,
+  any network address, any other scheme. It never opens a connection, so there is no
+  redirect to follow;
+- an audit hook refuses any socket connection, name lookup or new process, as a second wall;
+- the environment holds no secret: the child gets HTML in and gives a PDF back.
+
+A long report is cut where its template marks a part (:data:`PART_BREAK`, only where a new
+page starts anyway) and its parts render side by side, one child per core
+(``REPORT_RENDER_PROCESSES``): WeasyPrint lays out one document on one core. A last child,
+started with the others so that it is ready, then renders the front matter (cover and
+contents, whose page numbers it now knows), joins the parts (pypdf), and stamps the footer's
+"Page 3 of 100" on every page but the cover, which is the first. Bookmarks, links from the
+contents and running headers come out as in one document; an archival PDF/A copy is always
+rendered as one document, so that its conformance is WeasyPrint's own.
+
+The child imports this module without Django, so Django is only imported inside the
+functions the parent calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import io
+import json
+import logging
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, unquote_to_bytes
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reports.choices import PDFA_VARIANT
+
+# A reserved domain (RFC 2606) that can never resolve: relative URLs in a report resolve
+# against it, and only its /static/ part means anything, to the fetcher below.
+BASE_URL = "https://report.invalid/"
+STATIC_BASE_URL = f"{BASE_URL}static/"
+
+# What a report may load from the static files: its stylesheet, fonts and pictures.
+STATIC_TYPES = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+MAX_DATA_URL_BYTES = 5 * 1024 * 1024
+
+EXIT_MEMORY = 3
+EXIT_ERROR = 2
+
+# Where a report may be cut into parts (templates/reports/includes/part.html). What people
+# type is escaped, so the marker can only come from a template.
+PART_BREAK = "<!-- report:part -->"
+# Parts render without the footer's page number; the last child stamps it on the joined pages.
+NO_PAGE_NUMBER_CSS = "@page { @bottom-right { content: none; } }"
+# The page-number stamp: a page with nothing but the footer's number, the same stylesheets and
+# page boxes as the report, and no number on the first page (the cover).
+STAMP_CSS = (
+    "@page { @top-left { content: none; border: 0; } @top-right { content: none; border: 0; }"
+    " @bottom-left { content: none; } }"
+    " @page :first { @bottom-right { content: none; } }"
+    " .page-stamp { break-after: page; height: 0; }"
+)
+_ANCHOR_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_INTERNAL_HREF = re.compile(r'href="#([A-Za-z0-9_-]+)"')
+PX_TO_PT = 0.75  # WeasyPrint's positions are CSS pixels; PDF's are points
+
+# Audit events that would reach outside the child: the network, or another program.
+_DENIED_EVENTS = frozenset(
+    {
+        "socket.connect",
+        "socket.bind",
+        "socket.sendto",
+        "socket.sendmsg",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyaddr",
+        "urllib.Request",
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+    }
+)
+
+
+class URLRefused(ValueError):
+    """The report asked for something outside its own static files and data: URLs."""
+
+
+class SafeURLFetcher(URLFetcher):
+    """Gives WeasyPrint the project's own static files and data: URLs, and nothing else."""
+
+    def __init__(self, *, static_roots: Sequence[Path | str]) -> None:
+        super().__init__(allow_redirects=False, allowed_protocols=("data", "https"))
+        self.static_roots = [Path(root).resolve() for root in static_roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            if url.startswith("data:"):
+                body, content_type = _data_url(url)
+                return URLFetcherResponse(url, body, {"Content-Type": content_type})
+            path = self.static_path(url)
+            if path is None:
+                raise URLRefused(f"Reports load only their own static files: {url[:200]}")
+        except (URLRefused, ValueError):
+            self.refused.append(url[:200])
+            raise
+        return URLFetcherResponse(
+            url, path.read_bytes(), {"Content-Type": STATIC_TYPES[path.suffix.lower()]}
+        )
+
+    def static_path(self, url: str) -> Path | None:
+        """The static file a URL names, if it is one of the project's own; else None."""
+        if not url.startswith(STATIC_BASE_URL):
+            return None
+        relative = unquote(url[len(STATIC_BASE_URL) :].split("#", 1)[0].split("?", 1)[0])
+        if not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative:
+            return None
+        parts = PurePosixPath(relative).parts
+        if any(part in ("", ".", "..") for part in parts):
+            return None
+        if PurePosixPath(relative).suffix.lower() not in STATIC_TYPES:
+            return None
+        for root in self.static_roots:
+            candidate = root.joinpath(*parts).resolve()
+            # resolve() follows links, so a link pointing out of the root is refused here.
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return candidate
+        return None
+
+
+def _data_url(url: str) -> tuple[bytes, str]:
+    header, comma, payload = url[len("data:") :].partition(",")
+    if not comma:
+        raise URLRefused("A data: URL without data")
+    params = header.split(";")
+    content_type = params[0].strip() or "text/plain"
+    if "base64" in (p.strip().lower() for p in params[1:]):
+        try:
+            body = base64.b64decode(unquote(payload))
+        except ValueError:
+            raise URLRefused("A data: URL that is not valid base64") from None
+    else:
+        body = unquote_to_bytes(payload)
+    if len(body) > MAX_DATA_URL_BYTES:
+        raise URLRefused("A data: URL larger than a report may hold")
+    if not content_type.lower().startswith(("image/", "font/", "text/css", "text/plain")):
+        raise URLRefused(f"A data: URL of an unexpected type: {content_type[:60]}")
+    return body, content_type
+
+
+def write_pdf(
+    *,
+    html: str,
+    target: Path,
+    static_roots: Sequence[Path | str],
+    pdf_variant: str | None = None,
+    fetcher: SafeURLFetcher | None = None,
+) -> int:
+    """Lay out the HTML and write the PDF; returns the number of pages.
+
+    Runs in the child process; tests call it directly to watch the fetcher at work.
+    """
+    fetcher = fetcher or SafeURLFetcher(static_roots=static_roots)
+    document = _layout(html, fetcher)
+    document.write_pdf(target, pdf_variant=pdf_variant)
+    return len(document.pages)
+
+
+def _layout(html: str, fetcher: SafeURLFetcher, font_config: Any = None) -> Any:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(font_config=font_config)
+
+
+# --- The parent's side ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    pages: int
+    seconds: float
+    # The most the render processes held at once (for parts side by side, an upper bound).
+    peak_memory_kb: int
+    refused: list[str] = field(default_factory=list)
+    processes: int = 1  # how many rendered parts side by side (1: one document)
+
+
+class RenderFailed(Exception):
+    """The render was stopped or broke; ``reason`` says which, for the job's status."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason  # "timeout", "memory" or "error"
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ReportParts:
+    """A report's HTML cut at its part breaks: the front matter first, then the parts."""
+
+    prefix: str  # the document up to and including <body>
+    chunks: list[str]
+
+    def document(self, chunk: str, css: str) -> str:
+        """One chunk as a document of its own, with the report's head and this extra CSS."""
+        head, _, body = self.prefix.partition("</head>")
+        return f"{head}<style>{css}</style></head>{body}{chunk}</body></html>"
+
+
+def report_parts(html: str) -> ReportParts | None:
+    """The report's parts, or None for a report with no part break."""
+    body = re.search(r"<body\b[^>]*>", html)
+    end = html.rfind("</body>")
+    if PART_BREAK not in html or body is None or end < body.end():
+        return None
+    if "</head>" not in html[: body.start()]:
+        return None
+    return ReportParts(prefix=html[: body.end()], chunks=html[body.end() : end].split(PART_BREAK))
+
+
+def _child_environment(home: str) -> dict[str, str]:
+    """Only what fonts and locale need: no database URL, no secret key."""
+    env = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": home}
+    for name in ("PATH", "TMPDIR", "XDG_CACHE_HOME", "FONTCONFIG_PATH", "FONTCONFIG_FILE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def render_pdf(
+    *,
+    html: str,
+    pdfa: bool = False,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    static_roots: Sequence[Path | str] | None = None,
+    processes: int | None = None,
+) -> RenderedPdf:
+    """Render in child processes within the time and memory limits (settings by default).
+
+    A report with parts renders them side by side in up to ``processes`` children
+    (``REPORT_RENDER_PROCESSES``); a report without, or a PDF/A copy, in one.
+    """
+    from django.conf import settings
+
+    processes = int(processes if processes is not None else settings.REPORT_RENDER_PROCESSES)
+    with tempfile.TemporaryDirectory(prefix="report-render-") as workdir:
+        renderer = _Renderer(
+            workdir=Path(workdir),
+            cwd=Path(settings.BASE_DIR),
+            static_roots=[str(r) for r in (static_roots or settings.STATICFILES_DIRS)],
+            timeout=float(timeout if timeout is not None else settings.REPORT_RENDER_TIMEOUT),
+            memory_mb=int(memory_mb if memory_mb is not None else settings.REPORT_RENDER_MEMORY_MB),
+        )
+        try:
+            parts = None if pdfa or processes < 2 else report_parts(html)
+            if parts is None or len(parts.chunks) < 3:  # the front matter and two parts
+                return renderer.whole(html, pdf_variant=PDFA_VARIANT if pdfa else None)
+            return renderer.in_parts(parts, processes=processes)
+        finally:
+            renderer.stop()
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen[bytes]
+    stdout: Path
+    stderr: Path
+
+
+class _Renderer:
+    """Starts the render children, hands them their jobs and waits for them, to one deadline."""
+
+    def __init__(
+        self, *, workdir: Path, cwd: Path, static_roots: list[str], timeout: float, memory_mb: int
+    ) -> None:
+        self.workdir = workdir
+        self.cwd = cwd
+        self.static_roots = static_roots
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.started = time.monotonic()
+        self.children: list[_Child] = []
+
+    def whole(self, html: str, *, pdf_variant: str | None) -> RenderedPdf:
+        output = self.workdir / "report.pdf"
+        child = self._start("whole")
+        self._send(child, {"html": html, "output": str(output), "pdf_variant": pdf_variant})
+        result = self._result(child)
+        return self._rendered(output, result, peak_kb=result["peak_memory_kb"], processes=1)
+
+    def in_parts(self, parts: ReportParts, *, processes: int) -> RenderedPdf:
+        documents = [
+            {"html": parts.document(chunk, NO_PAGE_NUMBER_CSS), "output": str(self._path(i))}
+            for i, chunk in enumerate(parts.chunks)
+        ]
+        # The joining child starts now, so that it is ready when the parts are.
+        finisher = self._start("finish")
+        shares = _shares([len(d["html"]) for d in documents], min(processes, len(documents)))
+        workers = [self._start("parts") for _ in shares]
+        for worker, share in zip(workers, shares, strict=True):
+            self._send(worker, {"documents": [documents[i] for i in share]})
+        laid_out: dict[int, dict[str, Any]] = {}
+        refused: list[str] = []
+        peak_kb = 0
+        for worker, share in zip(workers, shares, strict=True):
+            result = self._result(worker)
+            laid_out.update(zip(share, result["documents"], strict=True))
+            refused += result["refused"]
+            peak_kb += result["peak_memory_kb"]
+        output = self.workdir / "report.pdf"
+        self._send(
+            finisher,
+            {
+                "front": documents[0]["html"],
+                "front_pages": laid_out[0]["pages"],
+                "parts": [
+                    {**laid_out[i], "output": documents[i]["output"]}
+                    for i in range(1, len(documents))
+                ],
+                "stamp": parts.document("", STAMP_CSS),
+                "output": str(output),
+            },
+        )
+        result = self._result(finisher)
+        # While the parts rendered, the joining child held only what it had when it started.
+        peak_kb = max(peak_kb + result["idle_memory_kb"], result["peak_memory_kb"])
+        return self._rendered(
+            output,
+            {**result, "refused": refused + result["refused"]},
+            peak_kb=peak_kb,
+            processes=len(workers),
+        )
+
+    def stop(self) -> None:
+        """Stop every child still running (after a failure or a timeout)."""
+        for child in self.children:
+            if child.process.poll() is None:
+                child.process.kill()
+            child.process.wait()
+            if child.process.stdin and not child.process.stdin.closed:
+                child.process.stdin.close()
+
+    def _path(self, index: int) -> Path:
+        return self.workdir / f"part-{index}.pdf"
+
+    def _start(self, mode: str) -> _Child:
+        number = len(self.children)
+        stdout, stderr = self.workdir / f"{number}.out", self.workdir / f"{number}.err"
+        command = [
+            sys.executable,
+            "-E",
+            "-s",
+            "-m",
+            "reports.render",
+            "--mode",
+            mode,
+            "--memory-mb",
+            str(self.memory_mb),
+            "--cpu-seconds",
+            str(int(self.timeout) + 1),
+        ]
+        with stdout.open("wb") as out, stderr.open("wb") as err:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                command,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                cwd=self.cwd,
+                env=_child_environment(str(self.workdir)),
+            )
+        child = _Child(process=process, stdout=stdout, stderr=stderr)
+        self.children.append(child)
+        return child
+
+    def _send(self, child: _Child, job: dict[str, Any]) -> None:
+        """Write the job where the child will read it, and tell the child where."""
+        path = self.workdir / f"job-{self.children.index(child)}.json"
+        path.write_text(json.dumps({**job, "static_roots": self.static_roots}))
+        stdin = child.process.stdin
+        if stdin is None:  # every child is started with a pipe
+            raise RenderFailed("error", "the renderer has no input")
+        try:
+            stdin.write(f"{path}\n".encode())
+            stdin.close()
+        except BrokenPipeError:
+            pass  # the child is gone already; _result says why
+
+    def _result(self, child: _Child) -> dict[str, Any]:
+        left = self.timeout - (time.monotonic() - self.started)
+        try:
+            returncode = child.process.wait(timeout=max(left, 0))
+        except subprocess.TimeoutExpired:
+            # stop() kills it and every other child; nothing of the render is left running.
+            raise RenderFailed("timeout", f"stopped after {self.timeout:g} s") from None
+        # The whole of what it said (bounded): a MemoryError may start a long chained traceback.
+        stderr = child.stderr.read_bytes()[-65536:].decode(errors="replace")
+        if returncode != 0:
+            raise _failure(returncode, stderr, memory_mb=self.memory_mb)
+        try:
+            result: dict[str, Any] = json.loads(child.stdout.read_bytes().decode() or "{}")
+        except ValueError as exc:
+            raise RenderFailed("error", f"the renderer gave no result: {exc}") from exc
+        return result
+
+    def _rendered(
+        self, output: Path, result: dict[str, Any], *, peak_kb: int, processes: int
+    ) -> RenderedPdf:
+        try:
+            pdf = output.read_bytes()
+        except OSError as exc:
+            raise RenderFailed("error", f"the renderer gave no PDF: {exc}") from exc
+        if not pdf.startswith(b"%PDF-"):
+            raise RenderFailed("error", "the renderer's output is not a PDF")
+        return RenderedPdf(
+            pdf=pdf,
+            pages=int(result.get("pages", 0)),
+            seconds=time.monotonic() - self.started,
+            peak_memory_kb=int(peak_kb),
+            refused=list(result.get("refused", [])),
+            processes=processes,
+        )
+
+
+def _shares(sizes: Sequence[int], count: int) -> list[list[int]]:
+    """The documents shared out among ``count`` children, the largest first to the least busy."""
+    shares: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        least = loads.index(min(loads))
+        shares[least].append(index)
+        loads[least] += sizes[index]
+    return [sorted(share) for share in shares if share]
+
+
+# How Python and the native libraries under WeasyPrint say they could not get memory.
+OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "out of memory", "NO_MEMORY")
+
+
+def _failure(returncode: int, stderr: str, *, memory_mb: int) -> RenderFailed:
+    if returncode == EXIT_MEMORY or any(sign in stderr for sign in OUT_OF_MEMORY):
+        return RenderFailed("memory", f"more than {memory_mb} MB needed")
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return RenderFailed("timeout", f"CPU time limit reached ({stderr[-200:]})")
+    if returncode in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, -signal.SIGTRAP):
+        # Native code that cannot get memory (GLib, HarfBuzz) aborts instead of raising.
+        return RenderFailed("memory", f"the renderer stopped with signal {-returncode}")
+    return RenderFailed("error", stderr.strip().splitlines()[-1] if stderr.strip() else "")
+
+
+# --- The child's side -------------------------------------------------------------------------
+
+
+def _deny(event: str, args: tuple[Any, ...]) -> None:
+    if event in _DENIED_EVENTS:
+        raise PermissionError(f"Reports render without network or other programs ({event})")
+
+
+def _limit(*, memory_mb: int, cpu_seconds: int) -> None:
+    memory = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _anchors(document: Any) -> dict[str, list[float]]:
+    """Each anchor's page (0-based) and place (CSS pixels from the page's top left)."""
+    found: dict[str, list[float]] = {}
+    for index, page in enumerate(document.pages):
+        for name, (x, y, _x2, _y2) in page.anchors.items():
+            found.setdefault(name, [index, x, y])
+    return found
+
+
+def _render_whole(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
+    pages = write_pdf(
+        html=job["html"],
+        target=Path(job["output"]),
+        static_roots=job["static_roots"],
+        pdf_variant=job["pdf_variant"],
+        fetcher=fetcher,
+    )
+    return {"pages": pages}
+
+
+def _render_parts(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()  # loaded once for all this child's parts
+    done = []
+    for part in job["documents"]:
+        document = _layout(part["html"], fetcher, fonts)
+        document.write_pdf(part["output"])
+        done.append({"pages": len(document.pages), "anchors": _anchors(document)})
+    return {"documents": done}
+
+
+def contents_css(numbers: dict[str, int]) -> str:
+    """The contents' page numbers, for a front matter laid out without the parts it names."""
+    return "".join(
+        f'.toc a[href="#{name}"]::after {{ content: leader(". ") "{number}"; }}'
+        for name, number in numbers.items()
+        if _ANCHOR_NAME.fullmatch(name)
+    )
+
+
+def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
+    """Lay out the front matter with its page numbers, join the parts, stamp page numbers."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Link
+    from pypdf.generic import Fit
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    named = set(_INTERNAL_HREF.findall(job["front"]))
+    front_pages = job["front_pages"]
+    for _attempt in range(3):
+        # Where each anchor lands once the parts follow the front matter: page (1-based), x, y.
+        places: dict[str, tuple[int, float, float]] = {}
+        first = front_pages + 1
+        for part in job["parts"]:
+            for name, (index, x, y) in part["anchors"].items():
+                places.setdefault(name, (first + int(index), x, y))
+            first += part["pages"]
+        numbers = {name: places[name][0] for name in sorted(named) if name in places}
+        front = _layout(
+            job["front"].replace("</head>", f"<style>{contents_css(numbers)}</style></head>", 1),
+            fetcher,
+            fonts,
+        )
+        if len(front.pages) == front_pages:
+            break
+        front_pages = len(front.pages)  # the numbers moved the parts: lay it out again
+    else:
+        raise RuntimeError("The front matter's length does not settle")
+
+    writer = PdfWriter(clone_from=io.BytesIO(front.write_pdf()))
+    for part in job["parts"]:
+        writer.append(part["output"])
+    total = len(writer.pages)
+    stamp = _layout(
+        job["stamp"].replace("</body>", '<div class="page-stamp"></div>' * total + "</body>", 1),
+        fetcher,
+        fonts,
+    )
+    stamps = PdfReader(io.BytesIO(stamp.write_pdf()))
+    for page, numbered in zip(writer.pages, stamps.pages, strict=True):
+        page.merge_page(numbered)
+        page.compress_content_streams()
+    # The contents' links: WeasyPrint left out those to anchors it did not see.
+    for index, page in enumerate(front.pages):
+        height = float(writer.pages[index].mediabox.height)
+        for kind, target, (x1, y1, x2, y2), _box in page.links:
+            if kind != "internal" or target not in places:
+                continue
+            number, x, y = places[target]
+            link = Link(
+                rect=(x1 * PX_TO_PT, height - y2 * PX_TO_PT, x2 * PX_TO_PT, height - y1 * PX_TO_PT),
+                border=[0, 0, 0],
+                target_page_index=number - 1,
+                fit=Fit.xyz(left=x * PX_TO_PT, top=height - y * PX_TO_PT),
+            )
+            writer.add_annotation(page_number=index, annotation=link)
+    writer.write(job["output"])
+    return {"pages": total}
+
+
+MODES = {"whole": _render_whole, "parts": _render_parts, "finish": _finish}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Render a report, or parts of one (reads a job file's path on stdin)."
+    )
+    parser.add_argument("--mode", choices=sorted(MODES), default="whole")
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--cpu-seconds", type=int, required=True)
+    args = parser.parse_args(argv)
+    _limit(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds)
+    # Imported before the job arrives, and before the hook goes in: loading the native
+    # libraries is not the report's doing.
+    import weasyprint  # noqa: F401
+
+    if args.mode == "finish":
+        import pypdf  # noqa: F401
+    if args.mode in ("parts", "finish"):
+        logging.getLogger("weasyprint").addFilter(_ContentsLinks())
+    # One render, in a process that ends after it and has a memory limit: the cyclic garbage
+    # collector's passes over WeasyPrint's many thousand boxes took a third of the time and
+    # freed almost nothing (100 pages: 10.1 s to 7.0 s CPU, 284 MB to 290 MB peak).
+    # Reference counting still frees what is no longer used.
+    gc.disable()
+    job_path = sys.stdin.readline().strip()
+    if not job_path:
+        return EXIT_ERROR  # the parent gave up before it had a job to give
+    idle = _memory_kb("VmRSS")
+    job = json.loads(Path(job_path).read_text())
+    sys.addaudithook(_deny)
+    fetcher = SafeURLFetcher(static_roots=job["static_roots"])
+    try:
+        result = MODES[args.mode](job, fetcher)
+    except MemoryError:
+        os._exit(EXIT_MEMORY)
+    except Exception:
+        if _near_memory_limit(args.memory_mb):
+            # Native code that cannot get memory may fail without saying so ("SystemError:
+            # error return without exception set"); this close to the limit, it was memory.
+            traceback.print_exc()
+            os._exit(EXIT_MEMORY)
+        raise
+    peak = _peak_memory_kb()
+    sys.stdout.write(
+        json.dumps(
+            {**result, "idle_memory_kb": idle, "peak_memory_kb": peak, "refused": fetcher.refused}
+        )
+    )
+    return 0
+
+
+def _near_memory_limit(memory_mb: int) -> bool:
+    """Whether this process's address space came within a fifth of its limit."""
+    return _memory_kb("VmPeak") >= memory_mb * 1024 * 0.8
+
+
+def _memory_kb(field: str) -> int:
+    """A figure of /proc/self/status, in kB (Linux; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _peak_memory_kb() -> int:
+    """This process's peak resident memory. getrusage's ru_maxrss would not do: Linux carries
+    it over from the parent through exec, so a child started by a large worker would report
+    the worker's peak."""
+    return _memory_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class _ContentsLinks(logging.Filter):
+    """The front matter's links to the parts are made after it is laid out: not an error.
+    (Laid out alone, the front matter and the parts miss each other's anchors.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No anchor #")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
