@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date as date_type
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -26,8 +26,8 @@ from stakeholders.choices import PROFESSION_NOT_STATED, Sex
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
 from trainings.choices import TrainingStatus
-from trainings.models import Attendance
 from trainings.permissions import trainings_editable_by
+from trainings.selectors import trainings_to_complete
 
 
 @dataclass(frozen=True)
@@ -154,14 +154,7 @@ def dashboard_tasks(*, user: User) -> list[Task]:
                 )
             )
     if persona.can_edit_anything:
-        editable = trainings_editable_by(user)
-        # NOT EXISTS rather than a join on attendance made distinct: the join reads every
-        # attendance row of every held training.
-        has_attendance = Exists(Attendance.objects.filter(training=OuterRef("pk")))
-        for training in editable.filter(
-            Q(status=TrainingStatus.HELD) & ~has_attendance
-            | Q(status=TrainingStatus.PLANNED, end_date__lt=today)
-        ):
+        for training in trainings_to_complete(today=today, among=trainings_editable_by(user)):
             tasks.append(
                 Task(
                     kind="training",

@@ -42,6 +42,7 @@ from research.models import Study
 from stakeholders.models import User
 from trainings.choices import TrainingStatus
 from trainings.models import Training
+from trainings.selectors import trainings_to_complete
 
 
 def reminder_stage(
@@ -161,14 +162,12 @@ def _trainings(today: date) -> int:
                 params={"title": training.title, "start_date": training.start_date.isoformat()},
             )
         )
-    # Held but without its attendance, or past its end and still marked planned: the same
-    # trainings the dashboard asks to complete.
-    to_complete = Training.objects.filter(
-        Q(status=TrainingStatus.HELD, attendance__isnull=True)
-        | Q(status=TrainingStatus.PLANNED, end_date__lt=today),
+    # The trainings the dashboard asks to complete (one rule), not reminded of for ever.
+    to_complete = trainings_to_complete(today=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today - timedelta(days=REMIND_FOR_DAYS)),
         organiser__isnull=False,
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today - timedelta(days=REMIND_FOR_DAYS)))
-    for training in to_complete.distinct():
+    )
+    for training in to_complete:
         made += len(
             notification_notify(
                 recipients=institution_members(institution_ids=[training.organiser_id]),

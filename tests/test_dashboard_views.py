@@ -202,3 +202,40 @@ def test_the_dashboard_lists_the_most_urgent_tasks_and_links_to_all(client, demo
     assert f"The most urgent of your {total} tasks." in page
     assert f'href="?tasks=all#tasks-heading">Show all {total} tasks</a>' in page
     assert "Show the most urgent only" in client.get("/?tasks=all").content.decode()
+
+
+def test_the_dashboard_and_the_reminders_ask_to_complete_the_same_trainings(demo) -> None:
+    """Held without attendance, or past its end and still planned: the dashboard lists them for
+    the organiser's editors and the reminders remind them, by one rule; a training with its
+    attendance recorded is in neither."""
+    from dashboard.selectors import dashboard_tasks
+    from notifications.models import Notification
+    from notifications.reminders import reminders_run
+    from tests.factories import AttendanceFactory
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    def logged(title: str, status: str) -> Training:
+        return training_create(
+            by=demo["demo-ministry"],
+            action=Action.objects.get(),
+            title=title,
+            organiser=Institution.objects.get(code="mspdy"),
+            topics=[Topic.objects.order_by("pk")[0]],
+            status=status,
+            start_date=yesterday,
+            end_date=yesterday,
+        )
+
+    held = logged("Held, nobody recorded", TrainingStatus.HELD)
+    late = logged("Past its day, still planned", TrainingStatus.PLANNED)
+    done = logged("Held and recorded", TrainingStatus.HELD)
+    AttendanceFactory(training=done)
+    ours = {f"/trainings/{t.pk}/" for t in (held, late, done)}
+    editor = demo["demo-ministry"]
+    listed = {t.url for t in dashboard_tasks(user=editor) if t.kind == "training"} & ours
+    reminders_run(today=timezone.localdate())
+    reminded = {
+        n.url for n in Notification.objects.filter(recipient=editor, kind="training_record")
+    } & ours
+    assert listed == reminded == {f"/trainings/{held.pk}/", f"/trainings/{late.pk}/"}

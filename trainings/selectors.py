@@ -8,7 +8,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from programme.models import Action, Outcome
@@ -349,4 +362,20 @@ def trainings_serving(*, recommendation: Any, user: Any) -> QuerySet[Training]:
         .filter(recommendations=recommendation)
         .select_related("organiser")
         .order_by("-start_date", "-pk")
+    )
+
+
+def trainings_to_complete(
+    *, today: date, among: QuerySet[Training] | None = None
+) -> QuerySet[Training]:
+    """Trainings whose record waits to be completed: held but nobody's attendance recorded, or
+    past their end and still marked planned. The dashboard asks the editors to complete them
+    and the reminders remind their organisers, from this one rule."""
+    # NOT EXISTS rather than a join on attendance made distinct: the join reads every
+    # attendance row of every held training.
+    has_attendance = Exists(Attendance.objects.filter(training=OuterRef("pk")))
+    trainings = Training.objects.all() if among is None else among
+    return trainings.filter(
+        Q(status=TrainingStatus.HELD) & ~has_attendance
+        | Q(status=TrainingStatus.PLANNED, end_date__lt=today)
     )
