@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.alphabet import alphabet_key
 from dashboard.glance import glance_figures
 from programme.choices import OPEN_ACTION_POINT_STATUSES
 from programme.models import Action, ActionPoint, ReportingPeriod
@@ -235,7 +236,7 @@ def programme_glance(*, action: Action, until: date_type | None = None) -> Glanc
     return Glance(
         recommendations_by_status=_bars(status_bars),
         # Largest first, then by name in the reader's language.
-        participants_by_group=sorted(groups, key=lambda g: (-g[3], g[0])),
+        participants_by_group=sorted(groups, key=lambda g: (-g[3], alphabet_key(g[0], language))),
         participants_by_sex=_bars(
             [(str(label), sexes.get(value, 0)) for value, label in Sex.choices]
         ),

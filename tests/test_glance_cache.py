@@ -287,3 +287,35 @@ def test_a_bulk_write_its_service_announces_shows_on_the_next_dashboard(client, 
     rows_changed.send(sender=Participant)
     after = _dashboard(client, demo["demo-observer"])
     assert dict((b.label, b.value) for b in after.participants_by_sex)[str(Sex.FEMALE.label)] == 0
+
+
+def test_groups_of_the_same_size_follow_the_readers_alphabet(demo) -> None:
+    """Largest first; groups of one size by name in the reader's alphabet: in Macedonian Б
+    before Ќ, which the code points put the other way round."""
+    from tests.factories import ProfessionalGroupFactory
+
+    training = _held_training_with_a_new_participant(demo, "Two new professions")
+    ministry = Institution.objects.get(code="mspdy")
+    for name_en, name_mk in (("Inspectors of trade", "Ќерамичари"), ("Border guards", "Бранители")):
+        training_participant_add(
+            training=training,
+            by=demo["demo-ministry"],
+            full_name=f"Member of {name_en}",
+            sex=Sex.MALE,
+            professional_group=ProfessionalGroupFactory(name_en=name_en, name_mk=name_mk),
+            institution=ministry,
+            position="",
+            email="",
+            consent=False,
+            consent_date=None,
+            pre_score=None,
+            post_score=None,
+        )
+    with translation.override("mk"):
+        names = [
+            name
+            for name, *_counts in programme_glance(
+                action=Action.objects.get()
+            ).participants_by_group
+        ]
+    assert names.index("Бранители") < names.index("Ќерамичари")

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.alphabet import alphabet_key
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import PROFESSION_NOT_STATED, Sex
@@ -237,14 +238,15 @@ def participants_by_group(*, attendance: QuerySet[Attendance]) -> list[tuple[str
 def _by_profession(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows of (profession's pk, count, ...) with the profession's name in the current language.
 
-    Largest count first, then by name. The name is looked up rather than grouped on: a lookup
-    such as ``professional_group__name`` in ``values()`` reads the untranslated column.
+    Largest count first, then by name in the reader's alphabet. The name is looked up rather
+    than grouped on: a lookup such as ``professional_group__name`` in ``values()`` reads the
+    untranslated column.
     """
     rows = list(rows)
     pks = [row[0] for row in rows if row[0] is not None]
     names = {group.pk: group.name for group in ProfessionalGroup.objects.filter(pk__in=pks)}
     named = [(names.get(pk) or str(PROFESSION_NOT_STATED), *figures) for pk, *figures in rows]
-    return sorted(named, key=lambda row: (-row[1], row[0]))
+    return sorted(named, key=lambda row: (-row[1], alphabet_key(row[0])))
 
 
 @dataclass(frozen=True)
