@@ -302,7 +302,7 @@ def test_groups_of_the_same_size_follow_the_readers_alphabet(demo) -> None:
             by=demo["demo-ministry"],
             full_name=f"Member of {name_en}",
             sex=Sex.MALE,
-            professional_group=ProfessionalGroupFactory(name_en=name_en, name_mk=name_mk),
+            professional_group=ProfessionalGroupFactory.create(name_en=name_en, name_mk=name_mk),
             institution=ministry,
             position="",
             email="",
