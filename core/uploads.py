@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -51,3 +54,30 @@ def validate_upload(upload: UploadedFile) -> None:
             raise ValidationError(_("The file's content does not match its name."))
     elif not any(head.startswith(sig) for sig in signatures):
         raise ValidationError(_("The file's content does not match its name."))
+
+
+class EvidenceForm(forms.Form):
+    """A file (checked by ``validate_upload``) or a link, with a title: evidence of progress."""
+
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    file = forms.FileField(label=gettext_lazy("File"), required=False)
+    url = forms.URLField(label=gettext_lazy("or a link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Filled in per request: at import time it would be English for everyone.
+        self.fields["file"].help_text = _("Up to 10 MB: %(types)s") % {
+            "types": ", ".join(ALLOWED_EXTENSIONS)
+        }
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload:
+            validate_upload(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("file") and not data.get("url") and not self.errors:
+            raise ValidationError(_("Attach a file or give a link."))
+        return data

@@ -12,10 +12,10 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from core.signals import rows_changed
-        from dashboard.glance import COUNTED, glance_on_change
+        from dashboard.glance import COUNTED, COUNTED_RELATIONS, glance_on_change
 
         # The one place that keeps the glance's figures fresh (dashboard/glance.py).
         for label in COUNTED:
@@ -25,3 +25,7 @@ class DashboardConfig(AppConfig):
             rows_changed.connect(
                 glance_on_change, sender=model, dispatch_uid=f"glance:bulk:{label}"
             )
+        for path in COUNTED_RELATIONS:
+            app_label, model_name, field = path.split(".")
+            through = getattr(apps.get_model(app_label, model_name), field).through
+            m2m_changed.connect(glance_on_change, sender=through, dispatch_uid=f"glance:m2m:{path}")

@@ -21,16 +21,15 @@ logged and the figures are counted directly, as they were before.
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from datetime import date as date_type
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q
 
+from core.figures import figures_invalidate, figures_version
 from programme.models import Action
 from recommendations.models import Recommendation
 from recommendations.selectors import recommendation_rows
@@ -41,47 +40,21 @@ from trainings.selectors import trainings_held
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "glance:version"
 # Part of every entry's key: a deploy that changes the shape of the figures never reads
 # entries the previous code wrote.
 FORMAT = 1
 
 Figures = dict[str, Any]
 
-
-def _fresh_version() -> int:
-    # Time-based rather than 1: if the version key is evicted while entries of an earlier
-    # version are still kept, a restart at 1 could read them again.
-    return time.time_ns()
+_version = figures_version
 
 
-def _version() -> int | None:
-    """The current version, started when there is none; None when the cache is unreachable."""
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, _fresh_version(), timeout=None)
-            version = cache.get(VERSION_KEY)
-    except Exception:  # any cache failure: count directly, never break the page
-        logger.warning("Glance cache unreachable; counting the figures directly", exc_info=True)
-        return None
-    return int(version) if version is not None else None
-
-
-def _bump() -> None:
-    try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version yet (never read, or evicted): start a fresh one
-            cache.set(VERSION_KEY, _fresh_version(), timeout=None)
-    except Exception:  # the timeout still retires the old figures
-        logger.warning("Glance cache unreachable; figures not invalidated", exc_info=True)
-
-
-# The models whose rows the glance counts or names (a profession renamed shows at once).
+# The models whose rows the glance or a computed indicator's calculation counts or names
+# (a profession renamed shows at once).
 COUNTED = (
     "programme.Action",
     "programme.ReportingPeriod",
+    "programme.ActionPoint",
     "stakeholders.ProfessionalGroup",
     "trainings.Training",
     "trainings.Participant",
@@ -90,18 +63,16 @@ COUNTED = (
     "recommendations.Assignment",
     "recommendations.ProgressUpdate",
     "research.Study",
+    "research.StudyStatusChange",
 )
+# Relations the calculations filter by (a training's topics and target groups).
+COUNTED_RELATIONS = ("trainings.Training.topics", "trainings.Training.target_groups")
 
 
 def glance_invalidate() -> None:
-    """Retire the kept glance figures after a change to what they count.
-
-    The version moves at once, so later reads in the same transaction count again, and once
-    more when the transaction commits: a request that counted in between saw the data before
-    the change and may have kept those figures.
-    """
-    _bump()
-    transaction.on_commit(_bump)
+    """Retire the kept glance figures, and every other kept figure, after a change to what
+    they count (``core.figures``)."""
+    figures_invalidate()
 
 
 def glance_on_change(sender: Any, **kwargs: Any) -> None:

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from core.alphabet import alphabet_key
 from dashboard.glance import glance_figures
 from programme.choices import OPEN_ACTION_POINT_STATUSES
-from programme.models import Action, ActionPoint, ReportingPeriod
+from programme.models import Action, ActionPoint, IndicatorValue, ReportingPeriod
+from programme.results import IndicatorFigures, framework_figures, period_current
+from programme.selectors import OwedValue, indicator_values_owed, indicator_values_to_review
 from recommendations.choices import ImplementationStatus, OwedState, UpdateState
 from recommendations.models import ProgressUpdate, Recommendation
 from recommendations.selectors import OwedUpdate, updates_owed
@@ -120,6 +122,50 @@ def _update_task(
     return Task(kind=kind, title=title, url=url, due=period.due_date)
 
 
+def _value_task(owed: OwedValue) -> Task:
+    """A reported indicator value to enter, finish or revise, as the dashboard lists it."""
+    value, indicator, period = owed.value, owed.indicator, owed.period
+    names = {
+        "code": indicator.code,
+        "period": period,
+        "inst": indicator.responsible.label if indicator.responsible else _("programme team"),
+        "state": OwedState.RETURNED.label,
+    }
+    if owed.returned:
+        kind = "value_returned"
+        title = _("Indicator %(code)s, %(period)s (%(inst)s): %(state)s") % names
+    elif value is not None and value.actual is not None:
+        kind = "value_draft"
+        title = _("Finish and submit your draft value of indicator %(code)s (%(period)s)") % names
+    else:
+        kind = "value_due"
+        title = _("Value of indicator %(code)s for %(period)s (%(inst)s)") % names
+    # A row holding only the period's target has a page too, with the link to enter the value.
+    url = (
+        reverse("programme:value_detail", args=[value.pk])
+        if value is not None
+        else reverse("programme:value_mine")
+    )
+    return Task(kind=kind, title=title, url=url, due=period.due_date)
+
+
+def _value_review_task(value: IndicatorValue) -> Task:
+    names = {"code": value.indicator.code, "period": value.period}
+    responsible = value.indicator.responsible
+    if responsible is not None:
+        title = _("Review %(inst)s's value of indicator %(code)s (%(period)s)") % (
+            names | {"inst": responsible.label}
+        )
+    else:
+        title = _("Review the value of indicator %(code)s (%(period)s)") % names
+    return Task(
+        kind="value_review",
+        title=title,
+        url=reverse("programme:value_detail", args=[value.pk]),
+        due=value.period.due_date,
+    )
+
+
 def dashboard_tasks(*, user: User) -> list[Task]:
     """The user's to-do list across the programme, in a fixed number of queries."""
 
@@ -154,6 +200,15 @@ def dashboard_tasks(*, user: User) -> list[Task]:
                     due=point.due_date,
                 )
             )
+    if persona.edits_for or persona.is_programme_team:
+        # Indicator values the user's institutions report, and for the programme team those
+        # of the indicators it enters itself: the same rule as the reminders.
+        for owed_value in indicator_values_owed(
+            today=today,
+            institution_ids=persona.edits_for,
+            programme_team=persona.is_programme_team,
+        ):
+            tasks.append(_value_task(owed_value))
     if persona.can_edit_anything:
         for training in trainings_to_complete(today=today, among=trainings_editable_by(user)):
             tasks.append(
@@ -181,6 +236,8 @@ def dashboard_tasks(*, user: User) -> list[Task]:
                     due=update.period.due_date,
                 )
             )
+        for value in indicator_values_to_review():
+            tasks.append(_value_review_task(value))
     return sorted(tasks, key=lambda t: (t.due is None, t.due or today))
 
 
@@ -245,4 +302,22 @@ def programme_glance(*, action: Action, until: date_type | None = None) -> Glanc
         ),
         trainings_held=figures["trainings_held"],
         participants=figures["participants"],
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorGlance:
+    """The results framework's indicators at a glance, judged at the current period."""
+
+    period: ReportingPeriod | None
+    indicators: list[IndicatorFigures]
+
+
+def indicators_glance(*, action: Action, today: date_type) -> IndicatorGlance:
+    """Every indicator's value to date, end target and status, in the framework's order and
+    with its figures (``framework_figures``): a fixed number of queries however many."""
+    period = period_current(action=action, today=today)
+    blocks = framework_figures(action=action, at=period)
+    return IndicatorGlance(
+        period=period, indicators=[figures for block in blocks for figures in block.indicators]
     )

@@ -3,11 +3,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from core.portal import AuthenticatedRequest, paginate, query_without_page, search_text
 from dashboard.search import MIN_QUERY, search
-from dashboard.selectors import action_overview, dashboard_tasks, programme_glance
+from dashboard.selectors import (
+    action_overview,
+    dashboard_tasks,
+    indicators_glance,
+    programme_glance,
+)
 from programme.selectors import action_primary
 from stakeholders.selectors import persona_for
 
@@ -20,6 +26,9 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     action = action_primary()
     tasks = dashboard_tasks(user=request.user)
     all_tasks = request.GET.get("tasks") == "all"
+    persona = persona_for(request.user)
+    # The indicators at a glance are for those who follow the whole action.
+    sees_indicators = action is not None and (persona.is_observer or persona.is_programme_team)
     return render(
         request,
         "dashboard/dashboard.html",
@@ -30,7 +39,12 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "tasks": tasks if all_tasks else tasks[:DASHBOARD_TASKS],
             "tasks_total": len(tasks),
             "tasks_all": all_tasks,
-            "persona": persona_for(request.user),
+            "indicators": (
+                indicators_glance(action=action, today=timezone.localdate())
+                if action is not None and sees_indicators
+                else None
+            ),
+            "persona": persona,
             "memberships": request.user.memberships.select_related("institution"),
         },
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import random
 from base64 import b32decode
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Count, Q
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -23,13 +23,17 @@ from core.history import history_forgotten
 from dashboard.glance import glance_invalidate
 from loaders.grants import object_permissions_rebuild
 from notifications.services import preference_set
-from programme.choices import ActionPointStatus
+from programme import services as programme_services
+from programme.calculations import calculation_get
+from programme.choices import ActionPointStatus, Aggregation, IndicatorKind
 from programme.models import (
     Action,
     ActionPoint,
     Decision,
     Indicator,
+    IndicatorEvidence,
     IndicatorValue,
+    IndicatorValueTransition,
     Meeting,
     MeetingAttendance,
     Outcome,
@@ -39,6 +43,9 @@ from programme.models import (
 from recommendations import services as rec_services
 from recommendations.choices import AssignmentKind, ImplementationStatus
 from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
+from research.choices import StudyStatus
+from research.models import Study, StudyStatusChange
+from research.services import study_advance
 from stakeholders import object_permissions
 from stakeholders.choices import InstitutionKind, MembershipRole, Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
@@ -167,9 +174,12 @@ def demo_load(*, action: Action) -> bool:
     recs = {r.number: r for r in Recommendation.objects.all()}
     trainings = _trainings(action, inst, groups, topics, recs)
     _participants(rng, trainings, inst, groups)
-    _results_framework(action, periods)
+    _studies(action, inst, users["demo-admin"])
+    indicators = _results_framework(action, periods)
     _meetings(action, inst, recs)
     _updates(inst, users, periods, recs)
+    _reported_values(indicators, periods, users)
+    _period_closed(periods, users)
     _notification_preferences(users)
     object_permissions_rebuild()
     glance_invalidate()
@@ -446,74 +456,286 @@ def _participants(
         )
 
 
-def _results_framework(action: Action, periods: list[ReportingPeriod]) -> None:
-    o1 = Outcome.objects.create(
-        action=action,
-        code="1",
-        is_demo=True,
-        title_en="Professionals have the capacity to prevent and combat child trafficking and "
-        "trafficking for labour exploitation",
-    )
-    out11 = Output.objects.create(
-        outcome=o1,
-        code="1.1",
-        is_demo=True,
-        title_en="Trainings delivered to labour inspectors, police officers, social workers, "
-        "journalists and CSOs",
-    )
-    trained = Indicator.objects.create(
-        outcome=o1,
-        output=out11,
-        code="1.1.a",
-        title_en="Professionals trained",
-        unit_en="persons",
-        baseline=Decimal(0),
-        baseline_year=2023,
+@dataclass(frozen=True)
+class DemoIndicator:
+    """An indicator of the demo framework, with its target for each demo period."""
+
+    output: str  # the output's code, or "" for an outcome-level indicator
+    code: str
+    title: str
+    unit: str
+    targets: tuple[int, ...]  # one per demo period, oldest first
+    target_end: int
+    calculation: str = ""  # empty: reported by ``responsible``
+    parameters: tuple[tuple[str, object], ...] = ()
+    by_sex: bool = False
+    aggregation: str = Aggregation.SUM
+    source: str = ""
+    responsible: str = ""
+
+
+# Outcomes and outputs: code, title.
+DEMO_OUTCOMES = {
+    "1": "Professionals have the capacity to prevent and combat child trafficking and "
+    "trafficking for labour exploitation",
+    "2": "Anti-trafficking policy and practice draw on research evidence",
+    "3": "Institutions implement the recommendations and account for their progress",
+}
+DEMO_OUTPUTS = {
+    "1.1": "Trainings delivered to labour inspectors, police officers, social workers, "
+    "journalists and CSOs",
+    "1.2": "Frontline officers trained to identify victims",
+    "2.1": "Studies commissioned and validated",
+    "3.1": "The steering committee follows up its decisions and the institutions' reports",
+    "3.2": "Schools and communities learn to recognise the risks of trafficking",
+}
+# Targets that the demo records meet in some periods and miss in others, so the framework
+# shows indicators on track and behind. Computed wherever the platform holds the data.
+DEMO_INDICATORS = [
+    DemoIndicator(
+        "1.1",
+        "1.1.a",
+        "Professionals trained",
+        "persons",
+        (20, 20, 20, 15, 15, 10),
+        100,
+        "participants_trained",
         by_sex=True,
         source="Attendance records",
-        is_demo=True,
-    )
-    o2 = Outcome.objects.create(
-        action=action,
-        code="2",
-        is_demo=True,
-        title_en="Anti-trafficking policy and practice draw on research evidence",
-    )
-    out21 = Output.objects.create(
-        outcome=o2, code="2.1", title_en="Studies commissioned and validated", is_demo=True
-    )
-    studies = Indicator.objects.create(
-        outcome=o2,
-        output=out21,
-        code="2.1.a",
-        title_en="Studies validated or published",
-        unit_en="studies",
-        baseline=Decimal(0),
-        baseline_year=2023,
+    ),
+    DemoIndicator(
+        "1.1",
+        "1.1.b",
+        "Trainings held",
+        "trainings",
+        (2, 1, 1, 1, 1, 2),
+        8,
+        "trainings_held",
+        source="Training records",
+    ),
+    DemoIndicator(
+        "1.1",
+        "1.1.c",
+        "Average gain in test scores",
+        "points",
+        (15, 15, 15, 15, 15, 15),
+        15,
+        "score_gain",
+        aggregation=Aggregation.AVERAGE,
+        source="Pre-tests and post-tests",
+    ),
+    DemoIndicator(
+        "1.2",
+        "1.2.a",
+        "Police officers and labour inspectors trained",
+        "persons",
+        (10, 5, 10, 5, 5, 5),
+        40,
+        "participants_trained",
+        (("professional_groups", ("police-officers", "labour-inspectors")),),
+        by_sex=True,
+        source="Attendance records",
+    ),
+    DemoIndicator(
+        "2.1",
+        "2.1.a",
+        "Studies validated or published",
+        "studies",
+        (1, 1, 1, 1, 1, 1),
+        6,
+        "studies_at_stage",
+        (("stage", "validated"),),
         source="Research files",
-        is_demo=True,
-    )
-    # Actual values come from the demo attendance itself, so the figures agree everywhere.
-    for period, target in zip(periods[:4], (20, 20, 15, 15), strict=True):
-        counts = Attendance.objects.filter(
-            training__start_date__range=(period.start_date, period.end_date)
-        ).aggregate(
-            total=Count("participant", distinct=True),
-            women=Count("participant", distinct=True, filter=Q(participant__sex=Sex.FEMALE)),
-            men=Count("participant", distinct=True, filter=Q(participant__sex=Sex.MALE)),
+    ),
+    DemoIndicator(
+        "",
+        "3.a",
+        "Recommendations at least in progress",
+        "recommendations",
+        (1, 2, 4, 6, 8, 10),
+        12,
+        "recommendations_at_status",
+        (("status", ImplementationStatus.IN_PROGRESS.value),),
+        aggregation=Aggregation.LATEST,
+        source="Approved progress updates",
+    ),
+    DemoIndicator(
+        "3.1",
+        "3.1.a",
+        "Action points closed on time",
+        "%",
+        (80, 80, 80, 80, 80, 80),
+        80,
+        "action_points_closed_on_time",
+        aggregation=Aggregation.AVERAGE,
+        source="Minutes of the steering committee",
+    ),
+    DemoIndicator(
+        "3.1",
+        "3.1.b",
+        "Progress updates approved on time",
+        "%",
+        (75, 75, 75, 75, 75, 75),
+        90,
+        "updates_approved_on_time",
+        aggregation=Aggregation.AVERAGE,
+        source="Progress updates",
+    ),
+    DemoIndicator(
+        "3.2",
+        "3.2.a",
+        "People reached by prevention workshops in schools and communities",
+        "persons",
+        (50, 50, 50, 50, 50, 50),
+        300,
+        by_sex=True,
+        source="Workshop attendance lists",
+        responsible="demo-cso-a",
+    ),
+]
+# The reported indicator's values, period by period: (total, women, men, other), and how far
+# each went through review. A period not begun yet when the demo is loaded gets none.
+DEMO_REPORTED = [
+    ((40, 24, 14, 2), "approved"),
+    ((65, 38, 25, 2), "approved"),
+    ((55, 30, 24, 1), "approved"),
+    ((48, 27, 20, 1), "submitted"),
+    ((30, 18, 12, 0), "draft"),
+]
+# Demo studies moved to "validated" on these days, so the studies indicator has a history.
+DEMO_STUDIES = [
+    (
+        "demo-seasonal-work-recruitment",
+        "Recruitment of seasonal farm workers through informal agencies (demo)",
+        date(2024, 11, 20),
+    ),
+    (
+        "demo-early-school-leavers",
+        "Trafficking risks for children who leave school early (demo)",
+        date(2025, 5, 15),
+    ),
+]
+
+
+def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[Indicator]:
+    """The demo results framework with a target for every indicator in every period."""
+    outcomes = {
+        code: Outcome.objects.create(action=action, code=code, title_en=title, is_demo=True)
+        for code, title in DEMO_OUTCOMES.items()
+    }
+    outputs = {
+        code: Output.objects.create(
+            outcome=outcomes[code.split(".")[0]], code=code, title_en=title, is_demo=True
         )
-        IndicatorValue.objects.create(
-            indicator=trained,
-            period=period,
-            target=Decimal(target),
-            actual=Decimal(counts["total"]),
-            actual_women=Decimal(counts["women"]),
-            actual_men=Decimal(counts["men"]),
+        for code, title in DEMO_OUTPUTS.items()
+    }
+    groups = {g.slug: str(g.pk) for g in ProfessionalGroup.objects.all()}
+    indicators = []
+    for spec in DEMO_INDICATORS:
+        parameters: dict[str, object] = {
+            name: [groups[str(v)] for v in value]
+            if name == "professional_groups" and isinstance(value, tuple)
+            else value
+            for name, value in spec.parameters
+        }
+        calculation = calculation_get(spec.calculation) if spec.calculation else None
+        if calculation is not None:
+            parameters = calculation.parameters_clean(parameters)
+        indicator = Indicator.objects.create(
+            outcome=outcomes[spec.code.split(".")[0]],
+            output=outputs[spec.output] if spec.output else None,
+            code=spec.code,
+            title_en=spec.title,
+            unit_en=spec.unit,
+            baseline=Decimal(0),
+            baseline_year=2023,
+            target_end=Decimal(spec.target_end),
+            by_sex=spec.by_sex,
+            aggregation=spec.aggregation,
+            kind=IndicatorKind.COMPUTED if spec.calculation else IndicatorKind.REPORTED,
+            calculation=spec.calculation,
+            parameters=parameters,
+            responsible=Institution.objects.get(code=spec.responsible)
+            if spec.responsible
+            else None,
+            source=spec.source,
             is_demo=True,
         )
-    IndicatorValue.objects.create(
-        indicator=studies, period=periods[1], target=Decimal(4), actual=Decimal(4), is_demo=True
-    )
+        indicator.full_clean()
+        IndicatorValue.objects.bulk_create(
+            IndicatorValue(indicator=indicator, period=period, target=Decimal(t), is_demo=True)
+            for period, t in zip(periods, spec.targets, strict=True)
+        )
+        indicators.append(indicator)
+    return indicators
+
+
+def _reported_values(
+    indicators: list[Indicator], periods: list[ReportingPeriod], users: dict[str, User]
+) -> None:
+    """The reported indicator's values entered by its institution and reviewed by the
+    programme team, through the services the portal uses."""
+    admin = users["demo-admin"]
+    today = timezone.localdate()
+    for indicator in indicators:
+        if indicator.is_computed or indicator.responsible is None:
+            continue
+        author = next(
+            users[login.username]
+            for login in DEMO_LOGINS
+            if login.institution_code == indicator.responsible.code
+        )
+        for period, ((total, women, men, other), final) in zip(
+            periods[: len(DEMO_REPORTED)], DEMO_REPORTED, strict=True
+        ):
+            if period.start_date > today:
+                continue
+            value = programme_services.indicator_value_save(
+                indicator=indicator,
+                period=period,
+                by=author,
+                actual=Decimal(total),
+                actual_women=Decimal(women),
+                actual_men=Decimal(men),
+                actual_other=Decimal(other),
+                note="Workshops with pupils, teachers and parents in three municipalities.",
+            )
+            programme_services.indicator_evidence_add(
+                value=value,
+                by=author,
+                title="Workshop attendance lists (demo link)",
+                url=f"https://example.org/demo/indicator-values/{value.pk}",
+            )
+            if final == "draft":
+                continue
+            programme_services.indicator_value_submit(value=value, by=author)
+            if final == "approved":
+                programme_services.indicator_value_approve(value=value, by=admin)
+
+
+def _studies(action: Action, inst: dict[str, Institution], admin: User) -> None:
+    """Demo studies validated on given days: the studies indicator counts them then."""
+    for slug, title, validated_on in DEMO_STUDIES:
+        study = Study.objects.create(
+            action=action,
+            slug=slug,
+            title_en=title,
+            status=StudyStatus.UNDER_REVIEW,
+            authors="Demo research team",
+            contractor=inst["demo-cso-b"],
+            start_date=date(validated_on.year - 1, 9, 1),
+            is_demo=True,
+        )
+        study_advance(study=study, to_status=StudyStatus.VALIDATED, by=admin)
+        # The move is recorded now; the demo dates it to the day it stands for.
+        StudyStatusChange.objects.filter(study=study).update(
+            changed_at=timezone.make_aware(datetime.combine(validated_on, time(12, 0)))
+        )
+
+
+def _period_closed(periods: list[ReportingPeriod], users: dict[str, User]) -> None:
+    """The oldest period closed by the programme team, so the demo shows a frozen period."""
+    programme_services.reporting_period_close(period=periods[0], by=users["demo-admin"])
 
 
 def _meetings(
@@ -701,6 +923,10 @@ def demo_remove() -> int:
 def _demo_delete() -> int:
     deleted = 0
     for queryset in (
+        # A reported value's evidence and review steps go with it; named here so that
+        # nothing of the demo's values is left behind by accident.
+        IndicatorEvidence.objects.filter(value__is_demo=True),
+        IndicatorValueTransition.objects.filter(value__is_demo=True),
         ProgressUpdate.objects.filter(is_demo=True),
         Assignment.objects.filter(is_demo=True),
         ActionPoint.objects.filter(is_demo=True),
@@ -711,6 +937,7 @@ def _demo_delete() -> int:
         Output.objects.filter(is_demo=True),
         Outcome.objects.filter(is_demo=True),
         Training.objects.filter(is_demo=True),
+        Study.objects.filter(is_demo=True),
         Participant.objects.filter(is_demo=True),
         ReportingPeriod.objects.filter(is_demo=True),
         User.objects.filter(is_demo=True),

@@ -1,12 +1,14 @@
 """A made-up programme of a chosen size, for benchmarks: five years of trainings, participants,
-progress updates and meetings on top of the real seed.
+progress updates, meetings and a results framework on top of the real seed.
 
 Scale 1 is a busy action: 60 institutions with a few hundred users, 2,000 trainings, 50,000
-participants with their attendance, 5,000 progress updates on the fifteen recommendations and
-100 steering-committee meetings with their action points. Fractions make it smaller (0.01 for
-tests). Everything is written with ``bulk_create`` so that scale 1 takes a minute or two, and
-every record carries ``is_demo=True`` where the model has the flag, so ``remove_demo`` takes it
-away again and it never counts in the real figures.
+participants with their attendance, 5,000 progress updates on the fifteen recommendations,
+100 steering-committee meetings with their action points, and a results framework of 65
+indicators (computed by every calculation of the catalogue, and reported ones with their values
+through review) with a target in every period; the oldest period is closed by the service.
+Fractions make it smaller (0.01 for tests). Everything is written with ``bulk_create`` so that
+scale 1 takes a minute or two, and every record carries ``is_demo=True`` where the model has
+the flag, so ``remove_demo`` takes it away again and it never counts in the real figures.
 
 Object permissions are written as the rows ``stakeholders.object_permissions`` would write
 through the services (``training_share``, ``progress_update_share``, ``recommendation_share``,
@@ -35,14 +37,20 @@ from django.utils import timezone
 
 from dashboard.glance import glance_invalidate
 from loaders.demo import FIRST_NAMES, LAST_NAMES, demo_half_years
-from programme.choices import ActionPointStatus
+from programme import services as programme_services
+from programme.choices import ActionPointStatus, Aggregation, IndicatorKind, ValueState
 from programme.models import (
     Action,
     ActionPoint,
     ActionPointGroupObjectPermission,
     Decision,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueTransition,
     Meeting,
     MeetingAttendance,
+    Outcome,
+    Output,
     ReportingPeriod,
 )
 from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
@@ -122,6 +130,9 @@ class Counts:
     meetings: int
     action_points_per_meeting: int
     studies: int
+    outcomes: int
+    outputs_per_outcome: int
+    indicators_per_output: int
 
     @classmethod
     def at_scale(cls, scale: float) -> Counts:
@@ -139,7 +150,15 @@ class Counts:
             meetings=max(2, round(100 * scale)),
             action_points_per_meeting=5,
             studies=max(2, round(40 * scale)),
+            outcomes=max(2, round(5 * scale)),
+            outputs_per_outcome=4 if scale >= 0.5 else 2,
+            indicators_per_output=3 if scale >= 0.5 else 2,
         )
+
+    @property
+    def indicators(self) -> int:
+        """Each output's indicators and one outcome-level indicator per outcome."""
+        return self.outcomes * (1 + self.outputs_per_outcome * self.indicators_per_output)
 
 
 def generated_exists() -> bool:
@@ -178,6 +197,7 @@ def programme_generate(*, action: Action, counts: Counts, seed: int = 2026) -> d
     updates = _updates(rng, counts, assignments, periods, memberships, admin, today)
     meetings, points = _meetings(rng, action, counts, institutions, recommendations, today)
     studies = _studies(rng, action, counts, institutions, recommendations, today)
+    framework = _framework(rng, action, counts, institutions, periods, memberships, admin, today)
     grants = _grant_all(trainings, updates, assignments, points, groups)
     glance_invalidate()
     made.update(
@@ -193,6 +213,7 @@ def programme_generate(*, action: Action, counts: Counts, seed: int = 2026) -> d
         meetings=len(meetings),
         action_points=len(points),
         studies=len(studies),
+        **framework,
         object_permissions=grants,
     )
     return made
@@ -712,6 +733,283 @@ def _link_recommendations(
         ],
         batch_size=BATCH,
     )
+
+
+# --- The results framework ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of generated indicator: its calculation (empty: reported) and settings."""
+
+    calculation: str
+    unit: str
+    title: str
+    aggregation: str = Aggregation.SUM
+    by_sex: bool = False
+    setting: str = ""  # which parameter gets a value picked at random
+
+
+# Every calculation comes within an outcome's first eight indicators, so that a framework of
+# two outcomes already asks each one (the benchmark compares queries at 10 and 200 rows).
+_KINDS_OF_INDICATOR = [
+    _Kind("participants_trained", "persons", "People trained", by_sex=True),
+    _Kind("trainings_held", "trainings", "Trainings held on a topic", setting="topics"),
+    _Kind("score_gain", "points", "Test score gain", Aggregation.AVERAGE, setting="topics"),
+    _Kind("studies_at_stage", "studies", "Studies validated", setting="stage"),
+    _Kind("action_points_closed_on_time", "%", "Action points closed on time", Aggregation.AVERAGE),
+    _Kind("updates_approved_on_time", "%", "Updates approved on time", Aggregation.AVERAGE),
+    _Kind("", "persons", "People reached by outreach", by_sex=True),
+    _Kind(
+        "participants_trained",
+        "persons",
+        "Professionals of a group trained",
+        by_sex=True,
+        setting="professional_groups",
+    ),
+    _Kind("", "cases", "Cases referred"),
+    _Kind("", "%", "Share of staff applying the guidelines", Aggregation.LATEST),
+    _Kind("trainings_held", "trainings", "Trainings held"),
+]
+_OUTCOME_LEVEL = [
+    _Kind(
+        "recommendations_at_status",
+        "recommendations",
+        "Recommendations in progress or beyond",
+        Aggregation.LATEST,
+        setting="status",
+    ),
+    _Kind("", "institutions", "Institutions with an action plan", Aggregation.LATEST),
+]
+
+
+def _framework(
+    rng: random.Random,
+    action: Action,
+    counts: Counts,
+    institutions: Sequence[Institution],
+    periods: Sequence[ReportingPeriod],
+    memberships: Sequence[Membership],
+    admin: User,
+    today: date,
+) -> dict[str, int]:
+    """Outcomes, outputs and indicators of both kinds, with a target for every period and the
+    reported indicators' values through their review; the oldest period closed."""
+    outcomes = Outcome.objects.bulk_create(
+        Outcome(
+            action=action,
+            code=f"G{o}",
+            title_en=f"Made-up outcome {o}: institutions protect and assist victims",
+            is_demo=True,
+        )
+        for o in range(1, counts.outcomes + 1)
+    )
+    outputs = Output.objects.bulk_create(
+        Output(
+            outcome=outcome,
+            code=f"{outcome.code}.{p}",
+            title_en=f"Made-up output {outcome.code}.{p}: trainings, studies and outreach",
+            is_demo=True,
+        )
+        for outcome in outcomes
+        for p in range(1, counts.outputs_per_outcome + 1)
+    )
+    settings = {
+        "topics": [str(pk) for pk in Topic.objects.values_list("pk", flat=True)],
+        "professional_groups": [
+            str(pk) for pk in ProfessionalGroup.objects.values_list("pk", flat=True)
+        ],
+        "stage": [StudyStatus.VALIDATED.value, StudyStatus.PUBLISHED.value],
+        "status": [ImplementationStatus.IN_PROGRESS.value, ImplementationStatus.ADVANCED.value],
+    }
+    reporting = _reporting(institutions)
+    planned: list[tuple[Indicator, _Kind]] = []
+    n = 0
+    for outcome in outcomes:
+        kind = _OUTCOME_LEVEL[len(planned) % len(_OUTCOME_LEVEL)]
+        planned.append((_indicator(rng, outcome, None, "a", kind, settings, reporting), kind))
+        for output in (o for o in outputs if o.outcome_id == outcome.pk):
+            for i in range(counts.indicators_per_output):
+                kind = _KINDS_OF_INDICATOR[n % len(_KINDS_OF_INDICATOR)]
+                n += 1
+                letter = chr(ord("a") + i)
+                planned.append(
+                    (_indicator(rng, outcome, output, letter, kind, settings, reporting), kind)
+                )
+    indicators = Indicator.objects.bulk_create([indicator for indicator, _kind in planned])
+    kinds = dict(zip([i.pk for i in indicators], [k for _i, k in planned], strict=True))
+    values = _indicator_values(rng, counts, indicators, kinds, periods, memberships, admin, today)
+    if periods:
+        # Closed as the programme team closes a period, so the frozen values are the service's.
+        programme_services.reporting_period_close(period=periods[0], by=admin)
+    return {
+        "outcomes": len(outcomes),
+        "outputs": len(outputs),
+        "indicators": len(indicators),
+        "indicator_values": len(values),
+    }
+
+
+def _indicator(
+    rng: random.Random,
+    outcome: Outcome,
+    output: Output | None,
+    letter: str,
+    kind: _Kind,
+    settings: dict[str, list[str]],
+    reporting: Sequence[Institution],
+) -> Indicator:
+    parameters: dict[str, Any] = {}
+    if kind.setting and settings[kind.setting]:
+        choice = rng.choice(settings[kind.setting])
+        many = kind.setting in ("topics", "professional_groups")
+        parameters[kind.setting] = [choice] if many else choice
+    code = f"{output.code if output else outcome.code}.{letter}"
+    return Indicator(
+        outcome=outcome,
+        output=output,
+        code=code,
+        title_en=f"{kind.title} ({code})",
+        unit_en=kind.unit,
+        baseline=Decimal(0),
+        baseline_year=2020,
+        by_sex=kind.by_sex,
+        kind=IndicatorKind.COMPUTED if kind.calculation else IndicatorKind.REPORTED,
+        calculation=kind.calculation,
+        parameters=parameters,
+        responsible=rng.choice(reporting) if not kind.calculation else None,
+        aggregation=kind.aggregation,
+        source="Made-up source of verification",
+        is_demo=True,
+    )
+
+
+def _target(rng: random.Random, counts: Counts, kind: _Kind) -> Decimal:
+    """A period target near what the generated records give, so that some indicators are on
+    track and others behind."""
+    half_years = 2 * counts.years
+    per_period = {
+        "participants_trained": counts.participants * 1.1 / half_years,
+        "trainings_held": counts.trainings / half_years,
+        "studies_at_stage": max(1, counts.studies / half_years / 2),
+        "recommendations_at_status": 8,
+        "score_gain": 15,
+    }
+    if kind.unit == "%":
+        base = 80.0
+    elif kind.calculation in per_period:
+        base = per_period[kind.calculation]
+        if kind.setting in ("topics", "professional_groups"):
+            base /= 6
+    else:
+        base = {"persons": 400, "cases": 25, "institutions": 20}.get(kind.unit, 50)
+    return Decimal(max(1, round(base * rng.uniform(0.7, 1.3))))
+
+
+def _indicator_values(
+    rng: random.Random,
+    counts: Counts,
+    indicators: Sequence[Indicator],
+    kinds: dict[int, _Kind],
+    periods: Sequence[ReportingPeriod],
+    memberships: Sequence[Membership],
+    admin: User,
+    today: date,
+) -> list[IndicatorValue]:
+    """A target for every indicator in every period; reported values through their review:
+    older periods approved (the oldest wholly, for closing), the latest ones mixed."""
+    editors: dict[int, int] = {}
+    for m in memberships:
+        if m.role != MembershipRole.VIEWER:
+            editors.setdefault(m.institution_id, m.user_id)
+    rows = []
+    for indicator in indicators:
+        kind = kinds[indicator.pk]
+        end = Decimal(0)
+        for index, period in enumerate(periods):
+            target = _target(rng, counts, kind)
+            end = target if kind.aggregation != Aggregation.SUM else end + target
+            value = IndicatorValue(indicator=indicator, period=period, target=target, is_demo=True)
+            if not indicator.is_computed:
+                _reported(rng, value, index, period, editors, admin, today)
+            rows.append(value)
+        indicator.target_end = end
+    Indicator.objects.bulk_update(indicators, ["target_end"], batch_size=BATCH)
+    values = IndicatorValue.objects.bulk_create(rows, batch_size=BATCH)
+    steps = {
+        ValueState.SUBMITTED: [(ValueState.DRAFT, ValueState.SUBMITTED)],
+        ValueState.RETURNED: [
+            (ValueState.DRAFT, ValueState.SUBMITTED),
+            (ValueState.SUBMITTED, ValueState.RETURNED),
+        ],
+        ValueState.APPROVED: [
+            (ValueState.DRAFT, ValueState.SUBMITTED),
+            (ValueState.SUBMITTED, ValueState.APPROVED),
+        ],
+    }
+    IndicatorValueTransition.objects.bulk_create(
+        (
+            IndicatorValueTransition(
+                value=v,
+                from_state=before,
+                to_state=after,
+                actual=v.actual,
+                by_id=admin.pk if after != ValueState.SUBMITTED else v.created_by_id,
+            )
+            for v in values
+            if v.actual is not None
+            for before, after in steps.get(ValueState(v.state), [])
+        ),
+        batch_size=BATCH,
+    )
+    return values
+
+
+def _reported(
+    rng: random.Random,
+    value: IndicatorValue,
+    index: int,
+    period: ReportingPeriod,
+    editors: dict[int, int],
+    admin: User,
+    today: date,
+) -> None:
+    """A reported value as its institution entered it and the programme team reviewed it."""
+    age = (today - period.due_date).days
+    draw = rng.random()
+    if index == 0 or (age > 90 and draw < 0.97):
+        state = ValueState.APPROVED
+    elif age > 90:
+        state = ValueState.SUBMITTED
+    elif draw < 0.3:
+        state = ValueState.DRAFT
+    elif draw < 0.6:
+        state = ValueState.SUBMITTED
+    elif draw < 0.7:
+        state = ValueState.RETURNED
+    else:
+        state = ValueState.APPROVED
+    assert value.target is not None  # noqa: S101 - every generated value has its target
+    actual = Decimal(round(float(value.target) * rng.uniform(0.6, 1.3)))
+    value.actual = actual
+    if value.indicator.by_sex:
+        women = Decimal(round(float(actual) * rng.uniform(0.45, 0.65)))
+        other = min(actual - women, Decimal(round(float(actual) * 0.02)))
+        value.actual_women, value.actual_men, value.actual_other = (
+            women,
+            actual - women - other,
+            other,
+        )
+    value.state = state
+    value.created_by_id = editors.get(value.indicator.responsible_id or 0)
+    submitted = _at(period.due_date - timedelta(days=rng.randint(0, 20)))
+    if state != ValueState.DRAFT:
+        value.submitted_at = submitted
+    if state in (ValueState.APPROVED, ValueState.RETURNED):
+        value.reviewed_at = submitted + timedelta(days=7)
+        value.reviewed_by = admin
+    if state == ValueState.RETURNED:
+        value.reviewer_comment = "Please attach the list the figure comes from."
 
 
 # --- Object permissions, as the services grant them ------------------------------------------

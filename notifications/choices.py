@@ -23,6 +23,10 @@ class NotificationKind(models.TextChoices):
     UPDATE_SUBMITTED = "update_submitted", _("Progress update to review")
     UPDATE_RETURNED = "update_returned", _("Progress update returned")
     UPDATE_APPROVED = "update_approved", _("Progress update approved")
+    VALUE_DUE = "value_due", _("Indicator values due")
+    VALUE_SUBMITTED = "value_submitted", _("Indicator value to review")
+    VALUE_RETURNED = "value_returned", _("Indicator value returned")
+    VALUE_APPROVED = "value_approved", _("Indicator value approved")
     ACTION_POINT_DUE = "action_point_due", _("Action point due")
     TRAINING_STARTS = "training_starts", _("Training about to start")
     TRAINING_RECORD = "training_record", _("Training record to complete")
@@ -49,6 +53,7 @@ class NotificationEmailState(models.TextChoices):
 
 # Days before a due date that the first notice goes out, per kind of deadline.
 NOTICE_DAYS_UPDATES = 14
+NOTICE_DAYS_VALUES = 14
 NOTICE_DAYS_ACTION_POINTS = 7
 NOTICE_DAYS_STUDIES = 14
 NOTICE_DAYS_TRAININGS = 7

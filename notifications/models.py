@@ -127,7 +127,8 @@ class Notification(models.Model):
 
 
 # (kind, stage or status) -> text, translated when shown in the reader's language; the second
-# part is empty for notices that are neither about a deadline nor about how a job ended.
+# part is empty for notices that are neither about a deadline nor about how a job ended. An
+# indicator value that the programme team enters has the status "team": no institution named.
 _TEXTS: dict[tuple[str, str], str] = {
     (NotificationKind.UPDATE_DUE, ReminderStage.BEFORE): gettext_noop(
         "Progress updates for %(period)s are due on %(due_date)s: %(institution)s, "
@@ -184,6 +185,41 @@ _TEXTS: dict[tuple[str, str], str] = {
     ),
     (NotificationKind.UPDATE_APPROVED, ""): gettext_noop(
         "The update of %(institution)s on recommendation %(number)s (%(period)s) was approved."
+    ),
+    (NotificationKind.VALUE_DUE, ReminderStage.BEFORE): gettext_noop(
+        "Indicator values for %(period)s are due on %(due_date)s: %(institution)s, "
+        "indicators %(codes)s."
+    ),
+    (NotificationKind.VALUE_DUE, ReminderStage.DUE): gettext_noop(
+        "Indicator values for %(period)s are due today: %(institution)s, indicators %(codes)s."
+    ),
+    (NotificationKind.VALUE_DUE, ReminderStage.OVERDUE): gettext_noop(
+        "Indicator values for %(period)s were due on %(due_date)s and are overdue: "
+        "%(institution)s, indicators %(codes)s."
+    ),
+    (NotificationKind.VALUE_DUE, ReminderStage.ESCALATED): gettext_noop(
+        "%(institution)s has not reported the values of indicators %(codes)s for %(period)s, "
+        "due on %(due_date)s."
+    ),
+    (NotificationKind.VALUE_SUBMITTED, ""): gettext_noop(
+        "%(institution)s submitted the value of indicator %(indicator)s (%(period)s) for review."
+    ),
+    (NotificationKind.VALUE_SUBMITTED, "team"): gettext_noop(
+        "The value of indicator %(indicator)s (%(period)s) was submitted for review."
+    ),
+    (NotificationKind.VALUE_RETURNED, ""): gettext_noop(
+        "The value of indicator %(indicator)s (%(period)s) reported by %(institution)s was "
+        "returned for revision."
+    ),
+    (NotificationKind.VALUE_RETURNED, "team"): gettext_noop(
+        "The value of indicator %(indicator)s (%(period)s) was returned for revision."
+    ),
+    (NotificationKind.VALUE_APPROVED, ""): gettext_noop(
+        "The value of indicator %(indicator)s (%(period)s) reported by %(institution)s was "
+        "approved."
+    ),
+    (NotificationKind.VALUE_APPROVED, "team"): gettext_noop(
+        "The value of indicator %(indicator)s (%(period)s) was approved."
     ),
     (NotificationKind.REPORT_FINISHED, "done"): gettext_noop("Your report is ready: %(report)s."),
     (NotificationKind.REPORT_FINISHED, "failed"): gettext_noop(

@@ -23,6 +23,7 @@ from notifications.choices import (
     NOTICE_DAYS_STUDIES,
     NOTICE_DAYS_TRAININGS,
     NOTICE_DAYS_UPDATES,
+    NOTICE_DAYS_VALUES,
     REMIND_FOR_DAYS,
     NotificationKind,
     ReminderStage,
@@ -35,6 +36,7 @@ from notifications.selectors import (
 from notifications.services import notification_notify
 from programme.choices import OPEN_ACTION_POINT_STATUSES
 from programme.models import ActionPoint
+from programme.selectors import OwedValue, indicator_values_owed
 from recommendations.choices import OwedState
 from recommendations.selectors import OwedUpdate, updates_owed
 from research.choices import StudyStatus
@@ -101,6 +103,40 @@ def _progress_updates(today: date) -> int:
                     "numbers": ", ".join(str(n) for n in numbers),
                     # Named "returned, revise" when shown, in the reader's language.
                     "returned": ", ".join(str(n) for n in returned),
+                },
+            )
+        )
+    return made
+
+
+def _indicator_values(today: date) -> int:
+    """One reminder per institution and period for the indicator values it has not reported
+    (``indicator_values_owed``, the rule the dashboard shows). A returned value was just told
+    of by its review, and values the programme team enters are on its dashboard."""
+    made = 0
+    owing: dict[tuple[int, int], list[OwedValue]] = defaultdict(list)
+    for owed in indicator_values_owed(today=today):
+        if owed.indicator.responsible is not None and not owed.returned:
+            owing[(owed.period.pk, owed.indicator.responsible.pk)].append(owed)
+    for (period_id, institution_id), owed_list in owing.items():
+        period = owed_list[0].period
+        stage = reminder_stage(due=period.due_date, today=today, notice_days=NOTICE_DAYS_VALUES)
+        if stage is None:
+            continue
+        responsible = owed_list[0].indicator.responsible
+        assert responsible is not None  # noqa: S101 - grouped above
+        made += len(
+            notification_notify(
+                recipients=recipients_for_stage(stage=stage, institution_id=institution_id),
+                kind=NotificationKind.VALUE_DUE,
+                stage=stage,
+                key=f"value_due:{period_id}:{institution_id}:{stage}",
+                url=reverse("programme:value_mine"),
+                params={
+                    "period": period.name,
+                    "due_date": period.due_date.isoformat(),
+                    "institution": responsible.label,
+                    "codes": ", ".join(o.indicator.code for o in owed_list),
                 },
             )
         )
@@ -210,4 +246,10 @@ def _studies(today: date) -> int:
 def reminders_run(*, today: date | None = None) -> int:
     """Make today's reminders; returns how many notifications are new."""
     today = today or timezone.localdate()
-    return _progress_updates(today) + _action_points(today) + _trainings(today) + _studies(today)
+    return (
+        _progress_updates(today)
+        + _indicator_values(today)
+        + _action_points(today)
+        + _trainings(today)
+        + _studies(today)
+    )

@@ -31,11 +31,13 @@ from notifications.selectors import (
     institution_members,
     programme_team,
 )
+from programme.choices import ValueState
 from recommendations.choices import UpdateState
 from stakeholders import account_emails  # noqa: F401 - registers their builders
 from stakeholders.models import User
 
 if TYPE_CHECKING:
+    from programme.models import IndicatorValue
     from recommendations.models import ProgressUpdate
     from reports.models import Report
 
@@ -150,6 +152,53 @@ def notify_update_reviewed(*, update: ProgressUpdate, by: User | None) -> list[N
         key=f"{kind}:{update.pk}:{stamp}",
         url=reverse("recommendations:update_detail", args=[update.pk]),
         params=_update_params(update),
+    )
+
+
+def _value_params(value: IndicatorValue) -> dict[str, Any]:
+    responsible = value.indicator.responsible
+    params = {
+        "indicator": value.indicator.code,
+        "period": value.period.name,
+        "institution": responsible.label if responsible is not None else "",
+    }
+    if responsible is None:
+        params["status"] = "team"  # the programme team enters it: no institution to name
+    return params
+
+
+def notify_value_submitted(*, value: IndicatorValue, by: User | None) -> list[Notification]:
+    """The programme team is told a reported indicator value waits for their review."""
+    stamp = value.submitted_at.isoformat() if value.submitted_at else ""
+    return notification_notify(
+        recipients=[u for u in programme_team() if u != by],
+        kind=NotificationKind.VALUE_SUBMITTED,
+        key=f"value_submitted:{value.pk}:{stamp}",
+        url=reverse("programme:value_detail", args=[value.pk]),
+        params=_value_params(value),
+    )
+
+
+def notify_value_reviewed(*, value: IndicatorValue, by: User | None) -> list[Notification]:
+    """The institution that reports the value is told it was returned or approved; for an
+    indicator the programme team enters, whoever created the value."""
+    kind = (
+        NotificationKind.VALUE_RETURNED
+        if value.state == ValueState.RETURNED
+        else NotificationKind.VALUE_APPROVED
+    )
+    responsible_id = value.indicator.responsible_id
+    if responsible_id is not None:
+        told = institution_members(institution_ids=[responsible_id])
+    else:
+        told = [value.created_by] if value.created_by is not None else []
+    stamp = value.reviewed_at.isoformat() if value.reviewed_at else ""
+    return notification_notify(
+        recipients=[u for u in told if u != by],
+        kind=kind,
+        key=f"{kind}:{value.pk}:{stamp}",
+        url=reverse("programme:value_detail", args=[value.pk]),
+        params=_value_params(value),
     )
 
 

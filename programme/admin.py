@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -26,6 +27,7 @@ from core.admin import (
     in_all_languages,
 )
 from core.import_admin import SpreadsheetAdmin
+from programme.calculations import calculation_choices
 from programme.models import (
     Action,
     ActionPoint,
@@ -65,7 +67,9 @@ class ActionAdmin(HistoryAdmin, TranslationAdmin):
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(HistoryAdmin, DemoFlagLast):
-    list_display = ("name", "action", "start_date", "end_date", "due_date", "is_demo")
+    list_display = ("name", "action", "start_date", "end_date", "due_date", "closed_at", "is_demo")
+    # Closing freezes the indicator values: only the service does it, from the framework page.
+    readonly_fields = ("closed_at", "closed_by")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
     search_fields = ("name",)
@@ -93,6 +97,7 @@ class IndicatorInline(TranslationStackedInline):
         ("code", "output"),
         "title",
         ("unit", "baseline", "baseline_year", "by_sex"),
+        ("kind", "target_end", "direction", "aggregation"),
         "source",
         "is_demo",
     )
@@ -124,30 +129,69 @@ class OutputAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
 class IndicatorValueInline(admin.TabularInline):
     model = IndicatorValue
     extra = 0
-    fields = ("period", "target", "actual", "actual_women", "actual_men", "note", "is_demo")
+    fields = (
+        "period",
+        "target",
+        "actual",
+        "actual_women",
+        "actual_men",
+        "actual_other",
+        "state",
+        "frozen_at",
+        "note",
+        "is_demo",
+    )
+    readonly_fields = ("state", "frozen_at")
     autocomplete_fields = ("period",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[IndicatorValue]:
         return super().get_queryset(request).select_related("indicator", "period")
 
 
+class IndicatorForm(forms.ModelForm):
+    calculation = forms.ChoiceField(
+        label=_("calculation"),
+        choices=calculation_choices,
+        required=False,
+        help_text=Indicator._meta.get_field("calculation").help_text,
+    )
+
+    class Meta:
+        model = Indicator
+        fields = ("calculation",)  # the admin adds the fieldsets' fields
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
+    form = IndicatorForm
+    fieldsets = (
+        (None, {"fields": ("outcome", "output", "code", "title", "unit", "source")}),
+        (
+            _("How its value is found"),
+            {"fields": ("kind", "calculation", "parameters", "responsible", "by_sex")},
+        ),
+        (
+            _("Baseline and targets"),
+            {"fields": ("baseline", "baseline_year", "target_end", "direction", "aggregation")},
+        ),
+        (None, {"fields": ("is_demo",)}),
+    )
     list_display = (
         "code",
         "title",
         "outcome",
         "output",
+        "kind",
         "unit",
         "baseline",
-        "baseline_year",
+        "target_end",
         "by_sex",
         "is_demo",
     )
-    list_filter = ("is_demo", "by_sex", "outcome")
+    list_filter = ("is_demo", "kind", "by_sex", "outcome")
     list_select_related = ("outcome", "output")
     search_fields = ("code", *in_all_languages("title"))
-    autocomplete_fields = ("outcome", "output")
+    autocomplete_fields = ("outcome", "output", "responsible")
     inlines = (IndicatorValueInline,)
 
 
@@ -161,10 +205,26 @@ class IndicatorValueAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast):
         "actual",
         "actual_women",
         "actual_men",
+        "actual_other",
+        "state",
         "percent_met_display",
         "is_demo",
     )
-    list_filter = ("is_demo", "period", "indicator__outcome")
+    list_filter = ("is_demo", "state", "period", "indicator__outcome")
+    # The review and the freezing go through the portal's services, never by hand here.
+    readonly_fields = (
+        "state",
+        "created_by",
+        "submitted_at",
+        "reviewed_at",
+        "reviewed_by",
+        "reviewer_comment",
+        "frozen_at",
+        "cumulative",
+        "cumulative_women",
+        "cumulative_men",
+        "cumulative_other",
+    )
     list_select_related = ("indicator", "period")
     search_fields = ("indicator__code", *in_all_languages("indicator__title"), "note")
     autocomplete_fields = ("indicator", "period")

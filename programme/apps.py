@@ -11,11 +11,14 @@ class ProgrammeConfig(AppConfig):
     def ready(self) -> None:
         from core.history import track
         from core.imports import resource_register
+        from programme.action_point_calculations import ACTION_POINTS_CLOSED_ON_TIME
+        from programme.calculations import calculation_register
         from programme.resources import ActionPointResource, IndicatorValueResource
         from programme.selectors import action_points_open_owned_by
         from stakeholders.sections import InstitutionSection, institution_section_register
 
         resource_register(ActionPointResource, IndicatorValueResource)
+        calculation_register(ACTION_POINTS_CLOSED_ON_TIME)
         institution_section_register(
             InstitutionSection(
                 name="action_points",
@@ -33,6 +36,7 @@ class ProgrammeConfig(AppConfig):
             "Output",
             "Indicator",
             "IndicatorValue",
+            "IndicatorEvidence",
             "Meeting",
             "MeetingAttendance",
             "Decision",

@@ -24,3 +24,43 @@ class InterventionKind(models.TextChoices):
 class IndicatorLevel(models.TextChoices):
     OUTCOME = "outcome", _("Outcome")
     OUTPUT = "output", _("Output")
+
+
+class IndicatorKind(models.TextChoices):
+    COMPUTED = "computed", _("Computed from the platform's records")
+    REPORTED = "reported", _("Reported by the responsible institution")
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", _("Higher is better")
+    DECREASE = "decrease", _("Lower is better")
+
+
+class Aggregation(models.TextChoices):
+    """How an indicator's period values add up to its value to date."""
+
+    SUM = "sum", _("Total of the periods (a person counts once)")
+    LATEST = "latest", _("Latest period's value")
+    MAXIMUM = "maximum", _("Highest period value")
+    AVERAGE = "average", _("Average of the periods (a computed share: of all records)")
+
+
+class ValueState(models.TextChoices):
+    """Where a reported indicator value stands in review; only approved values count."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for revision")
+    APPROVED = "approved", _("Approved")
+
+
+EDITABLE_VALUE_STATES = (ValueState.DRAFT, ValueState.RETURNED)
+
+
+class IndicatorStatus(models.TextChoices):
+    """Whether an indicator is where its targets say it should be by now."""
+
+    ON_TRACK = "on_track", _("On track")
+    BEHIND = "behind", _("Behind")
+    NO_TARGET = "no_target", _("No target to date")
+    NO_DATA = "no_data", _("No data")

@@ -1,13 +1,24 @@
-"""Forms of the programme's pages: reporting progress on an action point."""
+"""Forms of the programme's pages: reporting progress on an action point, and reported
+indicator values with their review and evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from programme.models import ActionPoint
+from core.basemodels import NO_VICTIM_DETAILS
+from programme.calculations import Calculation, calculation_choices, calculations
+from programme.choices import Aggregation, Direction, IndicatorKind
+from programme.models import ActionPoint, Indicator, ReportingPeriod
+from stakeholders.models import Institution
 
 
 class ActionPointForm(forms.ModelForm):
@@ -31,3 +42,275 @@ class ActionPointForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.pk:
             self.initial["seen_at"] = self.instance.updated_at
+
+
+# --- Reported indicator values ----------------------------------------------------------------
+
+
+def _amount_field(label: Any, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, min_value=0, max_digits=12, decimal_places=2, localize=True, **kwargs
+    )
+
+
+class IndicatorValueForm(forms.Form):
+    """The figures an institution reports for one period; the target is the programme team's.
+
+    An indicator reported by sex also asks for women, men and other or not stated.
+    ``seen_at`` is when the form was opened, so a value saved since is not overwritten.
+    """
+
+    actual = _amount_field(_("Value reached"))
+    actual_women = _amount_field(_("Women"), required=False)
+    actual_men = _amount_field(_("Men"), required=False)
+    actual_other = _amount_field(
+        _("Other or not stated"),
+        required=False,
+        help_text=_("Women, men and other or not stated add up to the value reached."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=NO_VICTIM_DETAILS,
+    )
+    seen_at = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, by_sex: bool, unit: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if unit:
+            self.fields["actual"].help_text = _("In %(unit)s.") % {"unit": unit}
+        if by_sex:
+            for name in ("actual_women", "actual_men", "actual_other"):
+                self.fields[name].required = True
+        else:
+            for name in ("actual_women", "actual_men", "actual_other"):
+                del self.fields[name]
+
+
+class IndicatorValueReviewForm(forms.Form):
+    """The programme team's decision on a submitted value, or taking back an approved one."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("approve", _("Approve: the value counts")),
+            ("return", _("Return for revision")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment to the institution"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy("{} {}", _("Required when you return the value."), NO_VICTIM_DETAILS),
+    )
+
+    def __init__(self, *args: Any, approved: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if approved:
+            # An approved value can only be taken back: the decision is made for the person.
+            self.fields["decision"].choices = [  # type: ignore[attr-defined]
+                ("return", _("Return for revision"))
+            ]
+            self.fields["decision"].initial = "return"
+            self.fields["decision"].widget = forms.HiddenInput()
+            self.fields["comment"].required = True
+            self.fields["comment"].help_text = NO_VICTIM_DETAILS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not data.get("comment", "").strip():
+            raise ValidationError({"comment": _("Say what needs to change.")})
+        return data
+
+
+# --- Results framework settings ----------------------------------------------------------------
+
+
+def _indicator_label(name: str) -> Any:
+    field: Any = Indicator._meta.get_field(name)
+    return capfirst(field.verbose_name)
+
+
+def _indicator_help(name: str) -> Any:
+    field: Any = Indicator._meta.get_field(name)
+    return field.help_text
+
+
+@dataclass(frozen=True)
+class ParameterGroup:
+    """The settings of one calculation, shown open when the indicator uses it."""
+
+    calculation: Calculation
+    fields: list[forms.BoundField]
+    chosen: bool
+
+    @property
+    def has_errors(self) -> bool:
+        return any(field.errors for field in self.fields)
+
+
+class IndicatorSettingsForm(forms.Form):
+    """An indicator's settings and its target for each period, as the programme team sets
+    them. Each calculation's own settings are listed with it; only the chosen calculation's
+    are kept. A closed period's target cannot change here."""
+
+    BASE = (
+        "kind",
+        "calculation",
+        "responsible",
+        "baseline",
+        "target_end",
+        "direction",
+        "aggregation",
+        "by_sex",
+    )
+
+    kind = forms.ChoiceField(
+        label=_indicator_label("kind"), choices=IndicatorKind.choices, widget=forms.RadioSelect
+    )
+    calculation = forms.ChoiceField(
+        label=_indicator_label("calculation"),
+        choices=calculation_choices,
+        required=False,
+        help_text=_indicator_help("calculation"),
+    )
+    responsible: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        label=_indicator_label("responsible"),
+        queryset=Institution.objects.order_by("name"),
+        required=False,
+        help_text=_indicator_help("responsible"),
+    )
+    baseline = forms.DecimalField(
+        label=_indicator_label("baseline"), min_value=0, max_digits=12, decimal_places=2
+    )
+    target_end = forms.DecimalField(
+        label=_indicator_label("target_end"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+    )
+    direction = forms.ChoiceField(
+        label=_indicator_label("direction"), choices=Direction.choices, widget=forms.RadioSelect
+    )
+    aggregation = forms.ChoiceField(
+        label=_indicator_label("aggregation"), choices=Aggregation.choices
+    )
+    by_sex = forms.BooleanField(
+        label=_indicator_label("by_sex"), required=False, help_text=_indicator_help("by_sex")
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        indicator: Indicator,
+        periods: Sequence[ReportingPeriod],
+        targets: Mapping[int, Decimal | None],
+    ) -> None:
+        initial: dict[str, Any] = {name: getattr(indicator, name) for name in self.BASE}
+        initial["responsible"] = indicator.responsible_id
+        super().__init__(data, initial=initial)
+        self.periods = list(periods)
+        self._groups: list[tuple[Calculation, list[str]]] = []
+        for calculation in calculations():
+            names = []
+            for parameter in calculation.parameters:
+                name = f"parameter__{calculation.key}__{parameter.name}"
+                field: forms.Field
+                if parameter.many:
+                    field = forms.MultipleChoiceField(
+                        choices=parameter.options,
+                        widget=forms.CheckboxSelectMultiple,
+                        required=False,
+                        label=str(parameter.label),
+                        help_text=str(parameter.help_text),
+                    )
+                else:
+                    field = forms.ChoiceField(
+                        choices=partial(_with_blank, parameter.options),
+                        required=False,
+                        label=str(parameter.label),
+                        help_text=str(parameter.help_text),
+                    )
+                self.fields[name] = field
+                if indicator.calculation == calculation.key:
+                    self.initial[name] = (indicator.parameters or {}).get(parameter.name)
+                else:
+                    self.initial[name] = calculation.defaults.get(parameter.name)
+                names.append(name)
+            self._groups.append((calculation, names))
+        for period in self.periods:
+            name = f"target_{period.pk}"
+            self.fields[name] = forms.DecimalField(
+                label=period.name,
+                min_value=0,
+                max_digits=12,
+                decimal_places=2,
+                required=False,
+                disabled=period.is_closed,
+                help_text=_("Closed: reopen the period to change its target.")
+                if period.is_closed
+                else "",
+            )
+            self.initial[name] = targets.get(period.pk)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("kind") == IndicatorKind.COMPUTED and not cleaned.get("calculation"):
+            self.add_error(
+                "calculation", _("Choose how a computed indicator's value is calculated.")
+            )
+        return cleaned
+
+    def base_fields_shown(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.BASE]
+
+    def parameter_groups(self) -> list[ParameterGroup]:
+        chosen = self.data.get("calculation") if self.is_bound else self.initial["calculation"]
+        return [
+            ParameterGroup(
+                calculation=calculation,
+                fields=[self[name] for name in names],
+                chosen=calculation.key == chosen,
+            )
+            for calculation, names in self._groups
+            if names
+        ]
+
+    def target_fields(self) -> list[forms.BoundField]:
+        return [self[f"target_{period.pk}"] for period in self.periods]
+
+    def settings(self) -> dict[str, Any]:
+        """What the service ``indicator_settings_save`` takes, from a valid form."""
+        data = self.cleaned_data
+        key = data["calculation"] if data["kind"] == IndicatorKind.COMPUTED else ""
+        parameters: dict[str, Any] = {}
+        for calculation, names in self._groups:
+            if calculation.key != key:
+                continue
+            for name, parameter in zip(names, calculation.parameters, strict=True):
+                if data.get(name) not in (None, "", []):
+                    parameters[parameter.name] = data[name]
+        return {
+            "kind": data["kind"],
+            "calculation": key,
+            "parameters": parameters,
+            "responsible": data["responsible"],
+            "baseline": data["baseline"],
+            "target_end": data["target_end"],
+            "direction": data["direction"],
+            "aggregation": data["aggregation"],
+            "by_sex": bool(data["by_sex"]),
+            "targets": {
+                period.pk: data.get(f"target_{period.pk}")
+                for period in self.periods
+                if not period.is_closed
+            },
+        }
+
+
+def _with_blank(options: Callable[[], list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    return [("", "—"), *options()]

@@ -1,16 +1,27 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
 from core.basemodels import NO_VICTIM_DETAILS, DemoMarked, TimeStamped
-from programme.choices import ActionPointStatus, InterventionKind
+from programme.calculations import calculation_get
+from programme.choices import (
+    EDITABLE_VALUE_STATES,
+    ActionPointStatus,
+    Aggregation,
+    Direction,
+    IndicatorKind,
+    InterventionKind,
+    ValueState,
+)
 
 
 class Programme(TimeStamped):
@@ -54,6 +65,16 @@ class Action(TimeStamped):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    on_track_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format
+        _("on track from (% of the target to date)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "An indicator is on track when its value to date reaches this share of its "
+            "target to date, and behind below it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("action")
@@ -84,6 +105,20 @@ class ReportingPeriod(DemoMarked):
     due_date = models.DateField(
         _("reports due"), help_text=_("When updates for this period must be submitted.")
     )
+    closed_at = models.DateTimeField(
+        _("closed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the programme team froze the period's indicator values."),
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("reporting period")
@@ -107,6 +142,10 @@ class ReportingPeriod(DemoMarked):
 
     def clean(self) -> None:
         validate_date_range(self.start_date, self.end_date)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Outcome(DemoMarked):
@@ -188,6 +227,50 @@ class Indicator(DemoMarked):
         help_text=_("Values are reported for women and men."),
     )
     source = models.CharField(_("source of verification"), max_length=255, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=IndicatorKind.choices, default=IndicatorKind.REPORTED
+    )
+    calculation = models.CharField(
+        _("calculation"),
+        max_length=60,
+        blank=True,
+        help_text=_("For a computed indicator: how its value comes from the platform's records."),
+    )
+    parameters = models.JSONField(
+        _("parameters"),
+        default=dict,
+        blank=True,
+        help_text=_("The calculation's settings, such as the professional groups it counts."),
+    )
+    responsible = models.ForeignKey(
+        "stakeholders.Institution",
+        verbose_name=_("responsible institution"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        help_text=_(
+            "For a reported indicator: the institution that enters its values. "
+            "Leave empty when the programme team enters them."
+        ),
+    )
+    target_end = models.DecimalField(
+        _("end-of-action target"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE
+    )
+    aggregation = models.CharField(
+        _("periods add up as"),
+        max_length=10,
+        choices=Aggregation.choices,
+        default=Aggregation.SUM,
+    )
 
     class Meta:
         verbose_name = _("indicator")
@@ -211,10 +294,45 @@ class Indicator(DemoMarked):
             and self.output.outcome_id != self.outcome_id
         ):
             raise ValidationError({"output": _("This output belongs to another outcome.")})
+        if self.kind == IndicatorKind.COMPUTED:
+            calculation = calculation_get(self.calculation)
+            if calculation is None:
+                raise ValidationError(
+                    {"calculation": _("Choose how a computed indicator's value is calculated.")}
+                )
+            try:
+                self.parameters = calculation.parameters_clean(self.parameters or {})
+            except ValidationError as error:
+                raise ValidationError({"parameters": error.messages}) from error
+            if self.by_sex and not calculation.by_sex:
+                raise ValidationError({"by_sex": _("This calculation does not count by sex.")})
+        if self.kind == IndicatorKind.REPORTED:
+            self.calculation = ""
+            self.parameters = {}
+
+    @property
+    def is_computed(self) -> bool:
+        return self.kind == IndicatorKind.COMPUTED
+
+
+def _amount(verbose_name: Any) -> models.DecimalField[Decimal | None, Decimal | None]:
+    return models.DecimalField(
+        verbose_name,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
 
 
 class IndicatorValue(DemoMarked):
-    """The target and the value reached by an indicator in one reporting period."""
+    """An indicator's target for one reporting period and the value reached in it.
+
+    A reported indicator's value goes through review like a progress update and counts
+    once approved. A computed indicator's value comes from the records; its row holds the
+    period's target and, once the period is closed, the values as they were frozen.
+    """
 
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
@@ -225,39 +343,42 @@ class IndicatorValue(DemoMarked):
         on_delete=models.PROTECT,
         related_name="indicator_values",
     )
-    target = models.DecimalField(
-        _("target"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
-    actual = models.DecimalField(
-        _("actual"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
-    actual_women = models.DecimalField(
-        _("of which women"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
-    actual_men = models.DecimalField(
-        _("of which men"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(0))],
-    )
+    target = _amount(_("target"))
+    actual = _amount(_("actual"))
+    actual_women = _amount(_("of which women"))
+    actual_men = _amount(_("of which men"))
+    actual_other = _amount(_("of which other or not stated"))
     note = models.TextField(_("note"), blank=True, help_text=NO_VICTIM_DETAILS)
+    state = models.CharField(
+        _("workflow state"), max_length=20, choices=ValueState.choices, default=ValueState.DRAFT
+    )
+    reviewer_comment = models.TextField(
+        _("reviewer's comment"), blank=True, help_text=NO_VICTIM_DETAILS
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What the committee saw when the period was closed; never rewritten while it stays closed.
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+    cumulative = _amount(_("value to date"))
+    cumulative_women = _amount(_("value to date, women"))
+    cumulative_men = _amount(_("value to date, men"))
+    cumulative_other = _amount(_("value to date, other or not stated"))
 
     class Meta:
         verbose_name = _("indicator value")
@@ -275,10 +396,27 @@ class IndicatorValue(DemoMarked):
         return f"{self.indicator.code} – {self.period}"
 
     def clean(self) -> None:
-        parts = [v for v in (self.actual_women, self.actual_men) if v is not None]
-        if self.actual is not None and parts and sum(parts) > self.actual:
+        parts = [self.actual_women, self.actual_men, self.actual_other]
+        given = [v for v in parts if v is not None]
+        if not given:
+            return
+        if len(given) < len(parts):
             raise ValidationError(
-                {"actual_women": _("Women and men together cannot exceed the actual value.")}
+                {
+                    "actual_women": _(
+                        "Give the value for women, for men and for other or not stated "
+                        "(0 where there is none), so that they add up to the total."
+                    )
+                }
+            )
+        if self.actual is not None and sum(given) != self.actual:
+            raise ValidationError(
+                {
+                    "actual": _(
+                        "Women, men and other or not stated add up to %(sum)s, not %(total)s."
+                    )
+                    % {"sum": sum(given), "total": self.actual}
+                }
             )
 
     @property
@@ -287,6 +425,82 @@ class IndicatorValue(DemoMarked):
         if self.actual is None or not self.target:
             return None
         return (self.actual / self.target * 100).quantize(Decimal("0.1"))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_VALUE_STATES and self.frozen_at is None
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
+
+class IndicatorValueTransition(models.Model):
+    """A step of a reported indicator value through review: submitted, returned, approved."""
+
+    value = models.ForeignKey(
+        IndicatorValue,
+        verbose_name=_("indicator value"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+    from_state = models.CharField(_("from"), max_length=20, choices=ValueState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=ValueState.choices)
+    actual = _amount(_("actual"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True, help_text=NO_VICTIM_DETAILS)
+
+    class Meta:
+        verbose_name = _("indicator value step")
+        verbose_name_plural = _("indicator value steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.value}: {self.from_state} → {self.to_state}"
+
+
+class IndicatorEvidence(TimeStamped):
+    """A file or link that backs up a reported indicator value."""
+
+    value = models.ForeignKey(
+        IndicatorValue,
+        verbose_name=_("indicator value"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="indicator-evidence/%Y/", blank=True)
+    url = models.URLField(_("link"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("indicator evidence")
+        verbose_name_plural = _("indicator evidence")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(file="") | ~models.Q(url=""),
+                name="indicator_evidence_file_or_link",
+                violation_error_message=_("Attach a file or give a link."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Meeting(DemoMarked):

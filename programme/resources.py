@@ -1,5 +1,5 @@
-"""The steering committee's action points and the indicators' values per period, in
-spreadsheets."""
+"""The steering committee's action points and the indicators' targets and reported values per
+period, in spreadsheets."""
 
 from __future__ import annotations
 
@@ -32,16 +32,22 @@ from core.imports import (
     key,
 )
 from programme import services
-from programme.choices import ActionPointStatus
+from programme.choices import ActionPointStatus, ValueState
 from programme.models import (
     ActionPoint,
     Decision,
     Indicator,
     IndicatorValue,
+    IndicatorValueTransition,
     Meeting,
     ReportingPeriod,
 )
-from programme.permissions import action_points_editable_by, meetings_visible_to
+from programme.permissions import (
+    action_points_editable_by,
+    framework_visible_to,
+    indicator_values_visible_to,
+    meetings_visible_to,
+)
 from programme.selectors import action_primary
 from stakeholders.resources import institution_index
 from stakeholders.selectors import persona_for
@@ -290,10 +296,36 @@ def _amount() -> DecimalWidget:
     return DecimalWidget(minimum=Decimal(0), maximum=Decimal("9999999999.99"))
 
 
+# A reported indicator's value: what the import writes only for reported indicators.
+VALUE_FIELDS = ("actual", "actual_women", "actual_men", "actual_other")
+# The comment on the review step an import records (in the language of whoever imported).
+IMPORTED = gettext_lazy("Imported from a spreadsheet by the programme team.")
+
+
 class IndicatorValueResource(SpreadsheetResource):
-    """The target and the value reached by each indicator in a reporting period."""
+    """Each indicator's target for a reporting period, and a reported indicator's value.
+
+    - **Targets** of every indicator, computed or reported: planning figures the programme
+      team sets, as it does on the framework's pages.
+    - **Values** of reported indicators only. A computed indicator's value comes from the
+      records (``programme.results``): its value columns are left empty in an export and a
+      file that fills them in is refused for that row. The note is a remark on the row and
+      goes with any indicator.
+    - Only the programme team imports (the import gate's rule; ``may_import`` lets no one
+      else in): the responsible institutions enter their values on the portal, with evidence,
+      and the team reviews them. A value the team imports is its own word, so it counts at
+      once: it is **approved**, and the step is recorded like a review
+      (``IndicatorValueTransition``), whatever state the value was in.
+    - A closed period's rows are frozen: nothing in them is added or changed until the
+      period is reopened.
+    - The export holds every row the reader may see: targets for everyone signed in, a
+      reported value (and its workflow state) only where ``indicator_values_visible_to``
+      shows it.
+    """
 
     kind = "indicator_values"
+    # The review steps it records are written only beside a value's change (their table has
+    # no change time for the import's fingerprint).
     written = ("programme.indicatorvalue",)
 
     indicator = Column(
@@ -314,7 +346,14 @@ class IndicatorValueResource(SpreadsheetResource):
         choices=lambda resource: resource.lookups["periods"].choices(),
     )
     target = Column(Header("Target", "Цел", "Synimi"), _amount(), attribute="target")
-    actual = Column(Header("Actual", "Постигнато", "Arritur"), _amount(), attribute="actual")
+    actual = Column(
+        Header("Actual", "Постигнато", "Arritur"),
+        _amount(),
+        attribute="actual",
+        help_text=gettext_lazy(
+            "Reported indicators only: a computed indicator's value comes from the records."
+        ),
+    )
     actual_women = Column(
         Header("Of which women", "Од кои жени", "Prej tyre gra"),
         _amount(),
@@ -323,22 +362,59 @@ class IndicatorValueResource(SpreadsheetResource):
     actual_men = Column(
         Header("Of which men", "Од кои мажи", "Prej tyre burra"), _amount(), attribute="actual_men"
     )
+    actual_other = Column(
+        Header(
+            "Of which other or not stated",
+            "Од кои друго или не е наведено",
+            "Prej tyre tjetër ose e padeklaruar",
+        ),
+        _amount(),
+        attribute="actual_other",
+        help_text=gettext_lazy(
+            "Women, men and other or not stated are given together and add up to the actual."
+        ),
+    )
     note = Column(
         Header("Note", "Забелешка", "Shënim"),
         TextWidget(max_length=5000, multiline=True),
         attribute="note",
     )
+    state = Column(
+        Header("Workflow state", "Фаза", "Faza"),
+        ChoiceWidget(ValueState),
+        attribute="state",
+        importable=False,
+    )
 
     class Meta:
         model = IndicatorValue
-        fields = ("indicator", "period", "target", "actual", "actual_women", "actual_men", "note")
+        fields = (
+            "indicator",
+            "period",
+            "target",
+            "actual",
+            "actual_women",
+            "actual_men",
+            "actual_other",
+            "note",
+            "state",
+        )
 
     def dehydrate_indicator(self, obj: IndicatorValue) -> str:
         return f"{obj.indicator.outcome.code}/{obj.indicator.code}"
 
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        """A value's columns stay empty where the row holds no reported value to show."""
+        name = self.get_field_name(field)
+        if name in (*VALUE_FIELDS, "state") and instance.pk not in self.shown_values:
+            return ""
+        return super().export_field(field, instance, **kwargs)
+
     def export_queryset(self) -> QuerySet[IndicatorValue]:
-        if not persona_for(self.user).is_authenticated:
+        if not framework_visible_to(self.user):
+            self.shown_values: set[int] = set()
             return IndicatorValue.objects.none()
+        self.shown_values = set(indicator_values_visible_to(self.user).values_list("pk", flat=True))
         return IndicatorValue.objects.select_related("indicator__outcome", "period").order_by(
             "indicator__outcome__code", "indicator__code", "period__start_date"
         )
@@ -346,22 +422,35 @@ class IndicatorValueResource(SpreadsheetResource):
     def prepare(self) -> None:
         self.lookups["indicators"] = indicator_index()
         self.lookups["periods"] = period_index()
+        self.indicators = Indicator.objects.in_bulk()
+        self.periods = ReportingPeriod.objects.in_bulk()
         self.values = {(v.indicator_id, v.period_id): v for v in IndicatorValue.objects.all()}
         self.is_demo = bool(getattr(self.user, "is_demo", False))
 
     def plan_row(self, number: int, values: dict[str, Any]) -> RowPlan:
         indicator_id, period_id = values["indicator"], values["period"]
-        wanted: dict[str, Any] = {
-            name: values[name]
-            for name in ("target", "actual", "actual_women", "actual_men", "note")
-            if name in values
-        }
+        indicator = self.indicators[indicator_id]
+        period = self.periods[period_id]
+        given = [name for name in VALUE_FIELDS if name in values]
+        if indicator.is_computed and given:
+            raise RowRejected(
+                (
+                    given[0],
+                    _(
+                        "%(indicator)s is computed from the platform's records: only its target "
+                        "and note are imported."
+                    )
+                    % {"indicator": indicator.code},
+                )
+            )
+        fields = ("target", *VALUE_FIELDS, "note")
+        wanted: dict[str, Any] = {name: values[name] for name in fields if name in values}
         if "note" in wanted:
             wanted["note"] = wanted["note"] or ""
         existing = self.values.get((indicator_id, period_id))
         candidate = IndicatorValue(indicator_id=indicator_id, period_id=period_id)
         if existing is not None:
-            for name in ("target", "actual", "actual_women", "actual_men", "note"):
+            for name in fields:
                 setattr(candidate, name, getattr(existing, name))
         for name, value in wanted.items():
             setattr(candidate, name, value)
@@ -374,28 +463,66 @@ class IndicatorValueResource(SpreadsheetResource):
             f"{self.lookups['periods'].labels.get(period_id, '')}"
         )
         row_key = ("indicator_value", indicator_id, period_id)
+        shown: list[tuple[str, str, str]] = []
+        if existing is None:
+            changed = wanted
+        else:
+            changed, shown = self.diff(existing, wanted)
+        if (changed or existing is None) and (
+            period.is_closed or (existing is not None and existing.is_frozen)
+        ):
+            raise RowRejected(
+                (
+                    "period",
+                    _(
+                        "%(period)s is closed: its values are frozen. The programme team "
+                        "reopens it on the framework page to change them."
+                    )
+                    % {"period": period.name},
+                )
+            )
         if existing is None:
             candidate.is_demo = self.is_demo
             return RowPlan(number, "new", label, key=row_key, data=(None, candidate))
-        changed, shown = self.diff(existing, wanted)
         action = "update" if changed else "unchanged"
         return RowPlan(number, action, label, key=row_key, changes=shown, data=(existing, changed))
 
     def write(self, rows: list[RowPlan], changes: Changes) -> None:
+        now = timezone.now()
+        user = self.user if getattr(self.user, "pk", None) else None
         new = [row.data[1] for row in rows if row.data[0] is None]
+        for value in new:
+            value.created_by = user
+        steps: list[IndicatorValueTransition] = []
+        for value in new:
+            if value.actual is not None and not self.indicators[value.indicator_id].is_computed:
+                steps.append(self._approve(value, user, now))
         created = bulk_insert(IndicatorValue, new)
         changes.add_created(IndicatorValue, [v.pk for v in created])
         updated = []
         names: set[str] = set()
-        now = timezone.now()
         for row in rows:
             existing, values = row.data
             if existing is None:
                 continue
+            before_state = existing.state
+            if any(name in values for name in VALUE_FIELDS):
+                # Record what the approval changes too, so a rollback puts it back.
+                values = {
+                    **values,
+                    "state": ValueState.APPROVED,
+                    "reviewed_at": now,
+                    "reviewed_by": user.pk if user else None,
+                    "reviewer_comment": "",
+                }
+                if existing.submitted_at is None:
+                    values["submitted_at"] = now
             changes.add_updated(existing, values)
             for name, value in values.items():
-                setattr(existing, name, value)
-                names.add(name)
+                setattr(existing, attname_of(IndicatorValue, name), value)
+                names.add(attname_of(IndicatorValue, name))
+            if "state" in values:
+                steps.append(self._approve(existing, user, now, before=before_state))
             existing.updated_at = now
             updated.append(existing)
         if updated:
@@ -403,3 +530,23 @@ class IndicatorValueResource(SpreadsheetResource):
                 updated, sorted(names | {"updated_at"}), batch_size=1000
             )
             record_bulk(IndicatorValue, updated, created=False)
+        made = IndicatorValueTransition.objects.bulk_create(steps, batch_size=1000)
+        changes.add_created(IndicatorValueTransition, [t.pk for t in made])
+
+    @staticmethod
+    def _approve(
+        value: IndicatorValue, user: Any, now: Any, *, before: str = ValueState.DRAFT
+    ) -> IndicatorValueTransition:
+        """The value counts as approved: its review fields set, and the step to record."""
+        value.state = ValueState.APPROVED
+        value.reviewed_at = now
+        value.reviewed_by = user
+        value.submitted_at = value.submitted_at or now
+        return IndicatorValueTransition(
+            value=value,
+            from_state=before,
+            to_state=ValueState.APPROVED,
+            actual=value.actual,
+            by=user,
+            comment=str(IMPORTED),
+        )

@@ -1,24 +1,34 @@
-"""Reads about the action as a whole."""
+"""Reads about the action as a whole, and about reported indicator values."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date as date_type
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any, cast
 
 from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
-from programme.choices import OPEN_ACTION_POINT_STATUSES
+from core.history import history_model
+from programme.calculations import Calculation, Measure, calculation_get
+from programme.choices import OPEN_ACTION_POINT_STATUSES, IndicatorKind, ValueState
 from programme.models import (
     Action,
     ActionPoint,
     Decision,
     Indicator,
+    IndicatorEvidence,
     IndicatorValue,
+    IndicatorValueTransition,
     Meeting,
     MeetingAttendance,
-    Outcome,
     ReportingPeriod,
 )
 from stakeholders.models import Institution
@@ -109,49 +119,6 @@ def meeting_latest(*, action: Action, on: date_type) -> Meeting | None:
     )
 
 
-@dataclass(frozen=True)
-class IndicatorRow:
-    """An indicator with its value for one reporting period, if any was recorded."""
-
-    indicator: Indicator
-    value: IndicatorValue | None
-
-
-@dataclass(frozen=True)
-class OutcomeBlock:
-    """An outcome of the results framework with its indicators, outcome-level first."""
-
-    outcome: Outcome
-    indicators: list[IndicatorRow]
-
-
-def results_framework(*, action: Action, period: ReportingPeriod) -> list[OutcomeBlock]:
-    """The results framework with each indicator's value for the period: three queries."""
-    outcomes = list(
-        action.outcomes.order_by("code").prefetch_related(
-            Prefetch(
-                "indicators",
-                queryset=Indicator.objects.select_related("output").order_by(
-                    F("output__code").asc(nulls_first=True), "code"
-                ),
-            )
-        )
-    )
-    values = {
-        v.indicator_id: v
-        for v in IndicatorValue.objects.filter(indicator__outcome__action=action, period=period)
-    }
-    return [
-        OutcomeBlock(
-            outcome=outcome,
-            indicators=[
-                IndicatorRow(indicator=i, value=values.get(i.pk)) for i in outcome.indicators.all()
-            ],
-        )
-        for outcome in outcomes
-    ]
-
-
 def action_points_open_owned_by(institution: Institution, user: Any = None) -> list[ActionPoint]:
     """The institution's open action points, soonest due first (its page's section)."""
     return list(
@@ -159,3 +126,400 @@ def action_points_open_owned_by(institution: Institution, user: Any = None) -> l
         .select_related("meeting")
         .order_by("due_date", "pk")
     )
+
+
+# --- Reported indicator values ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueSlot:
+    """A reported indicator in one reporting period, with its value if one was entered."""
+
+    period: ReportingPeriod
+    value: IndicatorValue | None
+
+    @property
+    def reported(self) -> bool:
+        """Whether a value was entered (a row may hold only the period's target)."""
+        return self.value is not None and (
+            self.value.actual is not None or self.value.state != ValueState.DRAFT
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.period.closed_at is None and (
+            self.value is None or self.value.frozen_at is None
+        )
+
+
+@dataclass(frozen=True)
+class IndicatorSlots:
+    indicator: Indicator
+    slots: list[ValueSlot]  # newest period first
+
+
+def indicator_values_by_period(
+    *, indicators: QuerySet[Indicator], today: date_type
+) -> list[IndicatorSlots]:
+    """Each indicator with its value for every period of its action that has begun, newest
+    first (the "to report" page): three queries however many indicators and periods."""
+    rows = list(
+        indicators.select_related("outcome", "output", "responsible").order_by(
+            "outcome__action_id",
+            "outcome__code",
+            F("output__code").asc(nulls_first=True),
+            "code",
+        )
+    )
+    actions = {i.outcome.action_id for i in rows}
+    periods: dict[int, list[ReportingPeriod]] = {a: [] for a in actions}
+    for period in ReportingPeriod.objects.filter(
+        action_id__in=actions, start_date__lte=today
+    ).order_by("-start_date"):
+        periods[period.action_id].append(period)
+    values = {
+        (v.indicator_id, v.period_id): v
+        for v in IndicatorValue.objects.filter(indicator__in=[i.pk for i in rows])
+    }
+    return [
+        IndicatorSlots(
+            indicator=indicator,
+            slots=[
+                ValueSlot(period=period, value=values.get((indicator.pk, period.pk)))
+                for period in periods[indicator.outcome.action_id]
+            ],
+        )
+        for indicator in rows
+    ]
+
+
+class ValueEventKind(StrEnum):
+    FIGURES = "figures"
+    STEP = "step"
+    EVIDENCE_ADDED = "evidence_added"
+    EVIDENCE_REMOVED = "evidence_removed"
+
+
+@dataclass(frozen=True)
+class ValueEvent:
+    """One thing that happened to a reported value, for its history."""
+
+    at: datetime
+    by: Any
+    kind: ValueEventKind
+    figures: Measure | None = None  # the figures entered or corrected
+    step: IndicatorValueTransition | None = None
+    title: str = ""  # the evidence added or removed
+
+
+def _figures_of(version: Any) -> Measure:
+    return Measure(
+        total=version.actual,
+        women=version.actual_women,
+        men=version.actual_men,
+        other=version.actual_other,
+    )
+
+
+def indicator_value_history(*, value: IndicatorValue) -> list[ValueEvent]:
+    """What happened to a reported value, oldest first: the figures entered and corrected,
+    each step through review, and the evidence added and removed; from the steps and the
+    audit trail, three queries whatever the length."""
+    events: list[ValueEvent] = []
+    previous: Measure | None = None
+    versions: list[Any] = list(
+        history_model(IndicatorValue)
+        ._default_manager.filter(id=value.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for version in versions:
+        figures = _figures_of(version)
+        if figures.total is not None and figures != previous:
+            events.append(
+                ValueEvent(
+                    at=version.history_date,
+                    by=version.history_user,
+                    kind=ValueEventKind.FIGURES,
+                    figures=figures,
+                )
+            )
+        previous = figures
+    for step in value.transitions.select_related("by"):
+        events.append(ValueEvent(at=step.at, by=step.by, kind=ValueEventKind.STEP, step=step))
+    evidence: list[Any] = list(
+        history_model(IndicatorEvidence)
+        ._default_manager.filter(value_id=value.pk, history_type__in=("+", "-"))
+        .select_related("history_user")
+    )
+    for version in evidence:
+        added = version.history_type == "+"
+        events.append(
+            ValueEvent(
+                at=version.history_date,
+                by=version.history_user,
+                kind=ValueEventKind.EVIDENCE_ADDED if added else ValueEventKind.EVIDENCE_REMOVED,
+                title=version.title,
+            )
+        )
+    return sorted(events, key=lambda e: e.at)
+
+
+@dataclass(frozen=True)
+class OwedValue:
+    """A reported indicator's value owed for an open period."""
+
+    indicator: Indicator
+    period: ReportingPeriod
+    value: IndicatorValue | None  # a draft, a returned value, or none yet
+    overdue: bool
+
+    @property
+    def returned(self) -> bool:
+        return self.value is not None and self.value.state == ValueState.RETURNED
+
+
+def indicator_values_owed(
+    *,
+    today: date_type,
+    institution_ids: Collection[int] | None = None,
+    programme_team: bool = False,
+) -> list[OwedValue]:
+    """Every reported indicator value owed for the open reporting periods
+    (``reporting_periods_open``, those not closed yet): until it is submitted, with none yet
+    or a draft (overdue once the period's due date has passed), and a returned value until
+    it is resubmitted.
+
+    With ``institution_ids``, only what those institutions owe, and with ``programme_team``
+    also the values of indicators that have no responsible institution (the team enters
+    those); without, everyone's. Ordered by due date and indicator; three queries.
+    """
+    periods = [p for p in reporting_periods_open(today=today) if p.closed_at is None]
+    if not periods:
+        return []
+    indicators = Indicator.objects.filter(
+        kind=IndicatorKind.REPORTED, outcome__action__in={p.action_id for p in periods}
+    ).select_related("outcome", "responsible")
+    if institution_ids is not None:
+        mine = Q(responsible_id__in=institution_ids)
+        if programme_team:
+            mine |= Q(responsible__isnull=True)
+        indicators = indicators.filter(mine)
+    indicator_list = list(indicators.order_by("code", "pk"))
+    values = {
+        (v.indicator_id, v.period_id): v
+        for v in IndicatorValue.objects.filter(
+            indicator__in=[i.pk for i in indicator_list], period__in=periods
+        )
+    }
+    owed = []
+    for period in sorted(periods, key=lambda p: (p.due_date, p.pk)):
+        for indicator in indicator_list:
+            if indicator.outcome.action_id != period.action_id:
+                continue
+            value = values.get((indicator.pk, period.pk))
+            if value is not None and (
+                value.frozen_at is not None
+                or value.state in (ValueState.SUBMITTED, ValueState.APPROVED)
+            ):
+                continue
+            owed.append(
+                OwedValue(
+                    indicator=indicator,
+                    period=period,
+                    value=value,
+                    overdue=period.due_date < today
+                    and (value is None or value.state == ValueState.DRAFT),
+                )
+            )
+    return owed
+
+
+def indicator_values_to_review() -> QuerySet[IndicatorValue]:
+    """Reported values waiting for the programme team's review, the longest waiting first."""
+    return (
+        IndicatorValue.objects.filter(
+            indicator__kind=IndicatorKind.REPORTED, state=ValueState.SUBMITTED
+        )
+        .select_related("indicator__responsible", "period")
+        .order_by("submitted_at", "pk")
+    )
+
+
+# --- The results framework's pages -------------------------------------------------------------
+
+
+def figure_text(value: Decimal | None) -> str:
+    """A number as the results pages write it: whole numbers without decimals."""
+    if value is None:
+        return "—"
+    places = 0 if value == value.to_integral_value() else 2
+    return number_format(value, decimal_pos=places)
+
+
+@dataclass(frozen=True)
+class ParameterShown:
+    label: str
+    chosen: list[str]  # the options' names; empty when none is chosen (everything counts)
+
+
+def parameters_in_words(indicator: Indicator, calculation: Calculation) -> list[ParameterShown]:
+    shown = []
+    for parameter in calculation.parameters:
+        raw = (indicator.parameters or {}).get(parameter.name)
+        if isinstance(raw, list | tuple):
+            chosen = [str(v) for v in raw]
+        else:
+            chosen = [] if raw in (None, "") else [str(raw)]
+        names = dict(parameter.options()) if chosen else {}
+        shown.append(
+            ParameterShown(label=str(parameter.label), chosen=[names.get(v, v) for v in chosen])
+        )
+    return shown
+
+
+@dataclass(frozen=True)
+class IndicatorChangeField:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class IndicatorChange:
+    at: datetime
+    by: Any
+    subject: str  # the period a value is for, or the indicator's settings
+    created: bool
+    fields: list[IndicatorChangeField]
+
+
+_VALUE_FIELDS = (
+    "target",
+    "actual",
+    "actual_women",
+    "actual_men",
+    "actual_other",
+    "state",
+    "frozen_at",
+    "cumulative",
+)
+_INDICATOR_FIELDS = (
+    "kind",
+    "calculation",
+    "parameters",
+    "responsible",
+    "baseline",
+    "target_end",
+    "direction",
+    "aggregation",
+    "by_sex",
+)
+
+
+def _change_shown(model: type[Model], name: str, value: Any, institutions: dict[int, str]) -> str:
+    field: Any = model._meta.get_field(name)
+    if value in (None, ""):
+        return "—"
+    if name == "calculation":
+        calculation = calculation_get(str(value))
+        return str(calculation.label) if calculation else str(value)
+    if name == "parameters":
+        return ""  # the page says the settings changed; they are shown in words above
+    if name == "responsible":
+        return institutions.get(int(value), "—")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, Decimal):
+        return figure_text(value)
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    return str(value)
+
+
+def _change_label(model: type[Model], name: str) -> str:
+    field: Any = model._meta.get_field(name)
+    return str(capfirst(field.verbose_name))
+
+
+def _record_versions(
+    model: type[Model], fields: Sequence[str], versions: list[Any]
+) -> list[tuple[Any, bool, list[tuple[str, Any, Any]]]]:
+    """Each version of one record with the fields that changed from the one before."""
+    found = []
+    previous: Any = None
+    for version in versions:
+        changes: list[tuple[str, Any, Any]] = []
+        if previous is not None:
+            delta = version.diff_against(previous, included_fields=list(fields))
+            changes = [(c.field, c.old, c.new) for c in delta.changes]
+        if previous is None or changes:
+            found.append((version, previous is None, changes))
+        previous = version
+    return found
+
+
+def indicator_history(
+    *,
+    indicator: Indicator,
+    periods: Sequence[ReportingPeriod],
+    values_visible: QuerySet[IndicatorValue],
+) -> list[IndicatorChange]:
+    """Every saved version of the indicator's settings and of its values, newest first, from
+    the audit trail (a fixed number of queries whatever the length). A reported indicator's
+    values count only among ``values_visible``: its drafts are its institution's and the
+    programme team's."""
+    values = history_model(IndicatorValue)._default_manager.filter(indicator_id=indicator.pk)
+    if not indicator.is_computed:
+        visible = values_visible.filter(indicator=indicator)
+        values = values.filter(id__in=visible.values("pk"))
+    settings = history_model(Indicator)._default_manager.filter(id=indicator.pk)
+    records: dict[tuple[type[Model], int], list[Any]] = {}
+    for model, versions in ((Indicator, settings), (IndicatorValue, values)):
+        for version in versions.select_related("history_user").order_by(
+            "history_date", "history_id"
+        ):
+            record: Any = version  # the historical row: ``id`` is the record's own key
+            records.setdefault((model, record.id), []).append(version)
+    changed = [
+        (model, version, created, changes)
+        for (model, _pk), versions in records.items()
+        for version, created, changes in _record_versions(
+            model, _INDICATOR_FIELDS if model is Indicator else _VALUE_FIELDS, versions
+        )
+    ]
+    ids = {
+        int(v)
+        for _m, _v, _c, changes in changed
+        for name, old, new in changes
+        if name == "responsible"
+        for v in (old, new)
+        if v not in (None, "")
+    }
+    institutions = {i.pk: i.label for i in Institution.objects.filter(pk__in=ids)} if ids else {}
+    names = {p.pk: p.name for p in periods}
+    entries = [
+        IndicatorChange(
+            at=version.history_date,
+            by=version.history_user,
+            subject=str(
+                _("Settings")
+                if model is Indicator
+                else names.get(version.period_id, _("a period no longer recorded"))
+            ),
+            created=created,
+            fields=[
+                IndicatorChangeField(
+                    label=_change_label(model, name),
+                    old=_change_shown(model, name, old, institutions),
+                    new=_change_shown(model, name, new, institutions),
+                )
+                for name, old, new in changes
+            ],
+        )
+        for model, version, created, changes in changed
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries

@@ -1,17 +1,37 @@
-"""Writes about the action: meetings, action points, and keeping permissions in step."""
+"""Writes about the action: meetings, action points, closing periods, reported indicator
+values and their review, and keeping permissions in step."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from programme.models import ActionPoint
+from core.history import acting_as
+from core.uploads import validate_upload
+from programme import signals
+from programme.calculations import Measure, calculation_get
+from programme.choices import IndicatorKind, ValueState
+from programme.models import (
+    ActionPoint,
+    Indicator,
+    IndicatorEvidence,
+    IndicatorValue,
+    IndicatorValueTransition,
+    ReportingPeriod,
+)
+from programme.permissions import may_report_on_indicator
+from programme.results import framework_figures
 from stakeholders import object_permissions
-from stakeholders.models import User
+from stakeholders.models import Institution, User
+from stakeholders.selectors import persona_for
 
 
 def action_point_share(*, action_point: ActionPoint) -> None:
@@ -53,3 +73,443 @@ def action_point_update(
     action_point.full_clean()
     action_point.save(update_fields=["status", "progress_note", "closed_on", "updated_at"])
     return action_point
+
+
+@transaction.atomic
+def reporting_period_close(*, period: ReportingPeriod, by: User | None) -> ReportingPeriod:
+    """Freeze the period's indicator values as the committee sees them now.
+
+    Each indicator's value for the period and its value to date are stored on its row;
+    while the period stays closed, pages show these, and beside a computed one the value
+    the records give later if it differs. A value still waiting for review stops the
+    closing: it would otherwise be frozen as not counted without anyone deciding so.
+    """
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_closed:
+        raise ValidationError(_("This period is already closed."), code="closed")
+    waiting = IndicatorValue.objects.filter(period=period, state=ValueState.SUBMITTED).count()
+    if waiting:
+        raise ValidationError(
+            ngettext(
+                "%(n)d indicator value for this period is waiting for review. Approve or "
+                "return it before closing the period.",
+                "%(n)d indicator values for this period are waiting for review. Approve or "
+                "return them before closing the period.",
+                waiting,
+            )
+            % {"n": waiting},
+            code="waiting",
+        )
+    now = timezone.now()
+    for block in framework_figures(action=period.action, at=period, until=period.end_date):
+        for figures in block.indicators:
+            current = figures.period(period)
+            if current is None:
+                continue
+            row = current.row or IndicatorValue(
+                indicator=figures.indicator, period=period, is_demo=figures.indicator.is_demo
+            )
+            if figures.indicator.is_computed:
+                _measure_store(row, "actual", current.value)
+            _measure_store(row, "cumulative", current.to_date)
+            row.frozen_at = now
+            row.save()
+    period.closed_at = now
+    period.closed_by = by
+    period.save(update_fields=["closed_at", "closed_by", "updated_at"])
+    return period
+
+
+@transaction.atomic
+def reporting_period_reopen(*, period: ReportingPeriod, by: User | None) -> ReportingPeriod:
+    """Undo closing: the period's values follow the records (and can be reported) again.
+
+    The frozen values stay in each row's history.
+    """
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if not period.is_closed:
+        raise ValidationError(_("This period is not closed."), code="open")
+    for row in IndicatorValue.objects.filter(period=period).select_related("indicator"):
+        if row.indicator.is_computed:
+            _measure_store(row, "actual", None)
+        _measure_store(row, "cumulative", None)
+        row.frozen_at = None
+        row.save()
+    period.closed_at = None
+    period.closed_by = None
+    period.save(update_fields=["closed_at", "closed_by", "updated_at"])
+    return period
+
+
+def _measure_store(row: IndicatorValue, prefix: str, measure: Measure | None) -> None:
+    setattr(row, prefix, measure.total if measure is not None else None)
+    for part in ("women", "men", "other"):
+        setattr(row, f"{prefix}_{part}", getattr(measure, part) if measure is not None else None)
+
+
+# --- Reported indicator values ----------------------------------------------------------------
+#
+# A reported indicator's value goes through review like a progress update:
+#
+#     draft ──submit──▶ submitted ──approve──▶ approved (counted)
+#       ▲   ◀─withdraw──    │                      │
+#       └──── edit ◀── returned ◀──return──────────┘ (the programme team, while the period is open)
+#
+# Each step is an IndicatorValueTransition; once the period is closed nothing changes.
+
+
+def _value_record(
+    *, value: IndicatorValue, from_state: str, by: User | None, comment: str = ""
+) -> None:
+    IndicatorValueTransition.objects.create(
+        value=value,
+        from_state=from_state,
+        to_state=value.state,
+        actual=value.actual,
+        by=by,
+        comment=comment,
+    )
+
+
+def _period_locked(period: ReportingPeriod) -> ReportingPeriod:
+    """The period read again under lock, the first row closing takes, so a value never moves
+    while its period is being closed; refused once it is closed."""
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_closed:
+        raise ValidationError(
+            _("The period %(period)s is closed: its indicator values can no longer change.")
+            % {"period": period.name},
+            code="closed",
+        )
+    return period
+
+
+def _value_locked(value: IndicatorValue) -> IndicatorValue:
+    period = _period_locked(value.period)
+    value = (
+        IndicatorValue.objects.select_for_update(of=("self",))
+        .select_related("indicator")
+        .get(pk=value.pk)
+    )
+    value.period = period
+    if value.is_frozen:
+        raise ValidationError(
+            _("The period %(period)s is closed: its indicator values can no longer change.")
+            % {"period": period.name},
+            code="closed",
+        )
+    return value
+
+
+def _may_enter(by: User | None, indicator: Indicator) -> None:
+    if by is not None and not may_report_on_indicator(by, indicator):
+        raise ValidationError(_("You cannot enter values for this indicator."), code="forbidden")
+
+
+def _may_review(by: User | None) -> None:
+    if by is not None and not persona_for(by).is_programme_team:
+        raise ValidationError(
+            _("Only the programme team reviews indicator values."), code="forbidden"
+        )
+
+
+@transaction.atomic
+def indicator_value_save(
+    *,
+    indicator: Indicator,
+    period: ReportingPeriod,
+    by: User | None,
+    actual: Decimal | None,
+    actual_women: Decimal | None = None,
+    actual_men: Decimal | None = None,
+    actual_other: Decimal | None = None,
+    note: str = "",
+    seen_at: datetime | None = None,
+) -> IndicatorValue:
+    """Enter a reported indicator's value for a period, or correct it while it is a draft or
+    returned; it stays in that state until it is submitted.
+
+    The period's target is the programme team's and stays as it is. An indicator reported by
+    sex takes the value for women, for men and for other or not stated, which add up to the
+    total. ``seen_at`` is when the person opened the form (the saved value's ``updated_at``,
+    or the time the empty form was shown): a value saved since is not overwritten.
+    """
+    if indicator.is_computed:
+        raise ValidationError(
+            _(
+                "This indicator is computed from the platform's records: its values are "
+                "not entered."
+            ),
+            code="computed",
+        )
+    _may_enter(by, indicator)
+    if period.action_id != indicator.outcome.action_id:
+        raise ValidationError(_("This period belongs to another action."), code="period")
+    period = _period_locked(period)
+    if period.start_date > timezone.localdate():
+        raise ValidationError(
+            _("The period %(period)s has not begun yet.") % {"period": period.name},
+            code="future",
+        )
+    value = (
+        IndicatorValue.objects.select_for_update(of=("self",))
+        .filter(indicator=indicator, period=period)
+        .first()
+    )
+    if value is None:
+        value = IndicatorValue(indicator=indicator, period=period, created_by=by)
+    else:
+        if value.is_frozen:
+            raise ValidationError(
+                _("The period %(period)s is closed: its indicator values can no longer change.")
+                % {"period": period.name},
+                code="closed",
+            )
+        if not value.is_editable:
+            raise ValidationError(_("This value can no longer be changed."), code="locked")
+        if seen_at is not None and value.updated_at > seen_at:
+            raise ValidationError(
+                _(
+                    "This value was changed after you opened the form. The saved values are "
+                    "shown above: check them and save again if your change still applies."
+                ),
+                code="stale",
+            )
+    if actual is None:
+        raise ValidationError({"actual": _("Enter the value reached in the period.")})
+    parts = (actual_women, actual_men, actual_other)
+    if not indicator.by_sex:
+        parts = (None, None, None)
+    elif any(part is None for part in parts):
+        raise ValidationError(
+            {
+                "actual_women": _(
+                    "Give the value for women, for men and for other or not stated "
+                    "(0 where there is none), so that they add up to the total."
+                )
+            }
+        )
+    if value.created_by_id is None:  # a row that held only the period's target
+        value.created_by = by
+    value.actual = actual
+    value.actual_women, value.actual_men, value.actual_other = parts
+    value.note = note.strip()
+    value.full_clean()
+    value.save()
+    return value
+
+
+@transaction.atomic
+def indicator_value_submit(*, value: IndicatorValue, by: User | None) -> IndicatorValue:
+    """Send a draft or returned value to the programme team for review."""
+    value = _value_locked(value)
+    _may_enter(by, value.indicator)
+    if not value.is_editable:
+        raise ValidationError(_("Only a draft or returned value can be submitted."))
+    if value.actual is None:
+        raise ValidationError({"actual": _("Enter the value reached in the period.")})
+    if value.indicator.by_sex and None in (
+        value.actual_women,
+        value.actual_men,
+        value.actual_other,
+    ):
+        raise ValidationError(
+            {
+                "actual_women": _(
+                    "Give the value for women, for men and for other or not stated "
+                    "(0 where there is none), so that they add up to the total."
+                )
+            }
+        )
+    previous = value.state
+    value.state = ValueState.SUBMITTED
+    value.submitted_at = timezone.now()
+    value.save(update_fields=["state", "submitted_at", "updated_at"])
+    _value_record(value=value, from_state=previous, by=by)
+    signals.indicator_value_submitted.send(sender=IndicatorValue, value=value, by=by)
+    return value
+
+
+@transaction.atomic
+def indicator_value_withdraw(*, value: IndicatorValue, by: User | None) -> IndicatorValue:
+    """Take a submitted value back before it is reviewed: it is a draft again."""
+    value = _value_locked(value)
+    _may_enter(by, value.indicator)
+    if value.state != ValueState.SUBMITTED:
+        raise ValidationError(
+            _("Only a submitted value that is not reviewed yet can be withdrawn.")
+        )
+    value.state = ValueState.DRAFT
+    value.submitted_at = None
+    value.save(update_fields=["state", "submitted_at", "updated_at"])
+    _value_record(value=value, from_state=ValueState.SUBMITTED, by=by)
+    return value
+
+
+@transaction.atomic
+def indicator_value_return(
+    *, value: IndicatorValue, by: User | None, comment: str
+) -> IndicatorValue:
+    """Send a submitted value back to its institution with the reviewer's comment; an approved
+    one too, while its period is open (it stops counting until it is approved again)."""
+    if not comment.strip():
+        raise ValidationError({"reviewer_comment": _("Say what needs to change.")})
+    _may_review(by)
+    value = _value_locked(value)
+    if value.state not in (ValueState.SUBMITTED, ValueState.APPROVED):
+        raise ValidationError(_("Only a submitted or approved value can be returned."))
+    previous = value.state
+    value.state = ValueState.RETURNED
+    value.reviewer_comment = comment.strip()
+    value.reviewed_at = timezone.now()
+    value.reviewed_by = by
+    value.save(
+        update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
+    )
+    _value_record(value=value, from_state=previous, by=by, comment=value.reviewer_comment)
+    signals.indicator_value_reviewed.send(sender=IndicatorValue, value=value, by=by)
+    return value
+
+
+@transaction.atomic
+def indicator_value_approve(
+    *, value: IndicatorValue, by: User | None, comment: str = ""
+) -> IndicatorValue:
+    """Accept a submitted value: from then on it counts in the figures."""
+    _may_review(by)
+    value = _value_locked(value)
+    if value.state != ValueState.SUBMITTED:
+        raise ValidationError(_("Only a submitted value can be approved."))
+    value.state = ValueState.APPROVED
+    value.reviewer_comment = comment.strip()
+    value.reviewed_at = timezone.now()
+    value.reviewed_by = by
+    value.save(
+        update_fields=["state", "reviewer_comment", "reviewed_at", "reviewed_by", "updated_at"]
+    )
+    _value_record(
+        value=value, from_state=ValueState.SUBMITTED, by=by, comment=value.reviewer_comment
+    )
+    signals.indicator_value_reviewed.send(sender=IndicatorValue, value=value, by=by)
+    return value
+
+
+@transaction.atomic
+def indicator_evidence_add(
+    *, value: IndicatorValue, by: User | None, title: str, file: Any = None, url: str = ""
+) -> IndicatorEvidence:
+    """Attach a file or a link to a value that can still change."""
+    value = _value_locked(value)
+    _may_enter(by, value.indicator)
+    if not value.is_editable:
+        raise ValidationError(
+            _("Evidence can only be added while the value is a draft or returned.")
+        )
+    if file is not None:
+        validate_upload(file)
+    evidence = IndicatorEvidence(value=value, title=title.strip(), url=url.strip(), added_by=by)
+    if file is not None:
+        evidence.file.save(file.name, file, save=False)
+    try:
+        evidence.full_clean()
+    except ValidationError:
+        if evidence.file:
+            evidence.file.delete(save=False)
+        raise
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def indicator_evidence_remove(*, evidence: IndicatorEvidence, by: User | None) -> None:
+    """Take evidence off a value that can still change; the history keeps that it was there."""
+    value = _value_locked(evidence.value)
+    _may_enter(by, value.indicator)
+    if not value.is_editable:
+        raise ValidationError(
+            _("Evidence can only be removed while the value is a draft or returned.")
+        )
+    storage, name = evidence.file.storage, evidence.file.name
+    if name:
+        # Only once the removal is kept: a rollback leaves the record and its file.
+        transaction.on_commit(lambda: storage.delete(name))
+    evidence.delete()
+
+
+# --- Results framework settings ----------------------------------------------------------------
+
+
+@transaction.atomic
+def indicator_settings_save(
+    *,
+    indicator: Indicator,
+    by: User | None,
+    kind: str,
+    calculation: str,
+    parameters: Mapping[str, Any],
+    responsible: Institution | None,
+    baseline: Decimal,
+    target_end: Decimal | None,
+    direction: str,
+    aggregation: str,
+    by_sex: bool,
+    targets: Mapping[int, Decimal | None],
+) -> Indicator:
+    """Set how an indicator's value is found, its baseline and its targets (the programme
+    team's settings).
+
+    A computed indicator's calculation must be in the catalogue and its parameters among
+    the calculation's options (``parameters_clean``); a reported one keeps neither.
+    ``targets`` maps a period's id to its target; a closed period's target stays as it was
+    frozen until the period is reopened.
+    """
+    indicator = Indicator.objects.select_for_update().select_related("outcome").get(pk=indicator.pk)
+    indicator.kind = kind
+    indicator.responsible = responsible
+    indicator.baseline = baseline
+    indicator.target_end = target_end
+    indicator.direction = direction
+    indicator.aggregation = aggregation
+    indicator.by_sex = by_sex
+    if kind == IndicatorKind.COMPUTED:
+        found = calculation_get(calculation)
+        if found is None:
+            raise ValidationError(
+                {"calculation": _("Choose how a computed indicator's value is calculated.")}
+            )
+        try:
+            indicator.parameters = found.parameters_clean(parameters)
+        except ValidationError as error:
+            raise ValidationError({"parameters": error.messages}) from error
+        indicator.calculation = found.key
+    else:
+        indicator.calculation = ""
+        indicator.parameters = {}
+    indicator.full_clean()
+    periods = {
+        p.pk: p for p in ReportingPeriod.objects.filter(action_id=indicator.outcome.action_id)
+    }
+    unknown = [pk for pk in targets if pk not in periods]
+    if unknown:
+        raise ValidationError(_("A target was given for a period of another action."))
+    rows = {row.period_id: row for row in indicator.values.select_for_update()}
+    changed: list[IndicatorValue] = []
+    for period_id, target in targets.items():
+        row = rows.get(period_id)
+        if (row.target if row is not None else None) == target:
+            continue
+        period = periods[period_id]
+        if period.is_closed or (row is not None and row.is_frozen):
+            raise ValidationError(
+                _("%(period)s is closed: reopen it to change its target.") % {"period": period.name}
+            )
+        if row is None:
+            row = IndicatorValue(indicator=indicator, period=period, is_demo=indicator.is_demo)
+        row.target = target
+        row.full_clean()
+        changed.append(row)
+    with acting_as(by):
+        indicator.save()
+        for row in changed:
+            row.save()
+    return indicator

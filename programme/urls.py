@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from programme import meeting_views
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("meetings/", meeting_views.meeting_list, name="meeting_list"),
     path("meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting_detail"),
     path("action-points/<int:pk>/edit/", meeting_views.action_point_edit, name="action_point_edit"),
+    # The results framework (its pages, and the reported values with their review).
+    path("results/", include("programme.results_urls")),
+    path("results/", include("programme.value_urls")),
 ]

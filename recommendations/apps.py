@@ -11,11 +11,17 @@ class RecommendationsConfig(AppConfig):
     def ready(self) -> None:
         from core.history import track
         from core.imports import resource_register
+        from programme.calculations import calculation_register
+        from recommendations.calculations import (
+            RECOMMENDATIONS_AT_STATUS,
+            UPDATES_APPROVED_ON_TIME,
+        )
         from recommendations.resources import ProgressUpdateResource, RecommendationResource
         from recommendations.selectors import assignments_of_institution
         from stakeholders.sections import InstitutionSection, institution_section_register
 
         resource_register(ProgressUpdateResource, RecommendationResource)
+        calculation_register(RECOMMENDATIONS_AT_STATUS, UPDATES_APPROVED_ON_TIME)
 
         institution_section_register(
             InstitutionSection(

@@ -9,7 +9,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
-from core.uploads import ALLOWED_EXTENSIONS, validate_upload
 from programme.models import ReportingPeriod
 from recommendations.choices import ImplementationStatus
 from stakeholders.models import Institution
@@ -90,28 +89,3 @@ class CommentForm(forms.Form):
         max_length=4000,
         help_text=NO_VICTIM_DETAILS,
     )
-
-
-class EvidenceForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    file = forms.FileField(label=_("File"), required=False)
-    url = forms.URLField(label=_("or a link"), required=False, assume_scheme="https")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Filled in per request: at import time it would be English for everyone.
-        self.fields["file"].help_text = _("Up to 10 MB: %(types)s") % {
-            "types": ", ".join(ALLOWED_EXTENSIONS)
-        }
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data.get("file")
-        if upload:
-            validate_upload(upload)
-        return upload
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("file") and not data.get("url") and not self.errors:
-            raise ValidationError(_("Attach a file or give a link."))
-        return data

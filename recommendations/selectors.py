@@ -67,6 +67,23 @@ def assessments_status(assessments: Iterable[Assessment]) -> str | None:
     return overall_status(a.approved.status for a in assessments if a.approved is not None)
 
 
+# An update of the assignment in the outer query, newest period first.
+_SAME_ASSIGNMENT = {
+    "recommendation_id": OuterRef("recommendation_id"),
+    "institution_id": OuterRef("institution_id"),
+}
+_NEWEST = ("-period__start_date", "-pk")
+
+
+def _latest_approved(*, until: date | None) -> QuerySet[ProgressUpdate]:
+    """The approved updates of an assignment (``OuterRef``), its latest first: what the
+    institution says now, or with ``until``, for periods begun by that day."""
+    approved = ProgressUpdate.objects.filter(**_SAME_ASSIGNMENT, state=UpdateState.APPROVED)
+    if until is not None:
+        approved = approved.filter(period__start_date__lte=until)
+    return approved.order_by(*_NEWEST)
+
+
 def _assigned(
     recommendation_ids: Collection[int],
     *,
@@ -81,22 +98,14 @@ def _assigned(
     but no longer speak for the recommendation. With ``until``, only approved updates for
     periods begun by that day count.
     """
-    same = {
-        "recommendation_id": OuterRef("recommendation_id"),
-        "institution_id": OuterRef("institution_id"),
-    }
-    newest = ("-period__start_date", "-pk")
-    approved = ProgressUpdate.objects.filter(**same, state=UpdateState.APPROVED)
-    if until is not None:
-        approved = approved.filter(period__start_date__lte=until)
-    latest = approved.order_by(*newest)
+    latest = _latest_approved(until=until)
     annotations: dict[str, Any] = {
         "approved_id": Subquery(latest.values("pk")[:1]),
         "approved_status": Subquery(latest.values("status")[:1]),
     }
     if visible is not None:
-        in_workflow = visible.filter(**same).exclude(state=UpdateState.APPROVED)
-        annotations["current_id"] = Subquery(in_workflow.order_by(*newest).values("pk")[:1])
+        in_workflow = visible.filter(**_SAME_ASSIGNMENT).exclude(state=UpdateState.APPROVED)
+        annotations["current_id"] = Subquery(in_workflow.order_by(*_NEWEST).values("pk")[:1])
     assignments = list(
         Assignment.objects.filter(recommendation_id__in=recommendation_ids)
         .select_related("institution")
@@ -179,6 +188,40 @@ def recommendation_rows(
             )
         )
     return rows
+
+
+def recommendation_statuses_on(
+    *, days: Sequence[date], recommendation_ids: Collection[int] | None = None
+) -> dict[date, dict[int, str]]:
+    """Each recommendation's overall status as of each of several days, in one query.
+
+    The same rule as ``recommendation_rows`` with ``until``: the institutions assigned now,
+    each with its latest approved update for a period begun by the day, and the least
+    advanced of them (``overall_status``). Only recommendations with a status that day are
+    in its answer. One query however many days and recommendations (a subquery per day).
+    """
+    wanted = list(dict.fromkeys(days))
+    if not wanted:
+        return {}
+    columns = {
+        f"d{i}": Subquery(_latest_approved(until=day).values("status")[:1])
+        for i, day in enumerate(wanted)
+    }
+    assignments = Assignment.objects.all()
+    if recommendation_ids is not None:
+        assignments = assignments.filter(recommendation_id__in=recommendation_ids)
+    said: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in assignments.order_by().annotate(**columns).values("recommendation_id", *columns):
+        said[row["recommendation_id"]].append(row)
+    answer: dict[date, dict[int, str]] = {}
+    for i, day in enumerate(wanted):
+        statuses: dict[int, str] = {}
+        for recommendation_id, rows in said.items():
+            status = overall_status(r[f"d{i}"] for r in rows if r[f"d{i}"])
+            if status is not None:
+                statuses[recommendation_id] = status
+        answer[day] = statuses
+    return answer
 
 
 # --- Updates owed ----------------------------------------------------------------------------

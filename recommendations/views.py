@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
+from core.uploads import EvidenceForm
 from programme.models import ReportingPeriod
 from recommendations import permissions, selectors, services
 from recommendations.filters import RecommendationFilterForm
 from recommendations.forms import (
     CommentForm,
-    EvidenceForm,
     ReviewForm,
     UpdateCreateForm,
     UpdateEditForm,

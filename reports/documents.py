@@ -128,20 +128,17 @@ def _committee(report: Report) -> dict[str, Any]:
         raise ReportUnavailable(_("The reporting period of this report no longer exists."))
     data = selectors.committee_report(period=period)
     measured = [
-        (f"{row.indicator.code} {row.indicator.title}", row.value.percent_met)
-        for block in data.framework
-        for row in block.indicators
-        if row.value is not None and row.value.percent_met is not None
+        (f"{line.figures.indicator.code} {line.figures.indicator.title}", line.now.percent_met)
+        for outcome in data.framework
+        for line in outcome.lines
+        if line.now is not None and line.now.percent_met is not None
     ]
     sexes = (
         Series(_("Women"), COLOURS["women"]),
         Series(_("Men"), COLOURS["men"]),
         Series(_("Other or not stated"), COLOURS["other"]),
     )
-    before_after = (
-        Series(_("Before the training"), COLOURS["before"]),
-        Series(_("After the training"), COLOURS["after"]),
-    )
+    gains = [(str(line.topic.name), line.gain.total) for line in data.by_topic]
     charts = {
         "status": bar_chart(
             title=_("Recommendations by overall status"),
@@ -160,19 +157,20 @@ def _committee(report: Report) -> dict[str, Any]:
         ],
         "groups": [
             stacked_bar_chart(
-                title=_("Participants by target group and sex"),
+                title=_("Participants trained by target group and sex"),
                 rows=[(g, (w, m, t - w - m)) for g, w, m, t in part],
                 series=sexes,
             )
             for part in _chunks(data.by_group)
         ],
         "scores": [
-            paired_bar_chart(
-                title=_("Average test score by topic, before and after the training"),
-                rows=[(str(f.topic.name), f.average_pre, f.average_post) for f in part],
-                series=before_after,
+            bar_chart(
+                title=_("Average test score gain by topic (points out of 100)"),
+                bars=part,
+                places=1,
+                scale_max=max(30, *(float(v or 0) for _l, v in part)),
             )
-            for part in _chunks(data.by_topic)
+            for part in _chunks(gains)
         ],
         "pipeline": bar_chart(
             title=_("Studies by stage of the research pipeline"),

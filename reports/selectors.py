@@ -7,19 +7,17 @@ user who asked) and returns plain data for the report's template; none of them w
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
+from core.alphabet import alphabet_key
 from dashboard.selectors import ActionOverview, Glance, action_overview, programme_glance
+from programme.calculations import EMPTY, Ask, Calculation, Measure, Span, span_q
 from programme.models import Action, Meeting, ReportingPeriod
-from programme.selectors import (
-    MeetingRecord,
-    OutcomeBlock,
-    meeting_latest,
-    meeting_record,
-    results_framework,
-)
+from programme.results import IndicatorFigures, OutcomeFigures, PeriodFigure, framework_figures
+from programme.selectors import MeetingRecord, meeting_latest, meeting_record
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
 from recommendations.selectors import (
     Assessment,
@@ -32,17 +30,20 @@ from recommendations.selectors import (
 from reports.models import Report
 from research.models import Study
 from research.selectors import PipelineColumn, studies_pipeline
-from stakeholders.choices import Sex
 from stakeholders.models import Institution, User
-from trainings.models import Attendance, Training
+from trainings.calculations import (
+    PARTICIPANTS_TRAINED,
+    SCORE_GAIN,
+    TRAININGS_HELD,
+    attendance_counted,
+    trainings_counted,
+)
+from trainings.models import Attendance, Topic, Training
 from trainings.selectors import (
-    TopicFigures,
     TrainingFigures,
     TrainingRecord,
     participants_by_group,
-    participants_by_topic,
     training_record,
-    trainings_held,
     trainings_with_figures,
 )
 
@@ -63,15 +64,6 @@ def demo_data_present() -> bool:
 
 
 @dataclass(frozen=True)
-class Headcount:
-    """Distinct people, by sex."""
-
-    total: int
-    women: int
-    men: int
-
-
-@dataclass(frozen=True)
 class RecommendationStanding:
     """A recommendation's overall status and each assigned institution's latest assessment."""
 
@@ -80,42 +72,174 @@ class RecommendationStanding:
 
 
 @dataclass(frozen=True)
+class IndicatorLine:
+    """An indicator of the results framework as the report shows it for its period."""
+
+    figures: IndicatorFigures
+    now: PeriodFigure | None  # the report's period
+
+
+@dataclass(frozen=True)
+class FrameworkGroup:
+    """Indicators under one heading: an outcome's own, or an output's."""
+
+    code: str
+    title: str
+    is_output: bool
+    lines: list[IndicatorLine]
+
+
+@dataclass(frozen=True)
+class FrameworkOutcome:
+    outcome_code: str
+    outcome_title: str
+    groups: list[FrameworkGroup]
+
+    @property
+    def lines(self) -> list[IndicatorLine]:
+        return [line for group in self.groups for line in group.lines]
+
+
+@dataclass(frozen=True)
+class TrainingTotals:
+    """The period's and the action's training figures, from the computed indicators' own
+    calculations (``trainings.calculations``) without settings: the same numbers as an
+    indicator counting every training and every person."""
+
+    held: Measure  # trainings held that started in the period
+    held_to_date: Measure  # since the start of the action, to the end of the period
+    trained: Measure  # distinct people who completed a held training, by sex
+    trained_to_date: Measure
+    gain: Measure  # their average test score gain in the period
+
+
+@dataclass(frozen=True)
+class TopicLine:
+    """A topic's trainings, people trained and score gain in the period, each measured by the
+    calculation an indicator limited to that topic uses."""
+
+    topic: Topic
+    trainings: Measure
+    trained: Measure
+    gain: Measure
+
+
+@dataclass(frozen=True)
 class CommitteeReport:
     action: Action
     period: ReportingPeriod
     overview: ActionOverview  # to the end of the period
     glance: Glance  # to the end of the period
-    framework: list[OutcomeBlock]
+    framework: list[FrameworkOutcome]
+    totals: TrainingTotals
     trainings: list[TrainingFigures]  # held in the period
-    reached: Headcount  # distinct participants of the period's trainings
-    by_group: list[tuple[str, int, int, int]]
-    by_topic: list[TopicFigures]
+    by_group: list[tuple[str, int, int, int]]  # people trained in the period
+    by_topic: list[TopicLine]
     pipeline: list[PipelineColumn]
     studies: list[Study]
     recommendations: list[RecommendationStanding]
     meeting: MeetingRecord | None  # the last meeting held by the end of the period
 
 
-def headcount(*, attendance: QuerySet[Attendance]) -> Headcount:
-    figures = attendance.aggregate(
-        total=Count("participant", distinct=True),
-        women=Count("participant", distinct=True, filter=Q(participant__sex=Sex.FEMALE)),
-        men=Count("participant", distinct=True, filter=Q(participant__sex=Sex.MALE)),
+def _measured(
+    calculation: Calculation,
+    *,
+    action: Action,
+    spans: Sequence[Span],
+    parameters: dict[int, dict[str, object]] | None = None,
+) -> dict[tuple[int, Span], Measure]:
+    """A calculation asked as indicators ask it: once for every setting (keyed 0 with none)
+    and every span, in its one query."""
+    settings = parameters if parameters is not None else {0: {}}
+    asks = [Ask(indicator=k, action=action.pk, parameters=v) for k, v in settings.items()]
+    return calculation.measure(asks, spans) if asks else {}
+
+
+def training_totals(*, action: Action, period: ReportingPeriod) -> TrainingTotals:
+    """Trainings held and people trained in the period and to its end, and their score
+    gain in the period: three queries."""
+    span, whole = Span(period.start_date, period.end_date), Span(None, period.end_date)
+    held = _measured(TRAININGS_HELD, action=action, spans=[span, whole])
+    trained = _measured(PARTICIPANTS_TRAINED, action=action, spans=[span, whole])
+    gain = _measured(SCORE_GAIN, action=action, spans=[span])
+    return TrainingTotals(
+        held=held.get((0, span), EMPTY),
+        held_to_date=held.get((0, whole), EMPTY),
+        trained=trained.get((0, span), EMPTY),
+        trained_to_date=trained.get((0, whole), EMPTY),
+        gain=gain.get((0, span), EMPTY),
     )
-    return Headcount(total=figures["total"], women=figures["women"], men=figures["men"])
+
+
+def topics_measured(*, action: Action, period: ReportingPeriod) -> list[TopicLine]:
+    """Each topic of the period's held trainings, most people trained first: one query per
+    calculation, every topic asked at once."""
+    span = Span(period.start_date, period.end_date)
+    held = trainings_counted(action_id=action.pk, parameters={}).filter(span_q("start_date", span))
+    topics = list(Topic.objects.filter(trainings__in=held).distinct())
+    settings: dict[int, dict[str, object]] = {t.pk: {"topics": [t.pk]} for t in topics}
+    trainings = _measured(TRAININGS_HELD, action=action, spans=[span], parameters=settings)
+    trained = _measured(PARTICIPANTS_TRAINED, action=action, spans=[span], parameters=settings)
+    gains = _measured(SCORE_GAIN, action=action, spans=[span], parameters=settings)
+    lines = [
+        TopicLine(
+            topic=t,
+            trainings=trainings.get((t.pk, span), EMPTY),
+            trained=trained.get((t.pk, span), EMPTY),
+            gain=gains.get((t.pk, span), EMPTY),
+        )
+        for t in topics
+    ]
+    # Most people first, then by name in the reader's alphabet.
+    return sorted(
+        lines, key=lambda line: (-(line.trained.total or 0), alphabet_key(str(line.topic.name)))
+    )
+
+
+def framework_for_period(*, period: ReportingPeriod) -> list[FrameworkOutcome]:
+    """The results framework as it stood at the end of the period (``framework_figures``,
+    judged at the period): every indicator with its line for the period."""
+    blocks: list[OutcomeFigures] = framework_figures(
+        action=period.action, at=period, until=period.end_date
+    )
+
+    def lines(figures: list[IndicatorFigures]) -> list[IndicatorLine]:
+        return [IndicatorLine(figures=f, now=f.period(period)) for f in figures]
+
+    framework = []
+    for block in blocks:
+        groups = [FrameworkGroup("", "", False, lines(block.outcome_level))]
+        groups += [
+            FrameworkGroup(output.code, output.title, True, lines(output.indicators))
+            for output in block.outputs
+            if output.indicators
+        ]
+        framework.append(
+            FrameworkOutcome(
+                outcome_code=block.outcome.code,
+                outcome_title=block.outcome.title,
+                groups=[g for g in groups if g.lines],
+            )
+        )
+    return framework
 
 
 def committee_report(*, period: ReportingPeriod) -> CommitteeReport:
     """The progress report for one period, the same for every reader allowed to ask for it.
 
-    Trainings and indicator values are those of the period; the recommendations' standing
-    is what the approved updates for periods begun by its end say; the research pipeline
-    and the action points are as they stand when the report is made.
+    Indicators are as ``framework_figures`` gives them at the end of the period (a closed
+    period's values as frozen). The training figures are the computed indicators' own
+    calculations, so the report agrees with the framework. The recommendations' standing is
+    what the approved updates for periods begun by its end say; the research pipeline and
+    the action points are as they stand when the report is made.
     """
     action = period.action
     until = period.end_date
-    held = trainings_held(action=action, start=period.start_date, end=until)
-    attendance = Attendance.objects.filter(training__in=held)
+    span = Span(period.start_date, until)
+    held = trainings_counted(action_id=action.pk, parameters={}).filter(span_q("start_date", span))
+    trained = attendance_counted(action_id=action.pk, parameters={}).filter(
+        span_q("training__start_date", span)
+    )
     recommendations = Recommendation.objects.order_by("number")
     rows = recommendation_rows(queryset=recommendations, until=until)
     assessments = recommendation_assessments(
@@ -128,11 +252,11 @@ def committee_report(*, period: ReportingPeriod) -> CommitteeReport:
         period=period,
         overview=action_overview(action=action, until=until),
         glance=programme_glance(action=action, until=until),
-        framework=results_framework(action=action, period=period),
+        framework=framework_for_period(period=period),
+        totals=training_totals(action=action, period=period),
         trainings=trainings_with_figures(trainings=held),
-        reached=headcount(attendance=attendance),
-        by_group=participants_by_group(attendance=attendance),
-        by_topic=participants_by_topic(trainings=held),
+        by_group=participants_by_group(attendance=trained),
+        by_topic=topics_measured(action=action, period=period),
         pipeline=studies_pipeline(queryset=studies),
         studies=list(studies.select_related("contractor").order_by("title")),
         recommendations=[

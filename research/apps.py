@@ -10,5 +10,8 @@ class ResearchConfig(AppConfig):
 
     def ready(self) -> None:
         from core.history import track
+        from programme.calculations import calculation_register
+        from research.calculations import STUDIES_AT_STAGE
 
+        calculation_register(STUDIES_AT_STAGE)
         track(self, "Study", "StudyVersion")

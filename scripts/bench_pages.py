@@ -8,7 +8,7 @@ pages`` starts a throwaway one), on the programme ``generate_programme`` makes a
 so that anything else the machine does falls on all of them alike:
 
 - the dashboard, the recommendation list and the busiest recommendation, the training list,
-  and the latest meeting;
+  the latest meeting, and the results framework (every indicator's figures in every period);
 - the reference: a view defined here (its own urlconf, through a settings override) that runs
   one query and renders a tiny template, behind the same middleware and the same sign-in.
 
@@ -20,6 +20,7 @@ generated rows, on a second, throwaway database (target: the same number).
     scripts/bench pages                         # scale 1, 20 runs of each page
     scripts/bench pages --scale 0.1 --runs 5    # quicker
     scripts/bench pages --profile               # also cProfile the dashboard and list its queries
+    scripts/bench pages --profile /results/     # … or another page
 """
 
 from __future__ import annotations
@@ -48,7 +49,16 @@ from bench_common import (
 DASHBOARD_LIMIT = 5.0
 FILTER_LIMIT = 1.3
 MINIMAL_URL = "/bench/minimal/"
-LIST_PAGES = ["/trainings/", "/meetings/", "/institutions/", "/research/", "/recommendations/"]
+# The results framework is no list, but it reads every indicator and period: it belongs with
+# the pages whose queries must not grow with the rows.
+LIST_PAGES = [
+    "/trainings/",
+    "/meetings/",
+    "/institutions/",
+    "/research/",
+    "/recommendations/",
+    "/results/",
+]
 
 
 @dataclass
@@ -116,12 +126,25 @@ def _personas() -> dict[str, Any]:
 
 
 def _clients(personas: dict[str, Any]) -> dict[str, Any]:
+    """A signed-in client per persona; the programme team's session past the second factor,
+    as the code page leaves it (a confirmed authenticator app, the session verified by it)."""
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from stakeholders.roles import needs_second_factor
 
     clients = {}
     for name, user in personas.items():
         client = Client()
         client.force_login(user)
+        if needs_second_factor(user):
+            device, _made = TOTPDevice.objects.get_or_create(
+                user=user, confirmed=True, defaults={"name": "Benchmark authenticator"}
+            )
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         clients[name] = client
     return clients
 
@@ -135,12 +158,14 @@ def _get(client: Any, url: str) -> Any:
 
 def _pages() -> list[tuple[str, str]]:
     from django.db.models import Count
+    from django.urls import reverse
 
-    from programme.models import Meeting
+    from programme.models import Indicator, Meeting
     from recommendations.models import Recommendation
 
     busiest = Recommendation.objects.annotate(n=Count("updates")).order_by("-n", "pk").first()
     latest = Meeting.objects.order_by("-number").first()
+    indicators = Indicator.objects.count()
     assert busiest is not None and latest is not None  # noqa: S101 - generated data has both
     return [
         ("dashboard", "/"),
@@ -151,6 +176,7 @@ def _pages() -> list[tuple[str, str]]:
         ),
         ("training list", "/trainings/"),
         (f"meeting {latest.number}", f"/meetings/{latest.pk}/"),
+        (f"results framework ({indicators} indicators)", reverse("programme:results_framework")),
     ]
 
 
@@ -240,6 +266,9 @@ def _rows_counts(n: int) -> Any:
         meetings=n,
         action_points_per_meeting=2,
         studies=n,
+        outcomes=max(2, n // 10),
+        outputs_per_outcome=2,
+        indicators_per_output=2,
     )
 
 
@@ -300,7 +329,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="data scale (1: full size)")
     parser.add_argument("--runs", type=int, default=20, help="requests of each page timed")
-    parser.add_argument("--profile", action="store_true", help="cProfile the dashboard")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="/",
+        metavar="URL",
+        help="cProfile a page (the dashboard when no URL is given) and list its queries",
+    )
     parser.add_argument("--no-queries", action="store_true", help="skip the 10/200-row counts")
     args = parser.parse_args()
     require_postgres("scripts/bench pages")
@@ -325,7 +360,7 @@ def main() -> int:
         results = _timed("pages", lambda: _time_pages(clients, args.runs))
         _report_pages(results)
         if args.profile:
-            _profile(clients, "/")
+            _profile(clients, args.profile)
     if not args.no_queries:
         print("Queries of the list pages at 10 and 200 generated rows (a throwaway database):")
         _timed("query counts", _query_counts)

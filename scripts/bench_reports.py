@@ -2,10 +2,11 @@
 """Benchmark: the steering committee's progress report at about 10, 50 and 100 pages.
 
 Runs on a throwaway SQLite database in a temporary folder: migrates it, loads the programme
-and the demo data, then adds made-up trainings, indicators, action points and studies in a
-reporting period of their own until the report reaches each size. For each size it prints
-the time to assemble the HTML, the time to render the PDF (in child processes, as the
-report job does: the report's parts side by side, REPORT_RENDER_PROCESSES of them), pages per
+and the demo data, then adds made-up trainings, indicators (one in three computed from the
+records), action points and studies in a reporting period of their own until the report
+reaches each size. For each size it prints the time to assemble the HTML (the computed
+indicators measured then), the time to render the PDF (in child processes, as the report job
+does: the report's parts side by side, REPORT_RENDER_PROCESSES of them), pages per
 second, and the render's peak memory (the render processes together); then t(100)/t(10), and
 the 100-page report rendered as one document in one process, for reference. Each figure is
 the median of three runs.
@@ -138,6 +139,9 @@ class Filler:
                     post_score=Decimal(60 + p),
                 )
         for i in range(3):
+            # One computed from the records (measured by its calculation as the report is
+            # made), two reported and approved.
+            computed = i == 0
             indicator = Indicator.objects.create(
                 outcome=self.outcome,
                 output=self.output,
@@ -146,16 +150,25 @@ class Filler:
                 unit_en="persons",
                 baseline=Decimal(0),
                 baseline_year=2029,
-                by_sex=bool(i % 2),
+                by_sex=bool(i % 2) or computed,
+                kind="computed" if computed else "reported",
+                calculation="participants_trained" if computed else "",
+                parameters={"topics": [str(self.topics[n % len(self.topics)].pk)]}
+                if computed
+                else {},
+                target_end=Decimal(200),
                 is_demo=True,
             )
+            actual = None if computed else Decimal(10 + i * 7)
             IndicatorValue.objects.create(
                 indicator=indicator,
                 period=self.period,
                 target=Decimal(20),
-                actual=Decimal(10 + i * 7),
+                actual=actual,
                 actual_women=Decimal(6) if i % 2 else None,
                 actual_men=Decimal(4) if i % 2 else None,
+                actual_other=actual - 10 if i % 2 and actual is not None else None,
+                state="draft" if computed else "approved",
                 is_demo=True,
             )
         for a in range(2):

@@ -55,6 +55,7 @@ NOT_TRACKED = {
     "programme.OutboxEmail",
     "research.StudyStatusChange",
     "recommendations.UpdateTransition",
+    "programme.IndicatorValueTransition",
 }
 
 

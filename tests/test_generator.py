@@ -10,7 +10,16 @@ from django.test import Client
 
 from loaders.generator import GENERATED_PASSWORD, Counts
 from loaders.grants import object_permissions_rebuild
-from programme.models import ActionPoint, ActionPointGroupObjectPermission, Meeting
+from programme.calculations import calculation_get
+from programme.choices import ValueState
+from programme.models import (
+    ActionPoint,
+    ActionPointGroupObjectPermission,
+    Indicator,
+    IndicatorValue,
+    Meeting,
+    ReportingPeriod,
+)
 from recommendations import permissions as rec_perms
 from recommendations.choices import UpdateState
 from recommendations.models import (
@@ -142,3 +151,35 @@ def test_generator_refuses_to_run_twice(generated: Counts) -> None:
 
     with pytest.raises(CommandError, match="already loaded"):
         call_command("generate_programme", scale=SCALE, stdout=io.StringIO())
+
+
+def test_generator_makes_a_results_framework_of_both_kinds_with_values(
+    generated: Counts,
+) -> None:
+    indicators = Indicator.objects.filter(outcome__code__startswith="G")
+    assert indicators.count() == generated.indicators
+    assert not indicators.filter(is_demo=False).exists()
+    assert set(indicators.values_list("kind", flat=True)) == {"computed", "reported"}
+    for indicator in indicators.filter(kind="computed"):
+        calculation = calculation_get(indicator.calculation)
+        assert calculation is not None, indicator.calculation
+        assert calculation.parameters_clean(indicator.parameters) == indicator.parameters
+    assert not indicators.filter(kind="reported", responsible__isnull=True).exists()
+    periods = list(ReportingPeriod.objects.order_by("start_date"))
+    values = IndicatorValue.objects.filter(indicator__in=indicators)
+    assert values.count() == len(periods) * indicators.count()
+    assert not values.filter(target__isnull=True).exists()
+    assert not values.filter(is_demo=False).exists()
+    reported = values.filter(indicator__kind="reported")
+    assert ValueState.APPROVED in set(reported.values_list("state", flat=True))
+    approved = reported.filter(state=ValueState.APPROVED).first()
+    assert approved is not None
+    assert [t.to_state for t in approved.transitions.all()] == ["submitted", "approved"]
+    assert not values.filter(indicator__kind="computed").exclude(state=ValueState.DRAFT).exists()
+    # The oldest period closed through the service: its values frozen, the others open.
+    oldest, *later = periods
+    assert oldest.is_closed and not any(p.is_closed for p in later)
+    assert not values.filter(period=oldest, frozen_at__isnull=True).exists()
+    assert not values.filter(period__in=later, frozen_at__isnull=False).exists()
+    call_command("remove_demo", stdout=io.StringIO())
+    assert not Indicator.objects.exists() and not IndicatorValue.objects.exists()

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
 import openpyxl
@@ -28,8 +29,23 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path, re
 
 from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportBatch
-from programme.models import Action, ActionPoint, Meeting, ReportingPeriod
-from programme.services import action_point_share
+from programme.choices import IndicatorKind
+from programme.models import (
+    Action,
+    ActionPoint,
+    Indicator,
+    IndicatorEvidence,
+    IndicatorValue,
+    Meeting,
+    Outcome,
+    ReportingPeriod,
+)
+from programme.services import (
+    action_point_share,
+    indicator_evidence_add,
+    indicator_value_save,
+    indicator_value_submit,
+)
 from recommendations.choices import UpdateState
 from recommendations.models import Evidence, ProgressUpdate, Recommendation
 from recommendations.services import evidence_add
@@ -72,6 +88,9 @@ class World:
     period: ReportingPeriod
     batch: ImportBatch  # a spreadsheet CSO B uploaded, checked and ready to import
     report: Report  # a recommendation report CSO B asked for, finished
+    value_draft: IndicatorValue  # CSO B's draft value of an indicator it reports on
+    value_submitted: IndicatorValue  # the same indicator's next value, waiting for review
+    value_evidence: IndicatorEvidence  # a file on the submitted value
 
 
 @pytest.fixture
@@ -148,7 +167,40 @@ def world(demo: dict[str, User], settings: Any, tmp_path: Any) -> World:
         period=ReportingPeriod.objects.get(name="2026 H1"),
         batch=batch,
         report=report,
+        **_cso_b_values(cso_b_user, cso_b),
     )
+
+
+def _cso_b_values(user: User, cso_b: Institution) -> dict[str, Any]:
+    """A reported indicator Demo CSO B answers for: a draft value and a submitted one."""
+    outcome = Outcome.objects.create(action=Action.objects.get(), code="B", title="Shelters")
+    indicator = Indicator.objects.create(
+        outcome=outcome,
+        code="B.1",
+        title="Shelters applying the referral standard",
+        unit="shelters",
+        baseline=0,
+        kind=IndicatorKind.REPORTED,
+        responsible=cso_b,
+    )
+
+    def value(period: str, actual: int) -> IndicatorValue:
+        return indicator_value_save(
+            indicator=indicator,
+            period=ReportingPeriod.objects.get(name=period),
+            by=user,
+            actual=Decimal(actual),
+        )
+
+    submitted = value("2026 H2", 3)
+    evidence = indicator_evidence_add(
+        value=submitted, by=user, title="Visit reports", file=SimpleUploadedFile("v.pdf", PDF)
+    )
+    return {
+        "value_draft": value("2026 H1", 2),
+        "value_submitted": indicator_value_submit(value=submitted, by=user),
+        "value_evidence": evidence,
+    }
 
 
 # --- The rules ------------------------------------------------------------------------------
@@ -196,6 +248,16 @@ def _batch(w: World) -> dict[str, Any]:
 B_UPLOAD = _expect(404, demo_cso_b=OK, demo_admin=OK)
 # What the institutions that report may import; the observer only reads.
 IMPORTERS = _expect(OK, demo_observer=403)
+# CSO B's draft: only CSO B and the programme team know it exists (the observer reads no drafts).
+B_DRAFT = _expect(OK, demo_cso_a=404, demo_ministry=404, demo_observer=404)
+
+
+def _value_draft(w: World) -> dict[str, Any]:
+    return {"pk": w.value_draft.pk}
+
+
+def _value_submitted(w: World) -> dict[str, Any]:
+    return {"pk": w.value_submitted.pk}
 
 
 RULES: dict[str, Rule] = {
@@ -404,7 +466,74 @@ RULES: dict[str, Rule] = {
     ),
     "reports:report_detail": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
     "reports:report_download": Rule(kwargs=lambda w: {"pk": w.report.pk}, get=B_UPLOAD),
+    # Reported indicator values: CSO B enters its indicator's, the programme team reviews.
+    "programme:value_mine": Rule(get=EVERYONE),
+    "programme:value_report": Rule(
+        kwargs=lambda w: {"pk": w.value_draft.indicator_id, "period_pk": w.value_draft.period_id},
+        get=OWNER_WRITES,
+        post=OWNER_WRITES,
+        data=lambda w: {"actual": "7", "seen_at": w.value_draft.updated_at.isoformat()},
+    ),
+    "programme:value_detail": Rule(kwargs=_value_submitted, get=B_READS),
+    "programme:value_submit": Rule(kwargs=_value_draft, get=_expect(405), post=B_DRAFT),
+    "programme:value_withdraw": Rule(kwargs=_value_submitted, get=B_WRITES, post=B_WRITES),
+    "programme:value_review": Rule(
+        kwargs=_value_submitted,
+        get=_expect(403, demo_cso_a=404, demo_ministry=404, demo_admin=OK),
+        post=_expect(403, demo_cso_a=404, demo_ministry=404, demo_admin=OK),
+        data=lambda w: {"decision": "approve"},
+    ),
+    "programme:value_evidence_add": Rule(
+        kwargs=_value_draft,
+        get=B_DRAFT,
+        post=B_DRAFT,
+        data=lambda w: {"title": "Planted", "url": "https://example.org/planted"},
+    ),
+    "programme:value_evidence_download": Rule(
+        kwargs=lambda w: {"pk": w.value_evidence.pk}, get=B_READS
+    ),
+    "programme:value_evidence_remove": Rule(
+        kwargs=lambda w: {"pk": w.value_evidence.pk}, get=B_WRITES, post=B_WRITES
+    ),
+    # The results framework: everyone signed in reads it; the programme team alone changes
+    # an indicator's settings and closes or reopens a period.
+    "programme:results_framework": Rule(get=EVERYONE),
+    "programme:results_iptt": Rule(get=EVERYONE),
+    "programme:results_iptt_xlsx": Rule(get=EVERYONE),
+    "programme:results_iptt_csv": Rule(get=EVERYONE),
+    "programme:results_indicator": Rule(
+        kwargs=lambda w: {"pk": w.value_draft.indicator_id}, get=EVERYONE
+    ),
+    "programme:results_indicator_settings": Rule(
+        kwargs=lambda w: {"pk": w.value_draft.indicator_id},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {
+            "kind": "reported",
+            "responsible": w.cso_b.pk,
+            "baseline": "5",
+            "target_end": "40",
+            "direction": "decrease",
+            "aggregation": "latest",
+        },
+    ),
+    "programme:results_period_close": Rule(
+        kwargs=lambda w: {"pk": w.period.pk}, get=TEAM_ONLY, post=TEAM_ONLY
+    ),
+    "programme:results_period_reopen": Rule(
+        kwargs=lambda w: {"pk": _period_closed(w)}, get=TEAM_ONLY, post=TEAM_ONLY
+    ),
 }
+
+
+def _period_closed(w: World) -> int:
+    """The action's first period, closed by the programme team."""
+    from programme.services import reporting_period_close
+
+    period = ReportingPeriod.objects.order_by("start_date")[0]
+    if not period.is_closed:
+        reporting_period_close(period=period, by=w.users["demo-admin"])
+    return period.pk
 
 
 def _request_to_cso_b(w: World) -> int:

@@ -8,7 +8,10 @@ from django.core.management import CommandError, call_command
 
 from loaders.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load, demo_remove
 from loaders.seeding import seed_load
-from programme.models import Action
+from programme.calculations import calculations
+from programme.choices import IndicatorKind, IndicatorStatus, ValueState
+from programme.models import Action, Indicator, IndicatorValue, ReportingPeriod
+from programme.results import framework_figures
 from recommendations.choices import UpdateState
 from recommendations.models import ProgressUpdate
 from stakeholders.models import User
@@ -90,3 +93,43 @@ def test_list_logins_prints_every_demo_login() -> None:
     call_command("load_demo", "--list-logins", stdout=out)
     for login in DEMO_LOGINS:
         assert login.username in out.getvalue()
+
+
+def test_demo_framework_computes_what_the_platform_holds_and_reviews_what_is_reported(
+    action,
+) -> None:
+    demo_load(action=action)
+    indicators = Indicator.objects.filter(outcome__action=action)
+    computed = indicators.filter(kind=IndicatorKind.COMPUTED)
+    assert set(computed.values_list("calculation", flat=True)) == {c.key for c in calculations()}, (
+        "every calculation of the catalogue has a demo indicator"
+    )
+    [reported] = indicators.filter(kind=IndicatorKind.REPORTED)
+    assert reported.responsible is not None and reported.responsible.is_demo
+    periods = list(ReportingPeriod.objects.filter(action=action).order_by("start_date"))
+    # A target in every period, and an end-of-action target, for every indicator.
+    assert IndicatorValue.objects.filter(target__isnull=False).count() == len(periods) * len(
+        indicators
+    )
+    assert not indicators.filter(target_end__isnull=True).exists()
+    states = dict(
+        IndicatorValue.objects.filter(indicator=reported, actual__isnull=False).values_list(
+            "period__name", "state"
+        )
+    )
+    assert set(states.values()) == {ValueState.APPROVED, ValueState.SUBMITTED, ValueState.DRAFT}
+    submitted = IndicatorValue.objects.get(indicator=reported, state=ValueState.SUBMITTED)
+    assert [t.to_state for t in submitted.transitions.all()] == [ValueState.SUBMITTED]
+    assert submitted.evidence.exists()
+    # The oldest period is closed, its values frozen as the framework gave them.
+    oldest, *later = periods
+    assert oldest.is_closed and not any(p.is_closed for p in later)
+    assert not IndicatorValue.objects.filter(period=oldest, frozen_at__isnull=True).exists()
+    # A believable mix: some indicators on track at the end of 2024, some behind.
+    h2 = ReportingPeriod.objects.get(name="2024 H2")
+    statuses = {
+        f.status
+        for block in framework_figures(action=action, at=h2, until=h2.end_date)
+        for f in block.indicators
+    }
+    assert {IndicatorStatus.ON_TRACK, IndicatorStatus.BEHIND} <= statuses

@@ -28,6 +28,9 @@ DOWNLOADS = {
     "imports:export",
     "imports:attendance_export",
     "reports:report_download",
+    "programme:value_evidence_download",
+    "programme:results_iptt_xlsx",
+    "programme:results_iptt_csv",
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from loaders.demo import DEMO_PASSWORD
+from programme.models import Indicator
 from programme.permissions import meetings_visible_to
 from recommendations.models import Recommendation
 from tests.browser.conftest import log_in, screenshot
@@ -59,7 +60,8 @@ def main_pages(username: str, demo: dict[str, Any]) -> dict[str, str]:
     rec = Recommendation.objects.get(number=14)  # assigned to Demo CSO A
     training = trainings_visible_to(user).order_by("start_date", "pk").first()
     meeting = meetings_visible_to(user).order_by("date", "pk").first()
-    assert training is not None and meeting is not None
+    indicator = Indicator.objects.order_by("outcome__code", "code").first()
+    assert training is not None and meeting is not None and indicator is not None
     return {
         "dashboard": reverse("dashboard:dashboard"),
         "recommendations": reverse("recommendations:list"),
@@ -70,6 +72,9 @@ def main_pages(username: str, demo: dict[str, Any]) -> dict[str, str]:
         "meeting": reverse("programme:meeting_detail", args=[meeting.pk]),
         "imports": reverse("imports:import_list"),
         "reports": reverse("reports:report_list"),
+        "results": reverse("programme:results_framework"),
+        "iptt": reverse("programme:results_iptt"),
+        "indicator": reverse("programme:results_indicator", args=[indicator.pk]),
     }
 
 

@@ -3,14 +3,18 @@ cell updates its record, and the rules of the services hold."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from openpyxl import load_workbook
 
-from imports.services import export_file
-from programme.models import ActionPoint, IndicatorValue, Meeting
+from imports.services import export_file, import_batch_rollback
+from programme.choices import ValueState
+from programme.models import ActionPoint, Indicator, IndicatorValue, Meeting, ReportingPeriod
+from programme.results import framework_figures
 from recommendations.choices import AssignmentKind, UpdateState
 from recommendations.models import Assignment, ProgressUpdate, Recommendation
 from stakeholders.models import Institution
@@ -35,7 +39,9 @@ def _indicator_values() -> None:
     period = ReportingPeriod.objects.order_by("start_date").first()
     for indicator in Indicator.objects.all()[:3]:
         IndicatorValue.objects.get_or_create(
-            indicator=indicator, period=period, defaults={"target": 10, "actual": 4}
+            indicator=indicator,
+            period=period,
+            defaults={"target": Decimal(10), "actual": Decimal(4)},
         )
 
 
@@ -281,32 +287,176 @@ def test_action_points_progress_by_owner_and_agreement_by_the_team(run_import, d
     assert ActionPoint.objects.filter(description="Publish the referral guide").count() == 1
 
 
-def test_indicator_values_check_women_and_men_against_the_actual(run_import, demo) -> None:
-    from programme.models import Indicator
+VALUE_HEADERS = [
+    "Indicator",
+    "Reporting period",
+    "Target",
+    "Actual",
+    "Of which women",
+    "Of which men",
+    "Of which other or not stated",
+]
 
-    indicator = Indicator.objects.select_related("outcome").first()
-    assert indicator is not None
-    code = f"{indicator.outcome.code}/{indicator.code}"
-    headers = [
-        "Indicator",
-        "Reporting period",
-        "Target",
-        "Actual",
-        "Of which women",
-        "Of which men",
-    ]
-    bad = [[code, "2026 H1", "100", "10", "8", "5"]]
+
+def _reported() -> Indicator:
+    """The demo's reported indicator (by sex, entered by Demo CSO A)."""
+    return Indicator.objects.select_related("outcome").get(kind="reported", is_demo=True)
+
+
+def _code(indicator: Indicator) -> str:
+    return f"{indicator.outcome.code}/{indicator.code}"
+
+
+def test_indicator_values_check_women_men_and_other_against_the_actual(run_import, demo) -> None:
+    indicator = _reported()
+    bad = [[_code(indicator), "2026 H2", "100", "10", "6", "4", "1"]]
     batch = run_import(
-        "indicator_values", files.xlsx(headers, bad), "v.xlsx", user=demo["demo-admin"]
+        "indicator_values", files.xlsx(VALUE_HEADERS, bad), "v.xlsx", user=demo["demo-admin"]
     )
     assert batch.status == "invalid"
-    good = [[code, "2026 H1", "1 200,5", 10, 6, 4]]
+    assert "add up to 11" in batch.errors[0]["message"]
+    parts_missing = [[_code(indicator), "2026 H2", "100", "10", "6", "4", ""]]
     batch = run_import(
-        "indicator_values", files.xlsx(headers, good), "v.xlsx", user=demo["demo-admin"]
+        "indicator_values",
+        files.xlsx(VALUE_HEADERS, parts_missing),
+        "v.xlsx",
+        user=demo["demo-admin"],
+    )
+    assert batch.status == "invalid"
+    good = [[_code(indicator), "2026 H2", "1 200,5", 10, 6, 4, 0]]
+    batch = run_import(
+        "indicator_values", files.xlsx(VALUE_HEADERS, good), "v.xlsx", user=demo["demo-admin"]
     )
     assert batch.status == "applied", batch.errors
-    value = IndicatorValue.objects.get(indicator=indicator, period__name="2026 H1")
-    assert (value.target, value.actual) == (Decimal("1200.50"), Decimal(10))
+    value = IndicatorValue.objects.get(indicator=indicator, period__name="2026 H2")
+    assert (value.target, value.actual, value.actual_other) == (
+        Decimal("1200.50"),
+        Decimal(10),
+        Decimal(0),
+    )
+
+
+def test_a_computed_indicators_target_is_imported_but_never_its_value(run_import, demo) -> None:
+    computed = Indicator.objects.select_related("outcome").get(
+        calculation="trainings_held", is_demo=True
+    )
+    headers = ["Indicator", "Reporting period", "Target", "Actual"]
+    batch = run_import(
+        "indicator_values",
+        files.xlsx(headers, [[_code(computed), "2026 H2", "3", "2"]]),
+        "v.xlsx",
+        user=demo["demo-admin"],
+    )
+    assert batch.status == "invalid"
+    assert "computed from the platform's records" in batch.errors[0]["message"]
+    assert batch.errors[0]["column"] == "Actual"
+    batch = run_import(
+        "indicator_values",
+        files.xlsx(headers, [[_code(computed), "2026 H2", "3", ""]]),
+        "v.xlsx",
+        user=demo["demo-admin"],
+    )
+    assert batch.status == "applied", batch.errors
+    value = IndicatorValue.objects.get(indicator=computed, period__name="2026 H2")
+    assert (value.target, value.actual, value.state) == (Decimal(3), None, ValueState.DRAFT)
+
+
+def test_a_value_the_team_imports_counts_as_approved_and_the_step_is_recorded(
+    run_import, demo
+) -> None:
+    indicator = _reported()
+    waiting = IndicatorValue.objects.get(indicator=indicator, period__name="2025 H2")
+    assert waiting.state == ValueState.SUBMITTED
+    steps = waiting.transitions.count()
+    # A period with no row for the indicator yet: the import adds it.
+    IndicatorValue.objects.filter(indicator=indicator, period__name="2026 H2").delete()
+    rows = [
+        [_code(indicator), "2025 H2", "", "50", "30", "19", "1"],
+        [_code(indicator), "2026 H2", "", "12", "6", "6", "0"],
+    ]
+    admin = demo["demo-admin"]
+    batch = run_import("indicator_values", files.xlsx(VALUE_HEADERS, rows), "v.xlsx", user=admin)
+    assert batch.status == "applied", batch.errors
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.actual, waiting.reviewed_by) == (
+        ValueState.APPROVED,
+        Decimal(50),
+        admin,
+    )
+    step = waiting.transitions.last()
+    assert step is not None
+    assert (step.from_state, step.to_state, step.by, step.actual) == (
+        ValueState.SUBMITTED,
+        ValueState.APPROVED,
+        admin,
+        Decimal(50),
+    )
+    assert "spreadsheet" in step.comment
+    new = IndicatorValue.objects.get(indicator=indicator, period__name="2026 H2")
+    assert (new.state, new.created_by) == (ValueState.APPROVED, admin)
+    assert [t.to_state for t in new.transitions.all()] == [ValueState.APPROVED]
+    # It counts: the framework shows it for its period.
+    period = waiting.period
+    [figures] = [
+        f
+        for block in framework_figures(action=period.action, at=period)
+        for f in block.indicators
+        if f.indicator.pk == indicator.pk
+    ]
+    assert figures.period(period).value.total == Decimal(50)
+
+    # Rolled back: the value waits for review again, and the recorded steps are gone.
+    import_batch_rollback(batch=batch, by=admin)
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.actual, waiting.reviewed_by) == (
+        ValueState.SUBMITTED,
+        Decimal(48),
+        None,
+    )
+    assert waiting.transitions.count() == steps
+    assert not IndicatorValue.objects.filter(indicator=indicator, period__name="2026 H2").exists()
+
+
+def test_a_closed_periods_values_are_not_imported(run_import, demo) -> None:
+    indicator = _reported()
+    closed = ReportingPeriod.objects.get(name="2024 H1")
+    assert closed.is_closed
+    frozen = IndicatorValue.objects.get(indicator=indicator, period=closed)
+    batch = run_import(
+        "indicator_values",
+        files.xlsx(
+            ["Indicator", "Reporting period", "Target"], [[_code(indicator), "2024 H1", 99]]
+        ),
+        "v.xlsx",
+        user=demo["demo-admin"],
+    )
+    assert batch.status == "invalid"
+    assert "2024 H1 is closed" in batch.errors[0]["message"]
+    frozen.refresh_from_db()
+    assert frozen.target == Decimal(50)
+
+
+def test_an_indicator_values_export_shows_values_only_to_those_who_may_see_them(demo) -> None:
+    indicator = _reported()
+    draft = IndicatorValue.objects.get(indicator=indicator, period__name="2026 H1")
+    assert draft.state == ValueState.DRAFT and draft.actual is not None
+
+    def rows(username: str) -> dict[tuple[str, str], dict[str, object]]:
+        exported = export_file(kind="indicator_values", fmt="xlsx", user=demo[username])
+        sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
+        header, *lines = list(sheet.iter_rows(values_only=True))
+        found = [dict(zip(header, line, strict=True)) for line in lines]
+        return {(str(r["Indicator"]), str(r["Reporting period"])): r for r in found}
+
+    key = (_code(indicator), draft.period.name)
+    own, other = rows("demo-cso-a"), rows("demo-cso-b")
+    assert own[key]["Actual"] == draft.actual and own[key]["Workflow state"] == "Draft"
+    assert other[key]["Target"] == draft.target  # the target is the framework's, for everyone
+    assert other[key]["Actual"] in (None, "") and other[key]["Workflow state"] in (None, "")
+    computed = Indicator.objects.select_related("outcome").get(calculation="trainings_held")
+    frozen = (_code(computed), "2024 H1")  # its value frozen on the row when the period closed
+    assert IndicatorValue.objects.get(indicator=computed, period__name="2024 H1").actual
+    assert own[frozen]["Actual"] in (None, "")
 
 
 def test_a_trainings_import_rolls_back_until_people_are_listed(run_import, demo) -> None:

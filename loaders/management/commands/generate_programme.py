@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Add a made-up programme of a given scale (demo records) for benchmarks: at scale 1, "
         "60 institutions, 2,000 trainings, 50,000 participants, 5,000 progress updates and "
-        "100 meetings over five years. Loads the programme's seed first."
+        "100 meetings over five years, and a results framework of 65 indicators with their "
+        "values. Loads the programme's seed first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
