@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from base64 import b32decode
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -41,7 +41,7 @@ from programme.models import (
     ReportingPeriod,
 )
 from recommendations import services as rec_services
-from recommendations.choices import AssignmentKind, ImplementationStatus
+from recommendations.choices import AssignmentKind, ImplementationStatus, UpdateState
 from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
 from research.choices import StudyStatus
 from research.models import Study, StudyStatusChange
@@ -617,15 +617,101 @@ DEMO_STUDIES = [
 ]
 
 
+# The demo framework's texts in Macedonian and Albanian (working translations of made-up
+# texts), so a reader of either language meets no English in it.
+DEMO_TRANSLATIONS: dict[str, tuple[str, str]] = {
+    DEMO_OUTCOMES["1"]: (
+        "Професионалците имаат капацитет да спречуваат и да се борат против трговијата со деца "
+        "и трговијата заради трудова експлоатација",
+        "Profesionistët kanë kapacitet të parandalojnë dhe të luftojnë trafikimin e fëmijëve "
+        "dhe trafikimin për shfrytëzim të punës",
+    ),
+    DEMO_OUTCOMES["2"]: (
+        "Политиката и практиката против трговијата со луѓе се темелат на истражувања",
+        "Politika dhe praktika kundër trafikimit mbështeten në kërkime",
+    ),
+    DEMO_OUTCOMES["3"]: (
+        "Институциите ги спроведуваат препораките и известуваат за напредокот",
+        "Institucionet zbatojnë rekomandimet dhe raportojnë për përparimin",
+    ),
+    DEMO_OUTPUTS["1.1"]: (
+        "Обуки за трудови инспектори, полицајци, социјални работници, новинари и граѓански "
+        "организации",
+        "Trajnime për inspektorët e punës, policët, punonjësit socialë, gazetarët dhe "
+        "organizatat e shoqërisë civile",
+    ),
+    DEMO_OUTPUTS["1.2"]: (
+        "Службениците на терен обучени да препознаваат жртви",
+        "Zyrtarët në terren të trajnuar për të identifikuar viktimat",
+    ),
+    DEMO_OUTPUTS["2.1"]: ("Нарачани и валидирани студии", "Studime të porositura dhe të validuara"),
+    DEMO_OUTPUTS["3.1"]: (
+        "Управниот одбор ги следи своите одлуки и извештаите на институциите",
+        "Komiteti drejtues ndjek vendimet e tij dhe raportet e institucioneve",
+    ),
+    DEMO_OUTPUTS["3.2"]: (
+        "Училиштата и заедниците учат да ги препознаваат ризиците од трговија со луѓе",
+        "Shkollat dhe komunitetet mësojnë të njohin rreziqet e trafikimit",
+    ),
+    "Professionals trained": ("Обучени професионалци", "Profesionistë të trajnuar"),
+    "Trainings held": ("Одржани обуки", "Trajnime të mbajtura"),
+    "Average gain in test scores": (
+        "Просечно подобрување на резултатите од тестовите",
+        "Rritja mesatare e pikëve të testeve",
+    ),
+    "Police officers and labour inspectors trained": (
+        "Обучени полицајци и трудови инспектори",
+        "Policë dhe inspektorë të punës të trajnuar",
+    ),
+    "Studies validated or published": (
+        "Валидирани или објавени студии",
+        "Studime të validuara ose të publikuara",
+    ),
+    "Recommendations at least in progress": (
+        "Препораки што најмалку се во тек",
+        "Rekomandime të paktën në zbatim",
+    ),
+    "Action points closed on time": (
+        "Акциски точки затворени навреме",
+        "Pika veprimi të mbyllura në kohë",
+    ),
+    "Progress updates approved on time": (
+        "Извештаи за напредок одобрени навреме",
+        "Raporte progresi të miratuara në kohë",
+    ),
+    "People reached by prevention workshops in schools and communities": (
+        "Лица опфатени со превентивни работилници во училишта и заедници",
+        "Persona të arritur nga punëtoritë parandaluese në shkolla dhe komunitete",
+    ),
+    "persons": ("лица", "persona"),
+    "trainings": ("обуки", "trajnime"),
+    "points": ("поени", "pikë"),
+    "studies": ("студии", "studime"),
+    "recommendations": ("препораки", "rekomandime"),
+    "%": ("%", "%"),
+}
+
+
+def _in_three(field: str, text: str) -> dict[str, str]:
+    """A demo text in English with its Macedonian and Albanian translations."""
+    mk, sq = DEMO_TRANSLATIONS.get(text, (text, text))
+    return {f"{field}_en": text, f"{field}_mk": mk, f"{field}_sq": sq}
+
+
 def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[Indicator]:
     """The demo results framework with a target for every indicator in every period."""
     outcomes = {
-        code: Outcome.objects.create(action=action, code=code, title_en=title, is_demo=True)
+        code: Outcome.objects.create(
+            action=action, code=code, **_in_three("title", title), is_demo=True
+        )
         for code, title in DEMO_OUTCOMES.items()
     }
     outputs = {
         code: Output.objects.create(
-            outcome=outcomes[code.split(".")[0]], code=code, title_en=title, is_demo=True
+            outcome=outcomes[code.split(".")[0]],
+            code=code,
+            **_in_three("title", title),
+            is_demo=True,
         )
         for code, title in DEMO_OUTPUTS.items()
     }
@@ -645,8 +731,8 @@ def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[I
             outcome=outcomes[spec.code.split(".")[0]],
             output=outputs[spec.output] if spec.output else None,
             code=spec.code,
-            title_en=spec.title,
-            unit_en=spec.unit,
+            **_in_three("title", spec.title),
+            **_in_three("unit", spec.unit),
             baseline=Decimal(0),
             baseline_year=2023,
             target_end=Decimal(spec.target_end),
@@ -879,6 +965,8 @@ def _updates(
             "Workshops on false job advertisements online are being prepared with two schools.",
         ),
     ]
+    # One update came after its period's due date, so "updates approved on time" shows a share.
+    late = ("mspdy", 8, h2_2024)
     for code, author, number, period, status, final, narrative in plan:
         by = users.get(author) if author else None
         update = rec_services.progress_update_create(
@@ -898,6 +986,8 @@ def _updates(
         if final == "draft":
             continue
         rec_services.progress_update_submit(update=update, by=by)
+        if (code, number, period) != late:
+            _submitted_before_due(update)
         if final == "approved":
             rec_services.progress_update_approve(update=update, by=admin)
         elif final == "returned":
@@ -906,6 +996,16 @@ def _updates(
                 by=admin,
                 comment="Please say which schools and how many pupils were reached.",
             )
+
+
+def _submitted_before_due(update: ProgressUpdate) -> None:
+    """The demo is loaded long after its periods ended: date the submission as the
+    institution would have sent it, a week before the period's due date."""
+    day = update.period.due_date - timedelta(days=7)
+    at = datetime.combine(day, time(10, 0), tzinfo=timezone.get_current_timezone())
+    ProgressUpdate.objects.filter(pk=update.pk).update(submitted_at=at)
+    update.transitions.filter(to_state=UpdateState.SUBMITTED).update(at=at)
+    update.refresh_from_db()
 
 
 @transaction.atomic

@@ -79,7 +79,7 @@ class IndicatorValueForm(forms.Form):
     def __init__(self, *args: Any, by_sex: bool, unit: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if unit:
-            self.fields["actual"].help_text = _("In %(unit)s.") % {"unit": unit}
+            self.fields["actual"].help_text = _("Counted in %(unit)s.") % {"unit": unit}
         if by_sex:
             for name in ("actual_women", "actual_men", "actual_other"):
                 self.fields[name].required = True

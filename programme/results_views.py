@@ -121,6 +121,7 @@ def framework(request: AuthenticatedRequest) -> HttpResponse:
             "blocks": framework_figures(action=action, at=chosen),
             "states_visible": _states_visible(request, action),
             "can_change": permissions.may_change_framework(request.user),
+            "reports_values": permissions.indicators_listed_for(request.user).exists(),
         },
     )
 

@@ -68,9 +68,11 @@ def generate(django_capture_on_commit_callbacks: Any) -> Callable[..., Report]:
 
 
 def render_children() -> list[str]:
-    """This checkout's render processes still alive (there should never be one after a job).
+    """This test process's render processes still alive (there should never be one after a
+    job).
 
-    Only those of this interpreter: another checkout's suite may be rendering beside this one.
+    Only those it started: another checkout's suite, or another worker of this one, may be
+    rendering beside it.
     """
     found = []
     for entry in Path("/proc").iterdir():
@@ -84,6 +86,21 @@ def render_children() -> list[str]:
             command.startswith(sys.prefix + "/")
             and "reports.render" in command
             and int(entry.name) != os.getpid()
+            and _descends_from(int(entry.name), os.getpid())
         ):
             found.append(command)
     return found
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    """Whether process ``pid`` was started, directly or not, by process ``ancestor``."""
+    while pid > 1:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        # The command's name is in brackets and may hold spaces: the fields follow the last ")".
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+        if pid == ancestor:
+            return True
+    return False
