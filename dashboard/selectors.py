@@ -5,6 +5,7 @@ They count across every domain app, so they live above them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as date_type
 
@@ -311,6 +312,20 @@ class IndicatorGlance:
 
     period: ReportingPeriod | None
     indicators: list[IndicatorFigures]
+
+
+# The latest committee report the reader may open, found by the reports app (a layer above
+# this one), which registers its finder when it is ready.
+_LATEST_REPORT: list[Callable[[User], tuple[str, str] | None]] = []
+
+
+def latest_report_register(finder: Callable[[User], tuple[str, str] | None]) -> None:
+    """``finder(user)`` answers the (URL, name) of the latest report for the dashboard."""
+    _LATEST_REPORT[:] = [finder]
+
+
+def latest_report_for(user: User) -> tuple[str, str] | None:
+    return _LATEST_REPORT[0](user) if _LATEST_REPORT else None
 
 
 def indicators_glance(*, action: Action, today: date_type) -> IndicatorGlance:

@@ -12,6 +12,7 @@ from dashboard.selectors import (
     action_overview,
     dashboard_tasks,
     indicators_glance,
+    latest_report_for,
     programme_glance,
 )
 from programme.selectors import action_primary
@@ -44,6 +45,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
                 if action is not None and sees_indicators
                 else None
             ),
+            "latest_report": latest_report_for(request.user) if sees_indicators else None,
             "persona": persona,
             "memberships": request.user.memberships.select_related("institution"),
         },

@@ -27,7 +27,9 @@ from recommendations.selectors import (
     recommendation_evidence,
     recommendation_rows,
 )
+from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
+from reports.permissions import reports_visible_to
 from research.models import Study
 from research.selectors import PipelineColumn, studies_pipeline
 from stakeholders.models import Institution, User
@@ -53,6 +55,21 @@ def reports_listed(*, queryset: QuerySet[Report]) -> QuerySet[Report]:
     return queryset.select_related(
         "requested_by", "period", "recommendation", "training", "meeting"
     ).order_by("-created_at", "-pk")
+
+
+def committee_report_latest(user: User) -> tuple[str, str] | None:
+    """The newest finished steering-committee report the user may open: its URL and name
+    (the dashboard links to it)."""
+    report = (
+        reports_visible_to(user)
+        .filter(kind=ReportKind.COMMITTEE, status=ReportStatus.DONE)
+        .select_related("period")
+        .order_by("-period__end_date", "-created_at", "-pk")
+        .first()
+    )
+    if report is None:
+        return None
+    return report.get_absolute_url(), report.subject
 
 
 def demo_data_present() -> bool:
