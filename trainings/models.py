@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
@@ -113,8 +116,27 @@ class Training(DemoMarked):
 
     def clean(self) -> None:
         validate_date_range(self.start_date, self.end_date)
-        if self.status == TrainingStatus.HELD and not self.start_date:
-            raise ValidationError({"start_date": _("A training that was held needs its dates.")})
+        validate_held(self.status, self.start_date, self.end_date)
+
+
+def validate_held(status: str, start: date | None, end: date | None) -> None:
+    """A training counts as held only with its dates and once it has ended: one marked held
+    ahead of time would count in the programme's figures at once."""
+    if status != TrainingStatus.HELD:
+        return
+    if not start:
+        raise ValidationError({"start_date": _("A training that was held needs its dates.")})
+    last = end or start
+    if last > timezone.localdate():
+        raise ValidationError(
+            {
+                "status": _(
+                    "A training can be marked held once it has ended; it ends on %(day)s. "
+                    "Keep it planned until then."
+                )
+                % {"day": date_format(last, "DATE_FORMAT")}
+            }
+        )
 
 
 class Participant(DemoMarked):

@@ -49,7 +49,7 @@ from stakeholders.resources import institution_index
 from trainings import services
 from trainings.choices import SCORE_MAX, SCORE_MIN, TrainingStatus
 from trainings.matching import AttendancePlanner, AttendanceRow, Register
-from trainings.models import Attendance, Topic, Training
+from trainings.models import Attendance, Topic, Training, validate_held
 from trainings.names import person_name
 from trainings.permissions import (
     may_change_training,
@@ -233,8 +233,11 @@ class TrainingResource(SpreadsheetResource):
             raise RowRejected(
                 ("end_date", _("The end date cannot be before the start date."))
             ) from None
-        if status == TrainingStatus.HELD and not start:
-            raise RowRejected(("start_date", _("A training that was held needs its dates.")))
+        try:
+            validate_held(status, start, end)
+        except ValidationError as error:
+            field, messages = next(iter(error.message_dict.items()))
+            raise RowRejected((field, messages[0])) from None
         wanted = {key(t) for t in titles if t}
         existing = next(
             (
