@@ -73,8 +73,9 @@ def _add(n: int, demo: dict[str, Any]) -> None:
             topics=[Topic.objects.order_by("pk")[0]],
             recommendations=[rec],
             status=TrainingStatus.HELD,
-            start_date=start,
-            end_date=start,
+            # Held, so in the past (the periods above lie ahead, out of the demo's way).
+            start_date=start - timedelta(days=365 * 10),
+            end_date=start - timedelta(days=365 * 10),
         )
 
 

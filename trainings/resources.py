@@ -146,7 +146,8 @@ class TrainingResource(SpreadsheetResource):
         ChoiceWidget(TrainingStatus, synonyms=STATUS_SYNONYMS),
         attribute="status",
         help_text=gettext_lazy(
-            "Planned when empty. A training that was held needs its start date."
+            "Planned when empty. A training that was held needs its start date, and is held "
+            "only once it has ended."
         ),
         choices=lambda resource: [str(label) for label in TrainingStatus.labels],
     )
