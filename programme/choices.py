@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ActionPointStatus(models.TextChoices):
@@ -12,6 +13,20 @@ class ActionPointStatus(models.TextChoices):
 
 
 OPEN_ACTION_POINT_STATUSES = (ActionPointStatus.OPEN, ActionPointStatus.IN_PROGRESS)
+
+
+class MeetingStatus(models.TextChoices):
+    """Whether a steering-committee meeting is still being prepared or has taken place."""
+
+    # The meeting's own words: in Macedonian a meeting (состанок) is masculine, a training not.
+    PLANNED = "planned", pgettext_lazy("meeting", "Planned")
+    HELD = "held", pgettext_lazy("meeting", "Held")
+
+
+class MeetingFormat(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid (in person and online)")
 
 
 class InterventionKind(models.TextChoices):

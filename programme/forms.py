@@ -1,5 +1,5 @@
-"""Forms of the programme's pages: reporting progress on an action point, and reported
-indicator values with their review and evidence."""
+"""Forms of the programme's pages: recording meetings and reporting progress on an action
+point, and reported indicator values with their review and evidence."""
 
 from __future__ import annotations
 
@@ -7,17 +7,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
+from core.uploads import ALLOWED_EXTENSIONS, validate_upload
 from programme.calculations import Calculation, calculation_choices, calculations
 from programme.choices import Aggregation, Direction, IndicatorKind
-from programme.models import ActionPoint, Indicator, ReportingPeriod
+from programme.models import (
+    Action,
+    ActionPoint,
+    Decision,
+    Indicator,
+    Meeting,
+    Outcome,
+    ReportingPeriod,
+)
 from stakeholders.models import Institution
 
 
@@ -314,3 +324,175 @@ class IndicatorSettingsForm(forms.Form):
 
 def _with_blank(options: Callable[[], list[tuple[str, str]]]) -> list[tuple[str, str]]:
     return [("", "—"), *options()]
+
+
+# --- Recording the steering committee's meetings -----------------------------------------------
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MeetingForm(forms.ModelForm):
+    """A meeting's facts, agenda and minutes, as the programme team records them. The model
+    says what a held meeting needs (its date); the number must be free in the action."""
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "number",
+            "status",
+            "date",
+            "place",
+            "format",
+            "purpose",
+            "agenda",
+            "minutes",
+            "minutes_file",
+        ]
+        widgets = {
+            "status": forms.RadioSelect,
+            "format": forms.RadioSelect,
+            "date": _date_input(),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "agenda": forms.Textarea(attrs={"rows": 10}),
+            "minutes": forms.Textarea(attrs={"rows": 12}),
+        }
+        help_texts = {
+            "date": _("Required once the meeting is held."),
+            "place": _("A city or venue; for an online meeting, the platform used."),
+        }
+
+    def __init__(self, *args: Any, action: Action, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        # Filled in per request: at import time it would be English for everyone.
+        self.fields["minutes_file"].help_text = _("Up to 10 MB: %(types)s") % {
+            "types": ", ".join(ALLOWED_EXTENSIONS)
+        }
+
+    def clean_number(self) -> int:
+        number: int = self.cleaned_data["number"]
+        taken = Meeting.objects.filter(action=self.action, number=number)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("This action already has a meeting with this number."))
+        return number
+
+    def clean_minutes_file(self) -> Any:
+        upload = self.cleaned_data.get("minutes_file")
+        if isinstance(upload, UploadedFile):
+            validate_upload(upload)
+        return upload
+
+    def service_arguments(self) -> dict[str, Any]:
+        """What ``meeting_create`` and ``meeting_update`` take, from a valid form."""
+        data = self.cleaned_data
+        upload = data.get("minutes_file")
+        return {
+            "number": data["number"],
+            "status": data["status"],
+            "date": data["date"],
+            "place": data["place"],
+            "format": data["format"],
+            "purpose": data["purpose"],
+            "agenda": data["agenda"],
+            "minutes": data["minutes"],
+            "minutes_file": upload if isinstance(upload, UploadedFile) else None,
+        }
+
+    @property
+    def minutes_file_cleared(self) -> bool:
+        return self.cleaned_data.get("minutes_file") is False
+
+
+class AttendanceRowForm(forms.Form):
+    """One institution at a meeting and who represented it."""
+
+    institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.order_by("name")
+    )
+    representatives = forms.CharField(
+        label=_("Representatives"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=format_lazy("{} {}", _("Names and positions, one per line."), NO_VICTIM_DETAILS),
+    )
+
+
+class BaseAttendanceFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen: set[int] = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.initial:
+                continue
+            if form.cleaned_data.get("DELETE"):
+                continue
+            institution = form.cleaned_data.get("institution")
+            if institution is None:
+                continue
+            if institution.pk in seen:
+                form.add_error("institution", _("Each institution can be listed once."))
+            seen.add(institution.pk)
+
+    def rows(self) -> list[tuple[Institution, str]]:
+        """The institutions kept, with their representatives, from a valid formset."""
+        kept = []
+        for form in self.forms:
+            if form.cleaned_data.get("DELETE"):
+                continue
+            institution = form.cleaned_data.get("institution")
+            if institution is not None:
+                kept.append((institution, form.cleaned_data.get("representatives", "")))
+        return kept
+
+
+AttendanceFormSet = cast(
+    "type[BaseAttendanceFormSet]",
+    forms.formset_factory(
+        AttendanceRowForm, formset=BaseAttendanceFormSet, extra=3, can_delete=True
+    ),
+)
+
+
+class DecisionForm(forms.ModelForm):
+    """A decision of the committee, with the outcomes and recommendations it bears on."""
+
+    class Meta:
+        model = Decision
+        fields = ["number", "text", "outcomes", "recommendations"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 5}),
+            "outcomes": forms.CheckboxSelectMultiple,
+            "recommendations": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcomes: Any = self.fields["outcomes"]
+        outcomes.queryset = Outcome.objects.filter(action_id=meeting.action_id).order_by("code")
+        recommendations: Any = self.fields["recommendations"]
+        recommendations.queryset = recommendations.queryset.order_by("number")
+
+
+class ActionPointRaiseForm(forms.ModelForm):
+    """What the committee asked, of which institution and by when; progress is reported on
+    the action point's own form."""
+
+    class Meta:
+        model = ActionPoint
+        fields = ["description", "owner", "due_date", "decision"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "due_date": _date_input(),
+        }
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner: Any = self.fields["owner"]
+        owner.queryset = Institution.objects.order_by("name")
+        decision: Any = self.fields["decision"]
+        decision.queryset = meeting.decisions.order_by("number")
+        decision.help_text = _("Optional: the decision the action point follows from.")

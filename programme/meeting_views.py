@@ -1,21 +1,50 @@
-"""Pages of the steering committee: its meetings and the action points they raised."""
+"""Pages of the steering committee: its meetings and the action points they raised.
+
+Everyone signed in reads them; the programme team records a meeting (its facts, attendance,
+decisions and action points) and prepares the next one; an action point's owner reports
+progress on it. Each view passes the gate in ``programme.permissions``, calls a service and
+redirects.
+"""
 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from core.portal import AuthenticatedRequest, paginate, query_without_page
+from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from programme import permissions, selectors, services
+from programme.choices import MeetingStatus
 from programme.filters import MeetingFilter
-from programme.forms import ActionPointForm
+from programme.forms import (
+    ActionPointForm,
+    ActionPointRaiseForm,
+    AttendanceFormSet,
+    DecisionForm,
+    MeetingForm,
+)
+from programme.models import Action, ActionPoint, Meeting
+
+
+def _to_meeting(meeting_id: int) -> HttpResponse:
+    return redirect("programme:meeting_detail", pk=meeting_id)
+
+
+def _action() -> Action:
+    action = selectors.action_primary()
+    if action is None:
+        raise Http404
+    return action
 
 
 @login_required
@@ -31,6 +60,7 @@ def meeting_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter": filterset,
             "page_obj": paginate(request, rows),
             "filter_query": query_without_page(request),
+            "can_change": permissions.may_change_meetings(request.user),
         },
     )
 
@@ -38,9 +68,7 @@ def meeting_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_safe
 def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(
-        permissions.meetings_visible_to(request.user).select_related("action"), pk=pk
-    )
+    meeting = permissions.meeting_for_view(request.user, pk)
     record = selectors.meeting_record(meeting=meeting)
     shown = [p.pk for p in record.action_points] + [p.pk for p in record.carried_in]
     editable = set(
@@ -48,10 +76,283 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         .filter(pk__in=shown)
         .values_list("pk", flat=True)
     )
+    can_change = permissions.may_change_meetings(request.user)
     return render(
         request,
         "programme/meeting_detail.html",
-        {"meeting": meeting, "record": record, "editable": editable},
+        {
+            "meeting": meeting,
+            "record": record,
+            "editable": editable,
+            "can_change": can_change,
+            "can_prepare": can_change
+            and not meeting.action.meetings.filter(status=MeetingStatus.PLANNED).exists(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _meeting_form_page(
+    request: AuthenticatedRequest, form: MeetingForm, meeting: Meeting | None
+) -> HttpResponse:
+    return render(request, "programme/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
+    permissions.check_change_meetings(request.user)
+    action = _action()
+    number = (action.meetings.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    form = MeetingForm(
+        request.POST or None,
+        request.FILES or None,
+        action=action,
+        instance=Meeting(action=action),
+        initial={"number": number, "status": MeetingStatus.PLANNED},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_create(
+                action=action, by=request.user, **form.service_arguments()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Meeting recorded."))
+            return _to_meeting(meeting.pk)
+    return _meeting_form_page(request, form, None)
+
+
+@login_required
+def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = permissions.meeting_for_change(request.user, pk)
+    # The form works on its own copy, so the page keeps showing what is saved.
+    form = MeetingForm(
+        request.POST or None,
+        request.FILES or None,
+        action=meeting.action,
+        instance=copy.copy(meeting),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(
+                meeting=meeting,
+                by=request.user,
+                minutes_file_clear=form.minutes_file_cleared,
+                **form.service_arguments(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Meeting saved."))
+            return _to_meeting(meeting.pk)
+    return _meeting_form_page(request, form, meeting)
+
+
+def minutes_download_name(meeting: Meeting) -> str:
+    """A safe file name: "minutes-meeting-4.pdf"."""
+    stem = slugify(_("minutes meeting %(number)s") % {"number": meeting.number}, allow_unicode=True)
+    return f"{stem or 'minutes'}{Path(meeting.minutes_file.name or '').suffix.lower()}"
+
+
+@login_required
+@require_safe
+def meeting_minutes_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    meeting = permissions.meeting_for_view(request.user, pk)
+    return file_download(request, meeting.minutes_file, filename=minutes_download_name(meeting))
+
+
+@login_required
+def meeting_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Who attended: every institution with its representatives, on one form."""
+    meeting = permissions.meeting_for_change(request.user, pk)
+    initial = [
+        {"institution": a.institution_id, "representatives": a.representatives}
+        for a in meeting.attendance.select_related("institution")
+    ]
+    formset = AttendanceFormSet(request.POST or None, initial=initial, prefix="attendance")
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.meeting_attendance_set(meeting=meeting, by=request.user, rows=formset.rows())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Attendance saved."))
+            return _to_meeting(meeting.pk)
+    return render(
+        request,
+        "programme/meeting_attendance_form.html",
+        {"formset": formset, "meeting": meeting},
+    )
+
+
+@login_required
+def meeting_decision_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = permissions.meeting_for_change(request.user, pk)
+    number = (
+        meeting.decisions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    form = DecisionForm(request.POST or None, meeting=meeting, initial={"number": number})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decision_add(
+                meeting=meeting,
+                by=request.user,
+                number=data["number"],
+                text=data["text"],
+                outcomes=list(data["outcomes"]),
+                recommendations=list(data["recommendations"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return _to_meeting(meeting.pk)
+    return render(
+        request,
+        "programme/meeting_decision_form.html",
+        {"form": form, "meeting": meeting, "decision": None},
+    )
+
+
+@login_required
+def meeting_decision_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    decision = permissions.decision_for_change(request.user, pk)
+    meeting = decision.meeting
+    form = DecisionForm(request.POST or None, meeting=meeting, instance=copy.copy(decision))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decision_update(
+                decision=decision,
+                by=request.user,
+                number=data["number"],
+                text=data["text"],
+                outcomes=list(data["outcomes"]),
+                recommendations=list(data["recommendations"]),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Decision saved."))
+            return _to_meeting(meeting.pk)
+    return render(
+        request,
+        "programme/meeting_decision_form.html",
+        {"form": form, "meeting": meeting, "decision": decision},
+    )
+
+
+@login_required
+def meeting_decision_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first; the history keeps the decision."""
+    decision = permissions.decision_for_change(request.user, pk)
+    if request.method == "POST":
+        services.decision_remove(decision=decision, by=request.user)
+        messages.success(request, _("Decision removed."))
+        return _to_meeting(decision.meeting_id)
+    return render(
+        request,
+        "programme/meeting_decision_remove_confirm.html",
+        {
+            "decision": decision,
+            "meeting": decision.meeting,
+            "points": list(decision.action_points.select_related("owner")),
+        },
+    )
+
+
+@login_required
+def action_point_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = permissions.meeting_for_change(request.user, pk)
+    return _action_point_form(request, meeting, action_point=None)
+
+
+@login_required
+def action_point_revise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The programme team corrects what was asked, of whom and by when."""
+    action_point = permissions.action_point_for_revision(request.user, pk)
+    return _action_point_form(request, action_point.meeting, action_point=action_point)
+
+
+def _action_point_form(
+    request: AuthenticatedRequest, meeting: Meeting, *, action_point: ActionPoint | None
+) -> HttpResponse:
+    """One form raises an action point or corrects it; the services keep the history."""
+    form = ActionPointRaiseForm(
+        request.POST or None,
+        meeting=meeting,
+        instance=copy.copy(action_point) if action_point else None,
+    )
+    form.instance.meeting = meeting
+    if request.method == "POST" and form.is_valid():
+        fields = {
+            name: form.cleaned_data[name]
+            for name in ("description", "owner", "due_date", "decision")
+        }
+        try:
+            if action_point is None:
+                services.action_point_raise(meeting=meeting, by=request.user, **fields)
+            else:
+                services.action_point_revise(action_point=action_point, by=request.user, **fields)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if action_point is None:
+                messages.success(request, _("Action point added."))
+            else:
+                messages.success(request, _("Action point saved."))
+            return _to_meeting(meeting.pk)
+    return render(
+        request,
+        "programme/action_point_raise_form.html",
+        {"form": form, "meeting": meeting, "action_point": action_point},
+    )
+
+
+@login_required
+def action_point_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first; the history keeps the action point."""
+    action_point = permissions.action_point_for_revision(request.user, pk)
+    if request.method == "POST":
+        services.action_point_remove(action_point=action_point, by=request.user)
+        messages.success(request, _("Action point removed."))
+        return _to_meeting(action_point.meeting_id)
+    return render(
+        request,
+        "programme/action_point_remove_confirm.html",
+        {"action_point": action_point, "meeting": action_point.meeting},
+    )
+
+
+@login_required
+def meeting_prepare(request: AuthenticatedRequest) -> HttpResponse:
+    """Shows what the next meeting will carry and its draft agenda, then creates it."""
+    permissions.check_change_meetings(request.user)
+    action = _action()
+    today = timezone.localdate()
+    planned = action.meetings.filter(status=MeetingStatus.PLANNED).order_by("number").first()
+    if request.method == "POST" and planned is None:
+        try:
+            meeting = services.meeting_prepare_next(action=action, by=request.user, today=today)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("programme:meeting_list")
+        messages.success(
+            request,
+            _("Meeting %(number)s is prepared. Check its agenda and add its date and place.")
+            % {"number": meeting.number},
+        )
+        return _to_meeting(meeting.pk)
+    return render(
+        request,
+        "programme/meeting_prepare_confirm.html",
+        {
+            "next": selectors.meeting_next(action=action, today=today),
+            "planned": planned,
+            "today": today,
+        },
     )
 
 

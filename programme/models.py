@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date as date_type
 from decimal import Decimal
 from typing import Any
 
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
@@ -20,6 +23,8 @@ from programme.choices import (
     Direction,
     IndicatorKind,
     InterventionKind,
+    MeetingFormat,
+    MeetingStatus,
     ValueState,
 )
 
@@ -139,6 +144,16 @@ class ReportingPeriod(DemoMarked):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name with its dates, as pickers show it: "2026 H1 (1.1.2026 – 30.6.2026)".
+
+        Texts that name the period in a sentence (tasks, notifications) keep ``__str__``.
+        """
+        start = date_format(self.start_date, "SHORT_DATE_FORMAT")
+        end = date_format(self.end_date, "SHORT_DATE_FORMAT")
+        return f"{self.name} ({start} – {end})"
 
     def clean(self) -> None:
         validate_date_range(self.start_date, self.end_date)
@@ -510,11 +525,30 @@ class Meeting(DemoMarked):
         Action, verbose_name=_("action"), on_delete=models.CASCADE, related_name="meetings"
     )
     number = models.PositiveSmallIntegerField(_("number"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MeetingStatus.choices,
+        default=MeetingStatus.HELD,
+        help_text=_("A held meeting needs its date."),
+    )
     date = models.DateField(_("date"), null=True, blank=True)
-    place = models.CharField(_("place"), max_length=120)
+    # Set by the seed for a meeting held before the platform whose documents give no date;
+    # the portal never sets it, so every meeting recorded here gets its date once held.
+    date_not_known = models.BooleanField(_("date not known"), default=False, editable=False)
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    format = models.CharField(
+        _("format"), max_length=10, choices=MeetingFormat.choices, default=MeetingFormat.IN_PERSON
+    )
     purpose = models.TextField(_("purpose"), blank=True, help_text=NO_VICTIM_DETAILS)
     agenda = models.TextField(_("agenda"), blank=True, help_text=NO_VICTIM_DETAILS)
     minutes = models.TextField(_("minutes"), blank=True, help_text=NO_VICTIM_DETAILS)
+    minutes_file = models.FileField(
+        _("minutes (file)"),
+        upload_to="meeting-minutes/%Y/",
+        blank=True,
+        help_text=_("The signed or circulated minutes, as a document."),
+    )
 
     class Meta:
         verbose_name = _("steering-committee meeting")
@@ -529,10 +563,31 @@ class Meeting(DemoMarked):
         ]
 
     def __str__(self) -> str:
-        return _("Steering Committee meeting %(number)s, %(place)s") % {
-            "number": self.number,
-            "place": self.place,
-        }
+        if self.date is not None and self.place:
+            return _("Steering Committee meeting %(number)s, %(place)s, %(date)s") % {
+                "number": self.number,
+                "place": self.place,
+                "date": date_format(self.date, "DATE_FORMAT"),
+            }
+        if self.date is not None:
+            return _("Steering Committee meeting %(number)s, %(date)s") % {
+                "number": self.number,
+                "date": date_format(self.date, "DATE_FORMAT"),
+            }
+        if self.place:
+            return _("Steering Committee meeting %(number)s, %(place)s") % {
+                "number": self.number,
+                "place": self.place,
+            }
+        return _("Steering Committee meeting %(number)s") % {"number": self.number}
+
+    def clean(self) -> None:
+        if self.status == MeetingStatus.HELD and self.date is None and not self.date_not_known:
+            raise ValidationError({"date": _("Give the date the meeting was held.")})
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == MeetingStatus.HELD
 
 
 class MeetingAttendance(TimeStamped):
@@ -648,6 +703,11 @@ class ActionPoint(DemoMarked):
     @property
     def is_open(self) -> bool:
         return self.status in (ActionPointStatus.OPEN, ActionPointStatus.IN_PROGRESS)
+
+    def is_overdue(self, today: date_type | None = None) -> bool:
+        """Open past its due date (by default, today)."""
+        today = today or timezone.localdate()
+        return self.is_open and self.due_date is not None and self.due_date < today
 
     def clean(self) -> None:
         if (

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from programme.choices import IndicatorKind, ValueState
 from programme.models import (
     ActionPoint,
+    Decision,
     Indicator,
     IndicatorEvidence,
     IndicatorValue,
@@ -247,3 +248,54 @@ def indicator_for_settings(user: User, pk: int) -> Indicator:
 def indicator_evidence_visible_to(user: User) -> QuerySet[IndicatorEvidence]:
     """Evidence on the reported values the user may read."""
     return IndicatorEvidence.objects.filter(value__in=indicator_values_visible_to(user))
+
+
+# --- Recording meetings -----------------------------------------------------------------------
+#
+# Everyone signed in reads the meetings (above); only the programme team records them: a
+# meeting's facts, its attendance, decisions and action points, and preparing the next one.
+
+
+def may_change_meetings(user: User) -> bool:
+    return persona_for(user).is_programme_team
+
+
+def check_change_meetings(user: User) -> None:
+    """403 for anyone but the programme team (recording a new meeting, preparing the next)."""
+    if not may_change_meetings(user):
+        raise PermissionDenied
+
+
+def meeting_for_view(user: User, pk: int) -> Meeting:
+    return get_object_or_404(meetings_visible_to(user).select_related("action"), pk=pk)
+
+
+def meeting_for_change(user: User, pk: int) -> Meeting:
+    """A meeting the user records: 404 when unknown, 403 for anyone but the programme team."""
+    meeting = meeting_for_view(user, pk)
+    check_change_meetings(user)
+    return meeting
+
+
+def decision_for_change(user: User, pk: int) -> Decision:
+    decision: Decision = get_object_or_404(
+        Decision.objects.filter(meeting__in=meetings_visible_to(user)).select_related(
+            "meeting__action"
+        ),
+        pk=pk,
+    )
+    check_change_meetings(user)
+    return decision
+
+
+def action_point_for_revision(user: User, pk: int) -> ActionPoint:
+    """An action point whose task, owner or due date the user corrects, or removes: the
+    programme team's (its owner reports progress through ``action_point_for_change``)."""
+    action_point = get_object_or_404(
+        ActionPoint.objects.filter(meeting__in=meetings_visible_to(user)).select_related(
+            "meeting__action", "owner", "decision"
+        ),
+        pk=pk,
+    )
+    check_change_meetings(user)
+    return action_point

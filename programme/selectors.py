@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 
 from core.history import history_model
 from programme.calculations import Calculation, Measure, calculation_get
-from programme.choices import OPEN_ACTION_POINT_STATUSES, IndicatorKind, ValueState
+from programme.choices import (
+    OPEN_ACTION_POINT_STATUSES,
+    IndicatorKind,
+    IndicatorStatus,
+    MeetingStatus,
+    ValueState,
+)
 from programme.models import (
     Action,
     ActionPoint,
@@ -31,6 +37,7 @@ from programme.models import (
     MeetingAttendance,
     ReportingPeriod,
 )
+from programme.results import framework_figures, period_current
 from stakeholders.models import Institution
 
 
@@ -111,11 +118,14 @@ def meeting_record(*, meeting: Meeting) -> MeetingRecord:
 def meeting_latest(*, action: Action, on: date_type) -> Meeting | None:
     """The last steering-committee meeting held by that day.
 
-    A meeting whose date is not recorded counts as held: the seed documents leave some
-    dates out, and such a meeting is always one that took place.
+    A planned meeting does not count. A held meeting whose date is not recorded does: the
+    seed documents leave some dates out, and such a meeting is always one that took place.
     """
     return (
-        action.meetings.filter(Q(date__lte=on) | Q(date__isnull=True)).order_by("-number").first()
+        action.meetings.filter(status=MeetingStatus.HELD)
+        .filter(Q(date__lte=on) | Q(date__isnull=True))
+        .order_by("-number")
+        .first()
     )
 
 
@@ -523,3 +533,91 @@ def indicator_history(
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+# --- Preparing the next steering-committee meeting ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextMeeting:
+    """What preparing the next meeting would create: its number, the open action points it
+    carries, and an agenda drafted from them and from the latest period's results."""
+
+    action: Action
+    number: int
+    carried: list[ActionPoint]  # open, raised at earlier meetings; they stay raised there
+    period: ReportingPeriod | None  # the latest reporting period begun
+    behind: list[Indicator]  # judged at that period
+    owed: list[OwedValue]  # reported values still owed for the open periods
+    agenda: str
+
+
+def meeting_next(*, action: Action, today: date_type) -> NextMeeting:
+    """The next meeting as it would be prepared today (nothing is written)."""
+    number = (action.meetings.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    upcoming = Meeting(action=action, number=number, status=MeetingStatus.PLANNED)
+    carried = action_points_carried_into(meeting=upcoming)
+    period = period_current(action=action, today=today)
+    behind: list[Indicator] = []
+    if period is not None:
+        for block in framework_figures(action=action, at=period):
+            behind += [f.indicator for f in block.indicators if f.status == IndicatorStatus.BEHIND]
+    owed = [
+        o for o in indicator_values_owed(today=today) if o.indicator.outcome.action_id == action.pk
+    ]
+    return NextMeeting(
+        action=action,
+        number=number,
+        carried=carried,
+        period=period,
+        behind=behind,
+        owed=owed,
+        agenda=_agenda_draft(carried=carried, period=period, behind=behind, owed=owed, today=today),
+    )
+
+
+def _agenda_draft(
+    *,
+    carried: Sequence[ActionPoint],
+    period: ReportingPeriod | None,
+    behind: Sequence[Indicator],
+    owed: Sequence[OwedValue],
+    today: date_type,
+) -> str:
+    """A short plain-text agenda the programme team edits before the meeting."""
+    item = "   - "
+    lines = [
+        _("1. Opening and adoption of the agenda"),
+        _("2. Open action points from earlier meetings (%(count)s)") % {"count": len(carried)},
+    ]
+    for point in carried:
+        facts = {
+            "text": point.description,
+            "owner": point.owner.label,
+            "number": point.meeting.number,
+            "due": date_format(point.due_date, "SHORT_DATE_FORMAT") if point.due_date else "—",
+        }
+        if point.is_overdue(today):
+            line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s, overdue)") % facts
+        else:
+            line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s)") % facts
+        lines.append(item + line)
+    if period is not None:
+        lines.append(_("3. Results for %(period)s") % {"period": period.name})
+    else:
+        lines.append(_("3. Results of the action"))
+    if behind:
+        codes = ", ".join(i.code for i in behind)
+        lines.append(item + _("Indicators behind their target: %(codes)s") % {"codes": codes})
+    if owed:
+        values = ", ".join(f"{o.indicator.code} ({_owed_by(o)}, {o.period.name})" for o in owed)
+        lines.append(item + _("Indicator values still owed: %(values)s") % {"values": values})
+    if not behind and not owed:
+        lines.append(item + _("Every indicator is on track and no value is owed."))
+    lines.append(_("4. Any other business"))
+    return "\n".join(lines)
+
+
+def _owed_by(owed: OwedValue) -> str:
+    responsible = owed.indicator.responsible
+    return responsible.label if responsible is not None else _("the programme team")

@@ -3,7 +3,7 @@ values and their review, and keeping permissions in step."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,17 +18,23 @@ from core.history import acting_as
 from core.uploads import validate_upload
 from programme import signals
 from programme.calculations import Measure, calculation_get
-from programme.choices import IndicatorKind, ValueState
+from programme.choices import IndicatorKind, MeetingStatus, ValueState
 from programme.models import (
+    Action,
     ActionPoint,
+    Decision,
     Indicator,
     IndicatorEvidence,
     IndicatorValue,
     IndicatorValueTransition,
+    Meeting,
+    MeetingAttendance,
+    Outcome,
     ReportingPeriod,
 )
 from programme.permissions import may_report_on_indicator
 from programme.results import framework_figures
+from programme.selectors import meeting_next
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
@@ -513,3 +519,323 @@ def indicator_settings_save(
         for row in changed:
             row.save()
     return indicator
+
+
+# --- Recording the steering committee's meetings -----------------------------------------------
+#
+# The programme team records each meeting: its facts, who attended, what it decided and the
+# action points it raised. What is removed stays in the history (``acting_as`` names who
+# removed it). An action point stays raised at the meeting that raised it: the meetings after
+# list it while it is open (``selectors.action_points_carried_into``), nothing is copied.
+
+
+def _meeting_fill(
+    meeting: Meeting,
+    *,
+    number: int,
+    status: str,
+    date: date | None,
+    place: str,
+    format: str,
+    purpose: str,
+    agenda: str,
+    minutes: str,
+) -> None:
+    meeting.number = number
+    meeting.status = status
+    meeting.date = date
+    meeting.place = place.strip()
+    meeting.format = format
+    meeting.purpose = purpose.strip()
+    meeting.agenda = agenda.strip()
+    meeting.minutes = minutes.strip()
+    if date is not None:
+        meeting.date_not_known = False
+
+
+def _meeting_store(meeting: Meeting, *, by: User | None, minutes_file: Any) -> Meeting:
+    if minutes_file:
+        validate_upload(minutes_file)
+        # The earlier file stays in storage: the meeting's history still names it.
+        meeting.minutes_file.save(minutes_file.name, minutes_file, save=False)
+    try:
+        meeting.full_clean()
+    except ValidationError:
+        if minutes_file and meeting.minutes_file:
+            meeting.minutes_file.delete(save=False)
+        raise
+    with acting_as(by):
+        meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    action: Action,
+    by: User | None,
+    number: int,
+    status: str,
+    date: date | None,
+    place: str,
+    format: str,
+    purpose: str = "",
+    agenda: str = "",
+    minutes: str = "",
+    minutes_file: Any = None,
+) -> Meeting:
+    """Record a steering-committee meeting, planned or held (a held one needs its date)."""
+    Action.objects.select_for_update().get(pk=action.pk)  # one number at a time
+    if Meeting.objects.filter(action=action, number=number).exists():
+        raise ValidationError({"number": _("This action already has a meeting with this number.")})
+    meeting = Meeting(action=action)
+    _meeting_fill(
+        meeting,
+        number=number,
+        status=status,
+        date=date,
+        place=place,
+        format=format,
+        purpose=purpose,
+        agenda=agenda,
+        minutes=minutes,
+    )
+    return _meeting_store(meeting, by=by, minutes_file=minutes_file)
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    by: User | None,
+    number: int,
+    status: str,
+    date: date | None,
+    place: str,
+    format: str,
+    purpose: str,
+    agenda: str,
+    minutes: str,
+    minutes_file: Any = None,
+    minutes_file_clear: bool = False,
+) -> Meeting:
+    """Change a meeting's facts, agenda and minutes; a new minutes file replaces the old."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if (
+        Meeting.objects.filter(action_id=meeting.action_id, number=number)
+        .exclude(pk=meeting.pk)
+        .exists()
+    ):
+        raise ValidationError({"number": _("This action already has a meeting with this number.")})
+    _meeting_fill(
+        meeting,
+        number=number,
+        status=status,
+        date=date,
+        place=place,
+        format=format,
+        purpose=purpose,
+        agenda=agenda,
+        minutes=minutes,
+    )
+    if minutes_file_clear and not minutes_file:
+        meeting.minutes_file = None
+    return _meeting_store(meeting, by=by, minutes_file=minutes_file)
+
+
+@transaction.atomic
+def meeting_attendance_set(
+    *, meeting: Meeting, by: User | None, rows: Sequence[tuple[Institution, str]]
+) -> list[MeetingAttendance]:
+    """Make the meeting's attendance exactly these institutions, each with its
+    representatives; an institution left out is taken off (the history keeps it)."""
+    seen = [institution.pk for institution, _names in rows]
+    if len(seen) != len(set(seen)):
+        raise ValidationError(_("Each institution can be listed once."))
+    kept: list[MeetingAttendance] = []
+    with acting_as(by):
+        for gone in meeting.attendance.exclude(institution_id__in=seen):
+            gone.delete()
+        existing = {a.institution_id: a for a in meeting.attendance.select_for_update()}
+        for institution, names in rows:
+            row = existing.get(institution.pk) or MeetingAttendance(
+                meeting=meeting, institution=institution
+            )
+            if row.pk is None or row.representatives != names.strip():
+                row.representatives = names.strip()
+                row.full_clean()
+                row.save()
+            kept.append(row)
+    return kept
+
+
+def _decision_fill(
+    decision: Decision,
+    *,
+    number: int,
+    text: str,
+) -> None:
+    decision.number = number
+    decision.text = text.strip()  # the reader's language (modeltranslation)
+    if not decision.text_en:  # type: ignore[attr-defined]
+        # English is every language's fallback: a decision is never blank in it.
+        decision.text_en = text.strip()  # type: ignore[attr-defined]
+
+
+def _decision_number_free(meeting: Meeting, number: int, *, but: Decision | None = None) -> None:
+    taken = meeting.decisions.filter(number=number)
+    if but is not None:
+        taken = taken.exclude(pk=but.pk)
+    if taken.exists():
+        raise ValidationError(
+            {"number": _("This meeting already has a decision with this number.")}
+        )
+
+
+def _decision_outcomes_check(meeting: Meeting, outcomes: Sequence[Outcome]) -> None:
+    if any(o.action_id != meeting.action_id for o in outcomes):
+        raise ValidationError({"outcomes": _("This outcome belongs to another action.")})
+
+
+@transaction.atomic
+def decision_add(
+    *,
+    meeting: Meeting,
+    by: User | None,
+    number: int,
+    text: str,
+    outcomes: Sequence[Outcome] = (),
+    recommendations: Sequence[Any] = (),
+) -> Decision:
+    """Record what the committee agreed at a meeting, with the outcomes and recommendations
+    it bears on."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _decision_number_free(meeting, number)
+    _decision_outcomes_check(meeting, outcomes)
+    decision = Decision(meeting=meeting)
+    _decision_fill(decision, number=number, text=text)
+    decision.full_clean()
+    with acting_as(by):
+        decision.save()
+        decision.outcomes.set(outcomes)
+        decision.recommendations.set(recommendations)
+    return decision
+
+
+@transaction.atomic
+def decision_update(
+    *,
+    decision: Decision,
+    by: User | None,
+    number: int,
+    text: str,
+    outcomes: Sequence[Outcome] = (),
+    recommendations: Sequence[Any] = (),
+) -> Decision:
+    decision = Decision.objects.select_for_update().select_related("meeting").get(pk=decision.pk)
+    _decision_number_free(decision.meeting, number, but=decision)
+    _decision_outcomes_check(decision.meeting, outcomes)
+    _decision_fill(decision, number=number, text=text)
+    decision.full_clean()
+    with acting_as(by):
+        decision.save()
+        decision.outcomes.set(outcomes)
+        decision.recommendations.set(recommendations)
+    return decision
+
+
+@transaction.atomic
+def decision_remove(*, decision: Decision, by: User | None) -> None:
+    """Take a decision off its meeting; its action points stay, without the link."""
+    with acting_as(by):
+        decision.delete()
+
+
+@transaction.atomic
+def action_point_raise(
+    *,
+    meeting: Meeting,
+    by: User | None,
+    description: str,
+    owner: Institution,
+    due_date: date | None,
+    decision: Decision | None = None,
+) -> ActionPoint:
+    """Give an institution a task at a meeting; its editors then report progress on it."""
+    action_point = ActionPoint(
+        meeting=meeting,
+        description=description.strip(),
+        owner=owner,
+        due_date=due_date,
+        decision=decision,
+    )
+    action_point.full_clean()
+    with acting_as(by):
+        action_point.save()
+    action_point_share(action_point=action_point)
+    return action_point
+
+
+@transaction.atomic
+def action_point_revise(
+    *,
+    action_point: ActionPoint,
+    by: User | None,
+    description: str,
+    owner: Institution,
+    due_date: date | None,
+    decision: Decision | None = None,
+) -> ActionPoint:
+    """Correct what was asked, of whom and by when (the programme team's); who reports
+    progress follows the owner."""
+    action_point = ActionPoint.objects.select_for_update().get(pk=action_point.pk)
+    moved = action_point.owner_id != owner.pk
+    action_point.description = description.strip()
+    action_point.owner = owner
+    action_point.due_date = due_date
+    action_point.decision = decision
+    action_point.full_clean()
+    with acting_as(by):
+        action_point.save()
+    if moved:
+        action_point_share(action_point=action_point)
+    return action_point
+
+
+@transaction.atomic
+def action_point_remove(*, action_point: ActionPoint, by: User | None) -> None:
+    """Take an action point off its meeting (one recorded by mistake); the history keeps it."""
+    with acting_as(by):
+        action_point.delete()
+
+
+@transaction.atomic
+def meeting_prepare_next(*, action: Action, by: User | None, today: date) -> Meeting:
+    """Create the next meeting, planned and undated, with an agenda drafted from the open
+    action points it carries and from the latest period's results.
+
+    The open action points are not copied: they stay raised at their own meetings and the
+    new meeting lists them while they are open.
+    """
+    Action.objects.select_for_update().get(pk=action.pk)
+    planned = action.meetings.filter(status=MeetingStatus.PLANNED).order_by("number").first()
+    if planned is not None:
+        raise ValidationError(
+            _(
+                "Meeting %(number)s is still planned: record it as held before preparing "
+                "the next one."
+            )
+            % {"number": planned.number},
+            code="planned",
+        )
+    draft = meeting_next(action=action, today=today)
+    meeting = Meeting(
+        action=action,
+        number=draft.number,
+        status=MeetingStatus.PLANNED,
+        agenda=draft.agenda,
+    )
+    meeting.full_clean()
+    with acting_as(by):
+        meeting.save()
+    return meeting
