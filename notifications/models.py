@@ -104,6 +104,11 @@ class Notification(models.Model):
         return self.read_at is not None
 
     @property
+    def comment(self) -> str:
+        """The reviewer's comment a reviewed update or value came with, word for word."""
+        return str(self.params.get("comment") or "")
+
+    @property
     def text(self) -> str:
         """What the notification says, in the active language."""
         p = {key: value for key, value in self.params.items() if not key.endswith("_date")}

@@ -151,8 +151,14 @@ def notify_update_reviewed(*, update: ProgressUpdate, by: User | None) -> list[N
         kind=kind,
         key=f"{kind}:{update.pk}:{stamp}",
         url=reverse("recommendations:update_detail", args=[update.pk]),
-        params=_update_params(update),
+        params=_update_params(update) | _comment_params(update.reviewer_comment),
     )
+
+
+def _comment_params(comment: str) -> dict[str, Any]:
+    """The reviewer's comment, which the notice and its email carry word for word."""
+    comment = comment.strip()
+    return {"comment": comment} if comment else {}
 
 
 def _value_params(value: IndicatorValue) -> dict[str, Any]:
@@ -198,7 +204,7 @@ def notify_value_reviewed(*, value: IndicatorValue, by: User | None) -> list[Not
         kind=kind,
         key=f"{kind}:{value.pk}:{stamp}",
         url=reverse("programme:value_detail", args=[value.pk]),
-        params=_value_params(value),
+        params=_value_params(value) | _comment_params(value.reviewer_comment),
     )
 
 
@@ -236,7 +242,13 @@ def _email_for(*, user: User, key: str, items: list[Notification]) -> OutboxEmai
     language = _language_of(user)
     with translation.override(language):
         rows = [
-            {"text": n.text, "url": _absolute(n.url), "kind": n.get_kind_display()} for n in items
+            {
+                "text": n.text,
+                "comment": n.comment,
+                "url": _absolute(n.url),
+                "kind": n.get_kind_display(),
+            }
+            for n in items
         ]
         digest = len(items) > 1
         if digest:

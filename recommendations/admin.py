@@ -363,7 +363,8 @@ class EvidenceAdmin(HistoryAdmin):
     list_select_related = _UPDATE_JOINS
     search_fields = ("title", "url")
     autocomplete_fields = ("update",)
-    readonly_fields = ("download",)
+    # Redaction happens on the update's page, which destroys the file and records why.
+    readonly_fields = ("download", "redacted_at", "redacted_by", "redaction_reason")
 
     @admin.display(description=_("stored file"))
     def download(self, obj: Evidence) -> str:

@@ -24,6 +24,16 @@ class UpdateState(models.TextChoices):
 
 
 EDITABLE_UPDATE_STATES = (UpdateState.DRAFT, UpdateState.RETURNED)
+# Submitted and approved updates keep their evidence; only the programme team redacts it.
+REDACTABLE_UPDATE_STATES = (UpdateState.SUBMITTED, UpdateState.APPROVED)
+
+
+class UpdateEvent(models.TextChoices):
+    """What an entry of a progress update's workflow log records."""
+
+    STEP = "step", _("Workflow step")
+    EVIDENCE_REMOVED = "evidence_removed", _("Evidence removed")
+    EVIDENCE_REDACTED = "evidence_redacted", _("Evidence removed by the programme team")
 
 
 class OwedState(models.TextChoices):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import BLANK_CHOICE_DASH, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -23,11 +23,13 @@ class UpdateCreateForm(forms.Form):
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_("Reporting for"), queryset=Institution.objects.none(), empty_label=None
     )
+    # The period and the status start blank: nobody sends a value they never chose.
     period: forms.ModelChoiceField[ReportingPeriod] = forms.ModelChoiceField(
-        label=_("Reporting period"), queryset=ReportingPeriod.objects.none(), empty_label=None
+        label=_("Reporting period"), queryset=ReportingPeriod.objects.none()
     )
     status = forms.ChoiceField(
-        label=_("Implementation status"), choices=ImplementationStatus.choices
+        label=_("Implementation status"),
+        choices=[*BLANK_CHOICE_DASH, *ImplementationStatus.choices],
     )
     narrative = forms.CharField(
         label=_("What was done"),
@@ -45,6 +47,9 @@ class UpdateCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the institutions the gate allows: a tampered value fails validation.
         self.fields["institution"].queryset = institutions  # type: ignore[attr-defined]
+        if institutions.count() > 1:
+            # Someone who reports for several (the programme team) chooses one.
+            self.fields["institution"].empty_label = "---------"  # type: ignore[attr-defined]
         self.fields["period"].queryset = periods  # type: ignore[attr-defined]
 
 
@@ -80,6 +85,18 @@ class ReviewForm(forms.Form):
         if data.get("decision") == "return" and not data.get("comment", "").strip():
             raise ValidationError({"comment": _("Say what needs to change.")})
         return data
+
+
+class RedactForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is removed"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_(
+            "Shown in its place on the update and in reports. Say why, without repeating "
+            "what must not be kept."
+        ),
+    )
 
 
 class CommentForm(forms.Form):

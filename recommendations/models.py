@@ -15,6 +15,7 @@ from recommendations.choices import (
     AssignmentKind,
     ImplementationStatus,
     InstrumentKind,
+    UpdateEvent,
     UpdateState,
 )
 
@@ -282,6 +283,11 @@ class UpdateTransition(models.Model):
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True, help_text=NO_VICTIM_DETAILS)
+    # A step moves the state; the other events leave it and name the evidence they concern.
+    event = models.CharField(
+        _("event"), max_length=20, choices=UpdateEvent.choices, default=UpdateEvent.STEP
+    )
+    evidence_title = models.CharField(_("evidence"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("workflow step")
@@ -331,16 +337,38 @@ class Evidence(TimeStamped):
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="evidence/%Y/", blank=True)
     url = models.URLField(_("link"), blank=True)
+    # A redacted item keeps its title and these three; its file and link are gone.
+    redacted_at = models.DateTimeField(_("removed by the programme team on"), null=True, blank=True)
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    redaction_reason = models.TextField(
+        _("reason for removal"), blank=True, help_text=NO_VICTIM_DETAILS
+    )
 
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["pk"]
         constraints = [
+            # A file, a link or both; nothing only once the programme team removed them.
             models.CheckConstraint(
-                condition=~models.Q(file="") | ~models.Q(url=""),
+                condition=~models.Q(file="")
+                | ~models.Q(url="")
+                | models.Q(redacted_at__isnull=False),
                 name="evidence_file_or_link",
                 violation_error_message=_("Attach a file or give a link."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(redacted_at__isnull=True)
+                | (models.Q(file="") & models.Q(url="") & ~models.Q(redaction_reason="")),
+                name="evidence_redacted_is_emptied",
+                violation_error_message=_("Removed evidence keeps neither its file nor its link."),
             ),
         ]
 
@@ -348,8 +376,12 @@ class Evidence(TimeStamped):
         return self.title
 
     def clean(self) -> None:
-        if not self.file and not self.url:
+        if not self.file and not self.url and not self.is_redacted:
             raise ValidationError(_("Attach a file or give a link."))
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
 
     @property
     def download_name(self) -> str:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from recommendations.choices import UpdateState
+from recommendations.choices import REDACTABLE_UPDATE_STATES, UpdateState
 from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
@@ -85,11 +85,76 @@ def update_for_change(user: User, pk: int) -> ProgressUpdate:
     return update
 
 
-def update_for_review(user: User, pk: int) -> ProgressUpdate:
+def may_review(user: User) -> bool:
+    """Whether the user reviews (approves or returns) progress updates and reported indicator
+    values: the programme team, as ``programme.services._may_review`` also holds."""
+    return persona_for(user).is_programme_team
+
+
+def may_withdraw_update(user: User, update: ProgressUpdate) -> bool:
+    """Whether the user may withdraw (delete) this update now: it is still a draft or
+    returned, and the user is an editor of its institution. The programme team changes an
+    update it entered for an institution, but withdrawing it is the institution's call."""
+    return update.institution_id in persona_for(user).edits_for and may_change_update(user, update)
+
+
+def update_for_withdraw(user: User, pk: int) -> ProgressUpdate:
+    """An update of an institution the user edits for: 404 when they may not see it, 403
+    otherwise. Whether it can still be withdrawn is ``may_withdraw_update``."""
     update = update_for_view(user, pk)
-    if not persona_for(user).is_programme_team:
+    if update.institution_id not in persona_for(user).edits_for:
+        raise PermissionDenied
+    if not updates_editable_by(user).filter(pk=update.pk).exists():
         raise PermissionDenied
     return update
+
+
+def evidence_for_change(user: User, pk: int) -> Evidence:
+    """Evidence on an update the user writes for: 404 when they may not see it, 403 when
+    they only read it. Whether it can still be removed is ``may_change_update``."""
+    evidence = get_object_or_404(
+        Evidence.objects.filter(update__in=updates_visible_to(user)).select_related("update"),
+        pk=pk,
+    )
+    if not updates_editable_by(user).filter(pk=evidence.update_id).exists():
+        raise PermissionDenied
+    return evidence
+
+
+def may_redact_on(user: User, update: ProgressUpdate) -> bool:
+    """Whether the user may redact evidence of this update: the programme team, once the
+    update is submitted or approved (before that, its institution removes evidence itself)."""
+    return persona_for(user).is_programme_team and update.state in REDACTABLE_UPDATE_STATES
+
+
+def may_redact_evidence(user: User, evidence: Evidence) -> bool:
+    """Whether the user may redact this evidence now: ``may_redact_on`` its update, while the
+    item still holds a file or link."""
+    return may_redact_on(user, evidence.update) and not evidence.is_redacted
+
+
+def evidence_for_redact(user: User, pk: int) -> Evidence:
+    """Evidence the user may see, for the programme team alone: 404, then 403."""
+    evidence = get_object_or_404(
+        Evidence.objects.filter(update__in=updates_visible_to(user)).select_related("update"),
+        pk=pk,
+    )
+    if not persona_for(user).is_programme_team:
+        raise PermissionDenied
+    return evidence
+
+
+def update_for_review(user: User, pk: int) -> ProgressUpdate:
+    update = update_for_view(user, pk)
+    if not may_review(user):
+        raise PermissionDenied
+    return update
+
+
+def check_review(user: User) -> None:
+    """The review queue and its pages: 403 for anyone who does not review."""
+    if not may_review(user):
+        raise PermissionDenied
 
 
 def _reporting_assignments(user: User) -> QuerySet[Assignment]:

@@ -5,18 +5,39 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, TextField, Window
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from core.alphabet import alphabet_key
 from core.history import history_model
-from programme.models import Decision, ReportingPeriod
-from programme.selectors import reporting_periods_open
-from recommendations.choices import AssignmentKind, ImplementationStatus, OwedState, UpdateState
+from programme.choices import IndicatorKind, ValueState
+from programme.models import Decision, IndicatorValue, ReportingPeriod
+from programme.selectors import indicator_values_to_review, reporting_periods_open
+from recommendations.choices import (
+    AssignmentKind,
+    ImplementationStatus,
+    OwedState,
+    UpdateEvent,
+    UpdateState,
+)
 from recommendations.models import (
     Assignment,
     ProgressUpdate,
@@ -26,6 +47,7 @@ from recommendations.models import (
 from recommendations.permissions import updates_visible_to
 from recommendations.sources import recommendation_trainings
 from stakeholders.models import Institution, User
+from stakeholders.selectors import persona_for
 
 STATUS_ORDER = [s.value for s in ImplementationStatus]
 
@@ -351,10 +373,11 @@ def recommendation_updates(
 def recommendation_history(
     *, recommendation: Recommendation, user: User
 ) -> QuerySet[UpdateTransition]:
-    """The workflow steps of the updates the user may see on the recommendation, newest first."""
+    """The workflow steps of the updates the user may see on the recommendation, newest first
+    (the steps alone: evidence taken off an update is on the update's page)."""
     visible = updates_visible_to(user).filter(recommendation=recommendation)
     return (
-        UpdateTransition.objects.filter(update__in=visible.values("pk"))
+        UpdateTransition.objects.filter(update__in=visible.values("pk"), event=UpdateEvent.STEP)
         .select_related("update__institution", "update__period", "by")
         .order_by("-at", "-pk")
     )
@@ -530,3 +553,226 @@ def assignments_of_institution(institution: Institution, user: Any = None) -> li
         .select_related("recommendation")
         .order_by("recommendation__number")
     )
+
+
+# --- The review queue ------------------------------------------------------------------------
+#
+# What waits for the programme team's review, progress updates and reported indicator values
+# in one list, the longest waiting first. The list pages through keys (kind, pk, submitted_at)
+# of both kinds in one query; the page's records are then loaded, two queries whatever the
+# number of rows.
+
+REVIEW_UPDATE = "update"
+REVIEW_VALUE = "value"
+REVIEW_KINDS = (REVIEW_UPDATE, REVIEW_VALUE)
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A progress update or a reported indicator value in the review queue (``update`` or
+    ``value`` is None when the record no longer exists)."""
+
+    kind: str  # REVIEW_UPDATE or REVIEW_VALUE
+    pk: int
+    update: ProgressUpdate | None = None
+    value: IndicatorValue | None = None
+    today: date | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.pk}"
+
+    @property
+    def record(self) -> ProgressUpdate | IndicatorValue | None:
+        return self.update if self.kind == REVIEW_UPDATE else self.value
+
+    @property
+    def exists(self) -> bool:
+        return self.record is not None
+
+    @property
+    def is_update(self) -> bool:
+        return self.kind == REVIEW_UPDATE
+
+    @property
+    def institution(self) -> Institution | None:
+        if self.update is not None:
+            return self.update.institution
+        if self.value is not None:
+            return self.value.indicator.responsible
+        return None
+
+    @property
+    def period(self) -> ReportingPeriod | None:
+        record = self.record
+        return record.period if record is not None else None
+
+    @property
+    def submitted_at(self) -> datetime | None:
+        record = self.record
+        return record.submitted_at if record is not None else None
+
+    @property
+    def is_waiting(self) -> bool:
+        """Whether it still waits for review (a list of chosen items may hold others)."""
+        if self.update is not None:
+            return self.update.state == UpdateState.SUBMITTED
+        return self.value is not None and self.value.state == ValueState.SUBMITTED
+
+    @property
+    def state_label(self) -> str:
+        record = self.record
+        return str(record.get_state_display()) if record is not None else ""
+
+    @property
+    def waiting_days(self) -> int | None:
+        """Whole days since it was submitted, counted in the platform's calendar."""
+        if self.submitted_at is None or self.today is None:
+            return None
+        return (self.today - timezone.localtime(self.submitted_at).date()).days
+
+
+def review_queue(
+    *,
+    now: datetime,
+    kind: str = "",
+    institution_id: int | None = None,
+    recommendation_id: int | None = None,
+    period_id: int | None = None,
+    waiting_more_than: int | None = None,
+) -> QuerySet[Any]:
+    """Every submitted progress update and reported indicator value, as rows ``kind``, ``pk``
+    and ``submitted_at``, the oldest submission first: one query for a page, one to count.
+
+    Filters: the kind, the institution that reports (an indicator's responsible one), the
+    recommendation (indicator values have none, so they drop out), the reporting period, and
+    submitted more than ``waiting_more_than`` days before ``now``.
+    """
+    parts: list[QuerySet[Any]] = []
+    columns = ("kind", "pk", "submitted_at")
+    if kind in ("", REVIEW_UPDATE):
+        updates = ProgressUpdate.objects.filter(state=UpdateState.SUBMITTED)
+        if institution_id is not None:
+            updates = updates.filter(institution_id=institution_id)
+        if recommendation_id is not None:
+            updates = updates.filter(recommendation_id=recommendation_id)
+        if period_id is not None:
+            updates = updates.filter(period_id=period_id)
+        if waiting_more_than is not None:
+            updates = updates.filter(submitted_at__lt=now - timedelta(days=waiting_more_than))
+        parts.append(
+            updates.order_by()
+            .annotate(kind=Value(REVIEW_UPDATE, output_field=CharField()))
+            .values(*columns)
+        )
+    if kind in ("", REVIEW_VALUE) and recommendation_id is None:
+        # The values the programme team reviews: the same rule as its dashboard.
+        values = indicator_values_to_review()
+        if institution_id is not None:
+            values = values.filter(indicator__responsible_id=institution_id)
+        if period_id is not None:
+            values = values.filter(period_id=period_id)
+        if waiting_more_than is not None:
+            values = values.filter(submitted_at__lt=now - timedelta(days=waiting_more_than))
+        parts.append(
+            values.order_by()
+            .annotate(kind=Value(REVIEW_VALUE, output_field=CharField()))
+            .values(*columns)
+        )
+    if not parts:
+        return ProgressUpdate.objects.none().values("pk")
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return combined.order_by("submitted_at", "kind", "pk")
+
+
+def review_items(*, keys: Iterable[tuple[str, int]], today: date) -> list[ReviewItem]:
+    """The updates and values named by (kind, pk), loaded with what the queue shows, in the
+    keys' order; two queries however many. A key whose record is gone gives an item without
+    one, so a page can say so."""
+    wanted = list(dict.fromkeys(keys))
+    update_ids = [pk for kind, pk in wanted if kind == REVIEW_UPDATE]
+    value_ids = [pk for kind, pk in wanted if kind == REVIEW_VALUE]
+    updates = (
+        ProgressUpdate.objects.select_related(
+            "recommendation__recommendation_set", "institution", "period"
+        ).in_bulk(update_ids)
+        if update_ids
+        else {}
+    )
+    values = (
+        IndicatorValue.objects.filter(indicator__kind=IndicatorKind.REPORTED)
+        .select_related("indicator__responsible", "period")
+        .in_bulk(value_ids)
+        if value_ids
+        else {}
+    )
+    return [
+        ReviewItem(
+            kind=kind,
+            pk=pk,
+            update=updates.get(pk) if kind == REVIEW_UPDATE else None,
+            value=values.get(pk) if kind == REVIEW_VALUE else None,
+            today=today,
+        )
+        for kind, pk in wanted
+    ]
+
+
+def review_page_items(*, rows: Iterable[dict[str, Any]], today: date) -> list[ReviewItem]:
+    """``review_items`` for a page of ``review_queue`` rows."""
+    return review_items(keys=[(row["kind"], row["pk"]) for row in rows], today=today)
+
+
+def review_next(*, now: datetime, skip: tuple[str, int] | None = None) -> ReviewItem | None:
+    """The item that has waited longest, other than ``skip`` (the one just looked at)."""
+    for row in review_queue(now=now)[:2]:
+        if (row["kind"], row["pk"]) != skip:
+            return review_items(keys=[(row["kind"], row["pk"])], today=now.date())[0]
+    return None
+
+
+def review_waiting_count(*, now: datetime) -> int:
+    """How many updates and values wait for review (the header's count): one query."""
+    return review_queue(now=now).count()
+
+
+# --- My institution's updates ----------------------------------------------------------------
+
+
+def institution_updates(*, user: User) -> QuerySet[ProgressUpdate]:
+    """Every progress update of the institutions the user is a member of (members read all
+    of their own), the latest period first."""
+    persona = persona_for(user)
+    return (
+        updates_visible_to(user)
+        .filter(institution_id__in=persona.member_of)
+        .select_related("recommendation__recommendation_set", "institution", "period")
+        .order_by("-period__start_date", "recommendation__number", "institution__name", "pk")
+    )
+
+
+def updates_not_started(*, user: User, today: date) -> list[OwedUpdate]:
+    """What the user's institutions owe for the open periods and have not begun to write
+    (``updates_owed``: the rule of the reminders and the dashboard)."""
+    persona = persona_for(user)
+    if not persona.member_of:
+        return []
+    return [
+        owed
+        for owed in updates_owed(today=today, institution_ids=persona.member_of)
+        if owed.update is None
+    ]
+
+
+def update_next_step(update: ProgressUpdate) -> str:
+    """What happens next to an update, in words its institution reads."""
+    if update.state == UpdateState.SUBMITTED:
+        if update.submitted_at is None:
+            return _("Waiting for review")
+        since = date_format(timezone.localtime(update.submitted_at).date(), "DATE_FORMAT")
+        return _("Waiting for review since %(date)s") % {"date": since}
+    if update.state == UpdateState.RETURNED:
+        return _("Returned: revise and resubmit")
+    if update.state == UpdateState.APPROVED:
+        return _("Approved")
+    return _("Write and submit")

@@ -6,12 +6,16 @@ The review workflow of a progress update:
       ▲                   │
       └──── revise ◀── returned ◀──return──┘
 
-Every step is recorded as an UpdateTransition, so the history of an update can be shown.
+Every step is recorded as an UpdateTransition, so the history of an update can be shown;
+so is evidence taken off an update, and evidence the programme team redacts from a submitted
+or approved one. A draft or returned update can be withdrawn (deleted) by its institution;
+its audit trail (core.history) keeps that it existed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,9 +23,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.history import history_model
 from programme.models import ReportingPeriod
 from recommendations import signals
-from recommendations.choices import EDITABLE_UPDATE_STATES, AssignmentKind, UpdateState
+from recommendations.choices import (
+    EDITABLE_UPDATE_STATES,
+    REDACTABLE_UPDATE_STATES,
+    AssignmentKind,
+    UpdateEvent,
+    UpdateState,
+)
 from recommendations.models import (
     Assignment,
     Evidence,
@@ -37,7 +48,15 @@ from stakeholders.models import Institution, User
 _EDITABLE_FIELDS = {"status", "narrative"}
 
 
-def _record(*, update: ProgressUpdate, from_state: str, by: User | None, comment: str = "") -> None:
+def _record(
+    *,
+    update: ProgressUpdate,
+    from_state: str,
+    by: User | None,
+    comment: str = "",
+    event: str = UpdateEvent.STEP,
+    evidence_title: str = "",
+) -> None:
     UpdateTransition.objects.create(
         update=update,
         from_state=from_state,
@@ -45,7 +64,17 @@ def _record(*, update: ProgressUpdate, from_state: str, by: User | None, comment
         status=update.status,
         by=by,
         comment=comment,
+        event=event,
+        evidence_title=evidence_title,
     )
+
+
+def _delete_files_on_commit(files: list[Any]) -> None:
+    """Delete stored files once the change that dropped them is kept: a rollback leaves
+    both the records and their files."""
+    for file in files:
+        if file:
+            transaction.on_commit(partial(file.storage.delete, file.name))
 
 
 @transaction.atomic
@@ -219,12 +248,78 @@ def evidence_add(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence) -> None:
-    if not evidence.update.is_editable:
-        raise ValidationError(_("Evidence can only be removed while the update is a draft."))
-    if evidence.file:
-        evidence.file.delete(save=False)
+def progress_update_withdraw(*, update: ProgressUpdate, by: User | None) -> None:
+    """Delete a draft or returned update with its evidence, workflow steps and comments;
+    its files go from storage once the deletion is kept. The audit trail keeps the update
+    and its evidence as they were, and who withdrew them."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if not update.is_editable:
+        raise ValidationError(_("Only a draft or returned update can be withdrawn."))
+    _delete_files_on_commit([e.file for e in update.evidence.all()])
+    update.delete()
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by: User | None) -> None:
+    """Take evidence off a draft or returned update; its file goes from storage once the
+    removal is kept. The update's log and the audit trail keep that it was there."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=evidence.update_id)
+    if not update.is_editable:
+        raise ValidationError(
+            _("Evidence can only be removed while the update is a draft or returned.")
+        )
+    evidence = Evidence.objects.get(pk=evidence.pk, update=update)
+    _delete_files_on_commit([evidence.file])
+    title = evidence.title
     evidence.delete()
+    _record(
+        update=update,
+        from_state=update.state,
+        by=by,
+        event=UpdateEvent.EVIDENCE_REMOVED,
+        evidence_title=title,
+    )
+
+
+@transaction.atomic
+def evidence_redact(*, evidence: Evidence, by: User | None, reason: str) -> Evidence:
+    """Destroy the file and link of evidence on a submitted or approved update (something
+    in it must not be kept, such as a detail that could identify a victim). The item stays,
+    with its title, who removed it, when and why; the update stays as it is.
+
+    The file goes from storage once the redaction is kept, and the earlier versions of the
+    item in the audit trail lose their file name and link too: the point is that nothing of
+    them is left to find.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the evidence is removed.")})
+    update = ProgressUpdate.objects.select_for_update().get(pk=evidence.update_id)
+    if update.state not in REDACTABLE_UPDATE_STATES:
+        raise ValidationError(
+            _("Only evidence of a submitted or approved update is removed by the programme team.")
+        )
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk, update=update)
+    if evidence.is_redacted:
+        raise ValidationError(_("This evidence was already removed."))
+    _delete_files_on_commit([evidence.file])
+    evidence.file = ""
+    evidence.url = ""
+    evidence.redacted_at = timezone.now()
+    evidence.redacted_by = by
+    evidence.redaction_reason = reason
+    evidence.full_clean()
+    evidence.save()
+    history_model(Evidence)._default_manager.filter(id=evidence.pk).update(file="", url="")
+    _record(
+        update=update,
+        from_state=update.state,
+        by=by,
+        comment=reason,
+        event=UpdateEvent.EVIDENCE_REDACTED,
+        evidence_title=evidence.title,
+    )
+    return evidence
 
 
 @transaction.atomic

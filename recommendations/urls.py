@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from recommendations import views
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("updates/<int:pk>/comment/", views.update_comment, name="update_comment"),
     path("updates/<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+    # The review queue and "My institution's updates".
+    path("", include("recommendations.review_urls")),
+    path("updates/<int:pk>/withdraw/", views.update_withdraw, name="update_withdraw"),
+    path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("evidence/<int:pk>/redact/", views.evidence_redact, name="evidence_redact"),
 ]

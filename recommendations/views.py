@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -21,6 +21,7 @@ from recommendations import permissions, selectors, services
 from recommendations.filters import RecommendationFilterForm
 from recommendations.forms import (
     CommentForm,
+    RedactForm,
     ReviewForm,
     UpdateCreateForm,
     UpdateEditForm,
@@ -134,6 +135,8 @@ def update_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "update": update,
             **selectors.update_detail(update=update),
             "can_edit": permissions.may_change_update(request.user, update),
+            "can_withdraw": permissions.may_withdraw_update(request.user, update),
+            "can_redact": permissions.may_redact_on(request.user, update),
             "can_review": persona.is_programme_team and update.state == "submitted",
             "can_comment": permissions.can_comment(request.user, update),
             "review_form": ReviewForm(),
@@ -191,10 +194,10 @@ def update_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     update = permissions.update_for_review(request.user, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return redirect("recommendations:update_detail", pk=update.pk)
+        # Like every form: its error summary, and the decision the reviewer chose kept.
+        return render(
+            request, "recommendations/review/update_review.html", {"update": update, "form": form}
+        )
     try:
         if form.cleaned_data["decision"] == "approve":
             services.progress_update_approve(
@@ -255,4 +258,85 @@ def evidence_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 def evidence_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     evidence = permissions.evidence_for_download(request.user, pk)
+    if evidence.is_redacted:
+        raise Http404
     return file_download(request, evidence.file, filename=evidence.download_name)
+
+
+@login_required
+def update_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first; the update, its evidence and its files are deleted."""
+    update = permissions.update_for_withdraw(request.user, pk)
+    if not permissions.may_withdraw_update(request.user, update):
+        messages.error(request, _("Only a draft or returned update can be withdrawn."))
+        return redirect("recommendations:update_detail", pk=update.pk)
+    if request.method == "POST":
+        try:
+            services.progress_update_withdraw(update=update, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("recommendations:update_detail", pk=update.pk)
+        messages.success(request, _("The update was withdrawn."))
+        return redirect("recommendations:detail", pk=update.recommendation_id)
+    return render(
+        request,
+        "recommendations/update_withdraw_confirm.html",
+        {"update": update, "evidence": list(update.evidence.all())},
+    )
+
+
+@login_required
+def evidence_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first; the update's history keeps that the evidence was there."""
+    evidence = permissions.evidence_for_change(request.user, pk)
+    update = evidence.update
+    if not permissions.may_change_update(request.user, update):
+        messages.error(
+            request, _("Evidence can only be removed while the update is a draft or returned.")
+        )
+        return redirect("recommendations:update_detail", pk=update.pk)
+    if request.method == "POST":
+        try:
+            services.evidence_remove(evidence=evidence, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Evidence removed."))
+        return redirect("recommendations:update_detail", pk=update.pk)
+    return render(
+        request,
+        "recommendations/evidence_remove_confirm.html",
+        {"evidence": evidence, "update": update},
+    )
+
+
+@login_required
+def evidence_redact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The programme team destroys the file and link of evidence on a submitted or approved
+    update, with the reason shown in their place."""
+    evidence = permissions.evidence_for_redact(request.user, pk)
+    update = evidence.update
+    if not permissions.may_redact_evidence(request.user, evidence):
+        messages.error(
+            request,
+            _("Only evidence of a submitted or approved update is removed by the programme team.")
+            if not evidence.is_redacted
+            else _("This evidence was already removed."),
+        )
+        return redirect("recommendations:update_detail", pk=update.pk)
+    form = RedactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_redact(
+                evidence=evidence, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The evidence was removed; the reason is shown instead."))
+            return redirect("recommendations:update_detail", pk=update.pk)
+    return render(
+        request,
+        "recommendations/evidence_redact_form.html",
+        {"form": form, "evidence": evidence, "update": update},
+    )
