@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from django.conf import settings
+from django.db.models import CharField, Expression, F, Func, Value
+from django.db.models.functions import Lower, Replace
 from django.utils.translation import get_language
 
 # The letters of each interface language in their alphabet's order. A letter written with two
@@ -54,3 +57,85 @@ def alphabet_key(text: str, language: str | None = None) -> SortKey:
                 letters.append((0, ord(char)))
             i += 1
     return (tuple(letters), folded, text)
+
+
+# --- One spelling for names written in either script --------------------------------------
+
+# How a name is spelled for comparing it across scripts: Macedonian Cyrillic in the Latin
+# letters Macedonians write it with (ѓ gj, ж zh, ѕ dz, љ lj, њ nj, ќ kj, ч ch, џ dž, ш sh),
+# and the Latin letters with a caron or an acute written out the same way (š sh, ž zh,
+# č ch, ǵ gj, ḱ kj; ć and đ as Serbian and Croatian spell ќ and ѓ). "dž" and "dzh" end as
+# "dz", which is how many spell џ without the caron. Applied in this order, to text that
+# is lower-cased first; capitals are listed too because SQLite, and PostgreSQL under the
+# C locale, lower only ASCII letters.
+_CYRILLIC = (
+    "а a б b в v г g д d ѓ gj е e ж zh з z ѕ dz и i ј j к k л l љ lj м m н n њ nj о o п p "
+    "р r с s т t ќ kj у u ф f х h ц c ч ch џ dzh ш sh ѐ e ѝ i"
+)
+_LATIN = "š sh ž zh č ch ć kj đ gj ǵ gj ḱ kj ë e ç ch"
+
+
+def _pairs(table: str) -> list[tuple[str, str]]:
+    words = table.split()
+    lower = list(zip(words[::2], words[1::2], strict=True))
+    return [(letter.upper(), latin) for letter, latin in lower] + lower
+
+
+LATIN_SPELLING: tuple[tuple[str, str], ...] = (
+    *_pairs(_CYRILLIC),
+    *_pairs(_LATIN),
+    ("dzh", "dz"),
+)
+
+
+def latin_spelling(text: str) -> str:
+    """``text`` (lower-cased already) spelled with ``LATIN_SPELLING``: "Стојановска" and
+    "Stojanovska" both become "stojanovska", "Џафери" and "Džaferi" both "dzaferi"."""
+    for letter, latin in LATIN_SPELLING:
+        text = text.replace(letter, latin)
+    return text
+
+
+def _latin_spelling_of(text: str | None) -> str | None:
+    return None if text is None else latin_spelling(text.casefold())
+
+
+class LatinSpelling(Func):
+    """The same spelling (``latin_spelling`` of the lower-cased text) worked out by the
+    database for a text column, so that a search compares names without reading them out.
+
+    PostgreSQL nests a ``REPLACE`` for each letter of ``LATIN_SPELLING``; SQLite's parser
+    refuses that many, so there (``make run``) the database calls ``latin_spelling`` itself.
+    """
+
+    output_field = CharField()
+
+    def __init__(self, field: str) -> None:
+        super().__init__(F(field))
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        expression: Expression = Lower(self.source_expressions[0])
+        for letter, latin in LATIN_SPELLING:
+            expression = Replace(expression, Value(letter), Value(latin))
+        return compiler.compile(expression)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        connection.ensure_connection()
+        connection.connection.create_function(
+            "latin_spelling", 1, _latin_spelling_of, deterministic=True
+        )
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"latin_spelling({sql})", params
+
+
+def latin_spelling_in_database(field: str) -> LatinSpelling:
+    """``LatinSpelling`` of the text column ``field``."""
+    return LatinSpelling(field)

@@ -35,6 +35,7 @@ from recommendations.models import Recommendation
 from recommendations.selectors import recommendation_rows
 from stakeholders.choices import Sex
 from stakeholders.models import ProfessionalGroup
+from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Participant
 from trainings.selectors import trainings_held
 
@@ -142,8 +143,10 @@ def glance_count(*, action: Action, until: date_type | None = None) -> Figures:
         for row in ProfessionalGroup.objects.filter(pk__in=group_ids).values("pk", *name_fields)
     }
     # The headline figure (action_overview): everyone listed at any of the action's trainings
-    # begun by then, held or not.
-    listed = Attendance.objects.filter(training__action=action)
+    # begun by then, held or planned; a cancelled training counts nobody.
+    listed = Attendance.objects.filter(training__action=action).exclude(
+        training__status=TrainingStatus.CANCELLED
+    )
     if until is not None:
         listed = listed.filter(training__start_date__lte=until)
     return {

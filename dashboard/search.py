@@ -15,6 +15,7 @@ from recommendations.permissions import updates_visible_to
 from research.models import Study
 from stakeholders.models import Institution, User
 from trainings.permissions import trainings_visible_to
+from trainings.registry_selectors import people_search
 
 MIN_QUERY = 2
 PER_KIND = 20
@@ -73,6 +74,16 @@ def search(*, user: User, q: str) -> list[Hit]:
     )[:PER_KIND]:
         hits.append(
             Hit(_("Training"), training.title, reverse("trainings:detail", args=[training.pk]))
+        )
+    # People, with the register's own rule and its Cyrillic/Latin name matching.
+    for person in people_search(by=user, q=q)[:PER_KIND]:
+        hits.append(
+            Hit(
+                _("Participant"),
+                person.full_name,
+                reverse("trainings:person", args=[person.pk]),
+                person.institution.label if person.institution else "",
+            )
         )
     for study in Study.objects.filter(
         _any_language("title", q) | _any_language("summary", q) | Q(authors__icontains=q)

@@ -11,15 +11,21 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, modelformset_factory
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.basemodels import NO_VICTIM_DETAILS
 from core.imports import CellProblem, Column, NameIndex
 from programme.models import Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup
 from stakeholders.resources import institution_index
-from trainings.choices import SCORE_MAX, SCORE_MIN
+from trainings import selectors
+from trainings.choices import RATING_MAX, RATING_MIN, SCORE_MAX, SCORE_MIN
 from trainings.matching import (
     KEEP,
     UPDATE,
@@ -29,7 +35,7 @@ from trainings.matching import (
     PlannedRow,
     RowsRefused,
 )
-from trainings.models import Attendance, Participant, Topic, Training
+from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 from trainings.names import name_key
 from trainings.resources import AttendanceResource, group_index, sex_from_text
 
@@ -55,9 +61,19 @@ def _score_field(label: StrOrPromise) -> forms.DecimalField:
 
 
 class TrainingForm(forms.ModelForm):
-    """A training's details. The organiser can only be one the user may log trainings for."""
+    """A training's details. The organiser can only be one the user may log trainings for.
+
+    A training with the same organiser, title and start date as another is saved only once
+    the person has said it is a separate one (``trainings_like``): a form sent twice, with
+    the browser's Back button, say, asks rather than logging the training twice. The
+    trainings the answer was given for travel with it, so it holds for those alone.
+    """
 
     seen_at = forms.DateTimeField(widget=forms.HiddenInput)
+    similar_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    save_separately = forms.BooleanField(
+        label=_("Save it as a separate training"), required=False, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Training
@@ -118,10 +134,102 @@ class TrainingForm(forms.ModelForm):
         self.fields["target_groups"].queryset = ProfessionalGroup.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["recommendations"].queryset = Recommendation.objects.order_by("number")  # type: ignore[attr-defined]
         self.fields["outcomes"].queryset = Outcome.objects.order_by("code")  # type: ignore[attr-defined]
+        self.similar: list[Training] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        organiser, title = data.get("organiser"), data.get("title")
+        if organiser is None or not title or "start_date" not in data:
+            return data
+        start = data["start_date"]
+        saved = self.instance
+        if saved.pk is not None and (
+            (organiser.pk, start, " ".join(title.split()).casefold())
+            == (saved.organiser_id, saved.start_date, " ".join(saved.title.split()).casefold())
+        ):
+            return data  # nothing that makes it look like another training changed
+        similar = selectors.trainings_like(
+            organiser=organiser, title=title, start_date=start, exclude_pk=saved.pk
+        )
+        seen = ",".join(str(training.pk) for training in similar)
+        if not similar or (data.get("save_separately") and data.get("similar_seen") == seen):
+            return data
+        self._ask_if_separate(similar, seen)
+        return data
+
+    def _ask_if_separate(self, similar: list[Training], seen: str) -> None:
+        self.similar = similar
+        # Last, beside the button that saves, with the training it looks like.
+        field: forms.BooleanField = self.fields.pop("save_separately")  # type: ignore[assignment]
+        self.fields["save_separately"] = field
+        field.widget = forms.CheckboxInput()
+        field.help_text = similar_question(similar[0])
+        # The field's bound copy was made, with the old help text, when the form was cleaned.
+        self["save_separately"].help_text = field.help_text
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict: the form is bound
+        data["similar_seen"] = seen
+        data.pop("save_separately", None)
+        self.data = data
+        self.add_error(
+            None,
+            _(
+                "Nothing was saved yet: a training like this one is recorded already (see "
+                "below). If this is another training, tick the box and save again."
+            ),
+        )
 
     def training_fields(self) -> dict[str, Any]:
         """The cleaned values, named as the services take them."""
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+def similar_question(training: Training) -> str:
+    """Whether to save a training that looks like ``training``, linking to it."""
+    link = format_html(
+        '<a href="{}">{}</a>', reverse("trainings:detail", args=[training.pk]), training.title
+    )
+    values = {"training": link}
+    if training.start_date is None:
+        question = _("This looks like %(training)s, which has no dates either: save anyway?")
+    else:
+        values["date"] = escape(date_format(training.start_date, "DATE_FORMAT"))
+        if training.place:
+            values["place"] = escape(training.place)
+            question = _("This looks like %(training)s of %(date)s, %(place)s: save anyway?")
+        else:
+            question = _("This looks like %(training)s of %(date)s: save anyway?")
+    return mark_safe(escape(question) % values)  # noqa: S308 - every part escaped above
+
+
+class EvaluationForm(forms.ModelForm):
+    """How participants rated a training, and what its organisers learned."""
+
+    class Meta:
+        model = Evaluation
+        fields = ["respondents", "overall_rating", "relevance_rating", "summary", "lessons_learned"]
+        widgets = {
+            "overall_rating": forms.NumberInput(
+                attrs={"step": "0.01", "min": RATING_MIN, "max": RATING_MAX}
+            ),
+            "relevance_rating": forms.NumberInput(
+                attrs={"step": "0.01", "min": RATING_MIN, "max": RATING_MAX}
+            ),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "lessons_learned": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {"respondents": _("How many participants filled in the evaluation form.")}
+
+
+class TrainingCancelForm(forms.Form):
+    """Why a training was cancelled, if the organiser says."""
+
+    reason = forms.CharField(
+        label=_("Why it was cancelled"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=NO_VICTIM_DETAILS,
+    )
 
 
 # --- when rows name someone whose record says otherwise -----------------------------------

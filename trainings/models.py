@@ -96,6 +96,9 @@ class Training(DemoMarked):
         blank=True,
         related_name="trainings",
     )
+    cancellation_reason = models.TextField(
+        _("why it was cancelled"), blank=True, help_text=NO_VICTIM_DETAILS
+    )
 
     class Meta:
         verbose_name = _("training")
@@ -112,7 +115,20 @@ class Training(DemoMarked):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        """The title with its start date and place, so that a list to choose a training from
+        tells apart trainings of the same title."""
+        beside = [date_format(self.start_date, "DATE_FORMAT")] if self.start_date else []
+        if self.place:
+            beside.append(self.place)
+        return f"{self.title} ({', '.join(beside)})" if beside else self.title
+
+    @property
+    def place(self) -> str:
+        return self.city or self.venue
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == TrainingStatus.CANCELLED
 
     def clean(self) -> None:
         validate_date_range(self.start_date, self.end_date)

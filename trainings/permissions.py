@@ -93,6 +93,45 @@ def may_change_participant(user: User, participant: Participant) -> bool:
     return participant.registered_by_institution_id in persona.edits_for
 
 
+def participants_in_register_for(user: User) -> QuerySet[Participant]:
+    """The people the participant register (its search, a person's page, the portal's
+    search) shows the user, with their details: everyone to the programme team; to an
+    institution's editors, the people who attended a training they may change and those
+    their institution registered. Nobody to anyone else: the EU observer and read-only
+    members see a training's people only where they consented there (its page), and the
+    register would name the others."""
+    persona = persona_for(user)
+    if persona.is_programme_team:
+        return Participant.objects.all()
+    if persona.is_observer or not persona.edits_for:
+        return Participant.objects.none()
+    attended = Attendance.objects.filter(training__in=trainings_editable_by(user))
+    return Participant.objects.filter(
+        Q(pk__in=attended.values("participant_id"))
+        | Q(registered_by_institution__in=persona.edits_for)
+    )
+
+
+def may_use_register(user: User) -> bool:
+    """Whether the register's pages are open to the user (``participants_in_register_for``)."""
+    persona = persona_for(user)
+    return persona.is_programme_team or (bool(persona.edits_for) and not persona.is_observer)
+
+
+def person_for_view(user: User, pk: int) -> Participant:
+    """A person in the user's register; 404 for anyone else."""
+    return get_object_or_404(participants_in_register_for(user), pk=pk)
+
+
+def person_for_change(user: User, pk: int) -> Participant:
+    """A person whose record the user may correct, merge or erase: 404 when not in their
+    register, 403 when another institution registered them (``may_change_participant``)."""
+    participant = person_for_view(user, pk)
+    if not may_change_participant(user, participant):
+        raise PermissionDenied
+    return participant
+
+
 def registering_institution_id(user: User, training: Training) -> int:
     """The institution a person is registered for when the user lists them at the training:
     the organiser when the user edits for it, else the partner they edit for."""
@@ -101,3 +140,17 @@ def registering_institution_id(user: User, training: Training) -> int:
         return training.organiser_id
     partner = training.partners.filter(pk__in=edits).order_by("pk").values_list("pk", flat=True)
     return partner.first() or training.organiser_id
+
+
+def attendance_for_change(user: User, pk: int) -> Attendance:
+    """An attendance row at a training the user may edit: 404 when they may not see the
+    training, 403 when they only read it."""
+    attendance = get_object_or_404(
+        Attendance.objects.filter(training__in=trainings_visible_to(user)).select_related(
+            "training", "participant"
+        ),
+        pk=pk,
+    )
+    if not may_change_training(user, attendance.training):
+        raise PermissionDenied
+    return attendance

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     Case,
@@ -23,6 +24,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from modeltranslation.utils import build_localized_fieldname
 
 from core.alphabet import alphabet_key
 from programme.models import Action, Outcome
@@ -42,6 +44,35 @@ def trainings_listed(*, queryset: QuerySet[Training]) -> QuerySet[Training]:
         .annotate(participant_count=Count("attendance", distinct=True))
         .order_by(F("start_date").desc(nulls_last=True), "title", "pk")
     )
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def trainings_like(
+    *,
+    organiser: Institution,
+    title: str,
+    start_date: date | None,
+    exclude_pk: int | None = None,
+) -> list[Training]:
+    """Trainings that look like the one being saved: the same organiser, start date (or
+    none) and title, in any of its languages, whatever the case and spacing. Saving one
+    more asks first, so that a form sent twice does not log a training twice."""
+    key = _title_key(title)
+    if not key:
+        return []
+    # ``start_date=None`` matches trainings without a start date.
+    candidates = Training.objects.filter(organiser=organiser, start_date=start_date)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    titles = [build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES]
+    return [
+        training
+        for training in candidates.order_by("pk")
+        if any(_title_key(getattr(training, name) or "") == key for name in titles)
+    ]
 
 
 def training_with_relations(*, queryset: QuerySet[Training], pk: int) -> Training:
@@ -136,7 +167,7 @@ def training_record(*, training: Training) -> TrainingRecord:
         training=training,
         attendance=list(training_attendance(training=training)),
         summary=attendance_summary(training=training),
-        evaluation=Evaluation.objects.filter(training=training).first(),
+        evaluation=evaluation_of(training),
     )
 
 
@@ -381,3 +412,8 @@ def trainings_to_complete(
         Q(status=TrainingStatus.HELD) & ~has_attendance
         | Q(status=TrainingStatus.PLANNED, end_date__lt=today)
     )
+
+
+def evaluation_of(training: Training) -> Evaluation | None:
+    """The training's evaluation, or None while nobody has recorded one."""
+    return Evaluation.objects.filter(training=training).first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,9 +39,10 @@ from trainings.matching import (
     RowsRefused,
     conflicts_fingerprint,
 )
-from trainings.models import Attendance, Participant, Topic, Training
+from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 from trainings.names import person_name
-from trainings.permissions import organisers_for
+from trainings.permissions import may_change_participant, organisers_for
+from trainings.registry_selectors import KEPT_VALUE, MERGED_VALUE, merge_plan
 from trainings.selectors import participants_past_retention
 
 STALE_MESSAGE = gettext_lazy(
@@ -181,6 +182,8 @@ def training_update(
     training.start_date = start_date
     training.end_date = end_date
     training.status = status
+    if status != TrainingStatus.CANCELLED:
+        training.cancellation_reason = ""
     training.full_clean()
     training.save()
     _set_relations(
@@ -591,6 +594,77 @@ def attendance_scores_update(
     return len(rows)
 
 
+# --- The evaluation, and undoing: an attendance row, a training --------------------------------
+
+
+@transaction.atomic
+def evaluation_save(
+    *,
+    training: Training,
+    by: User,
+    respondents: int,
+    overall_rating: Decimal | None,
+    relevance_rating: Decimal | None,
+    summary: str,
+    lessons_learned: str,
+) -> Evaluation:
+    """Record how the participants rated the training and what the organisers learned, or
+    correct it: a training has one evaluation."""
+    evaluation = Evaluation.objects.select_for_update().filter(training=training).first()
+    if evaluation is None:
+        evaluation = Evaluation(training=training)
+    evaluation.respondents = respondents
+    evaluation.overall_rating = overall_rating
+    evaluation.relevance_rating = relevance_rating
+    evaluation.summary = summary.strip()
+    evaluation.lessons_learned = lessons_learned.strip()
+    evaluation.full_clean()
+    with acting_as(by):
+        evaluation.save()
+    return evaluation
+
+
+@transaction.atomic
+def attendance_remove(*, attendance: Attendance, by: User) -> None:
+    """Take a person off a training's list, entered there by mistake. Their record stays in
+    the register; the training's figures no longer count them; the history keeps that they
+    were listed."""
+    with acting_as(by):
+        attendance.delete()
+
+
+@transaction.atomic
+def training_cancel(*, training: Training, by: User, reason: str = "") -> Training:
+    """Mark a training cancelled: it stays on the list, and no figure counts it or those
+    listed at it."""
+    training = Training.objects.select_for_update().get(pk=training.pk)
+    if training.status == TrainingStatus.CANCELLED:
+        raise ValidationError(_("This training is cancelled already."), code="cancelled")
+    training.status = TrainingStatus.CANCELLED
+    training.cancellation_reason = reason.strip()
+    training.full_clean()
+    with acting_as(by):
+        training.save()
+    return training
+
+
+@transaction.atomic
+def training_delete(*, training: Training, by: User) -> None:
+    """Delete a training logged by mistake. One with people listed at it is refused: they
+    are taken off first, or the training is cancelled instead. The history keeps it."""
+    training = Training.objects.select_for_update().get(pk=training.pk)
+    if training.attendance.exists():
+        raise ValidationError(
+            _(
+                "People are listed at this training. Remove them from it first, or cancel "
+                "the training instead."
+            ),
+            code="attended",
+        )
+    with acting_as(by):
+        training.delete()
+
+
 # --- Data protection: erasure and retention --------------------------------------------------
 
 
@@ -617,6 +691,8 @@ def participant_erase(*, participant: Participant) -> Participant:
         email="",
         position="",
         erased_at=participant.erased_at,
+        # A merge's entry names the record merged in (participant_merge).
+        history_change_reason=None,
     )
     # Their consent, given at each training, goes with them.
     consent_gone = {"consent": False, "consent_date": None}
@@ -664,3 +740,104 @@ def participants_erase_expired(*, today: date | None = None) -> int:
     if erased:
         logger.info("Retention: %s participants erased (last training before %s)", erased, before)
     return erased
+
+
+# --- The participant register: correcting and merging records ---------------------------------
+
+
+def _check_may_change(participant: Participant, by: User) -> None:
+    if not may_change_participant(by, participant):
+        raise PermissionDenied
+    if participant.is_erased:
+        raise ValidationError(
+            _("This person's details were erased; the record can no longer be changed."),
+            code="erased",
+        )
+
+
+@transaction.atomic
+def participant_update(
+    *,
+    participant: Participant,
+    by: User,
+    full_name: str,
+    sex: str,
+    professional_group: ProfessionalGroup | None,
+    email: str,
+) -> Participant:
+    """Correct a person's name, sex, profession or email; the history keeps what it was.
+    Only the institution that registered them, and the programme team, may."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    _check_may_change(participant, by)
+    participant.full_name = full_name
+    participant.sex = sex
+    participant.professional_group = professional_group
+    participant.email = email
+    participant.full_clean()
+    with acting_as(by):
+        participant.save()
+    return participant
+
+
+# The history's entry is at most this long (simple_history's column).
+_REASON_MAX = 100
+
+
+@transaction.atomic
+def participant_merge(
+    *, keep: Participant, merge: Participant, by: User, choices: Mapping[str, str]
+) -> Participant:
+    """Merge two records of one person: ``merge`` goes, ``keep`` stays with every attendance.
+
+    ``choices`` says, for each detail the two give differently, whose value stays (KEPT_VALUE
+    or MERGED_VALUE; by default the kept record's, unless it has none). Where both attended one
+    training, the better completed attendance stays and the other is removed (the rule is
+    ``registry_selectors.merge_plan``'s, which the confirmation page shows). The merged
+    record's versions join the kept record's history, which says who merged whom and when;
+    an erased record is never merged.
+    """
+    if keep.pk == merge.pk:
+        raise ValidationError(_("Choose another record to merge with."), code="same")
+    locked = {
+        p.pk: p
+        for p in Participant.objects.select_for_update()
+        .filter(pk__in=[keep.pk, merge.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise ValidationError(_("The other record no longer exists."), code="gone")
+    keep, merge = locked[keep.pk], locked[merge.pk]
+    for participant in (keep, merge):
+        _check_may_change(participant, by)
+    plan = merge_plan(keep=keep, merge=merge)
+    for choice in plan.choices:
+        picked = choices.get(choice.name) or choice.default
+        if picked not in (KEPT_VALUE, MERGED_VALUE):
+            raise ValidationError({choice.name: _("Choose which value to keep.")})
+        if picked == MERGED_VALUE:
+            attname = attname_of(Participant, choice.name)
+            setattr(keep, attname, getattr(merge, attname))
+    reason = _("Merged with %(name)s (#%(id)s) by %(user)s") % {
+        "name": merge.full_name,
+        "id": merge.pk,
+        "user": by.get_full_name() or by.get_username(),
+    }
+    merged_pk = merge.pk
+    with acting_as(by):
+        for shared in plan.shared:
+            shared.goes.delete()
+        staying = [s.stays for s in plan.shared if s.stays.participant_id == merged_pk]
+        for attendance in [*plan.moving, *staying]:
+            attendance.participant = keep
+            attendance.save()
+        merge.delete()
+    # The merged record's versions are this person's history now, and go when it is erased.
+    history = history_model(Participant)._default_manager
+    history.filter(id=merged_pk, history_type="-").delete()
+    history.filter(id=merged_pk).update(id=keep.pk)
+    keep.full_clean()
+    keep._change_reason = reason[:_REASON_MAX]  # type: ignore[attr-defined]
+    with acting_as(by):
+        keep.save()
+    logger.info("Participant %s merged into %s", merged_pk, keep.pk)
+    return keep

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from trainings import views
 
@@ -14,4 +14,9 @@ urlpatterns = [
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/paste/", views.participants_paste, name="participants_paste"),
     path("<int:pk>/attendance/", views.attendance_edit, name="attendance_edit"),
+    path("<int:pk>/evaluation/", views.evaluation_edit, name="evaluation_edit"),
+    path("<int:pk>/cancel/", views.training_cancel, name="cancel"),
+    path("<int:pk>/delete/", views.training_delete, name="delete"),
+    path("attendance/<int:pk>/remove/", views.attendance_remove, name="attendance_remove"),
+    path("people/", include("trainings.registry_urls")),
 ]

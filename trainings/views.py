@@ -1,4 +1,5 @@
-"""Pages of the trainings: the list, a training, and logging its participants and scores."""
+"""Pages of the trainings: the list, a training, logging its participants, scores and
+evaluation, and undoing: taking someone off the list, cancelling or deleting a training."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ from trainings.filters import TrainingFilter
 from trainings.forms import (
     PASTE_COLUMNS,
     AttendanceFormSet,
+    EvaluationForm,
     ParticipantForm,
     ParticipantsPasteForm,
+    TrainingCancelForm,
     TrainingForm,
 )
 from trainings.matching import ConflictsFound, RowsRefused
-from trainings.models import Training
+from trainings.models import Evaluation, Training
 
 
 def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -234,4 +237,90 @@ def attendance_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             return redirect("trainings:detail", pk=training.pk)
     return render(
         request, "trainings/attendance_form.html", {"formset": formset, "training": training}
+    )
+
+
+@login_required
+def evaluation_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Record the training's evaluation, or correct it."""
+    training = permissions.training_for_change(request.user, pk)
+    evaluation = selectors.evaluation_of(training) or Evaluation(training=training)
+    form = EvaluationForm(request.POST or None, instance=evaluation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_save(training=training, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Evaluation saved."))
+            return redirect("trainings:detail", pk=training.pk)
+    return render(
+        request,
+        "trainings/evaluation_form.html",
+        {"form": form, "training": training, "creating": evaluation.pk is None},
+    )
+
+
+@login_required
+def attendance_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first; the person leaves the training's list and stays in the register."""
+    attendance = permissions.attendance_for_change(request.user, pk)
+    training = attendance.training
+    if request.method == "POST":
+        services.attendance_remove(attendance=attendance, by=request.user)
+        messages.success(
+            request,
+            _("%(name)s was taken off this training's list.")
+            % {"name": attendance.participant.full_name},
+        )
+        return redirect("trainings:detail", pk=training.pk)
+    return render(
+        request,
+        "trainings/attendance_remove_confirm.html",
+        {"attendance": attendance, "training": training},
+    )
+
+
+@login_required
+def training_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first, with room for the reason; the training stays listed, out of the figures."""
+    training = permissions.training_for_change(request.user, pk)
+    if training.is_cancelled:
+        messages.error(request, _("This training is cancelled already."))
+        return redirect("trainings:detail", pk=training.pk)
+    form = TrainingCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_cancel(
+                training=training, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Cancelled: the training no longer counts in the figures."))
+        return redirect("trainings:detail", pk=training.pk)
+    return render(
+        request, "trainings/training_cancel_confirm.html", {"form": form, "training": training}
+    )
+
+
+@login_required
+def training_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Asks first; refused while people are listed at the training."""
+    training = permissions.training_for_change(request.user, pk)
+    attended = training.attendance.count()
+    if request.method == "POST":
+        try:
+            services.training_delete(training=training, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("trainings:detail", pk=training.pk)
+        messages.success(
+            request, _("The training %(title)s was deleted.") % {"title": training.title}
+        )
+        return redirect("trainings:list")
+    return render(
+        request,
+        "trainings/training_delete_confirm.html",
+        {"training": training, "attended": attended},
     )

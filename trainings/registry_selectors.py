@@ -1,0 +1,269 @@
+"""Reads of the participant register: finding people by name in either script, a person's
+trainings and history, and what merging two records of one person would do.
+
+Names are matched by the database: it spells each stored name in Latin letters
+(``core.alphabet.latin_spelling_in_database``) and looks for every word of the query, spelled
+the same way in Python (``trainings.names.name_search_key``). One query however many people
+match, with no stored search column to keep up to date; the cost is a scan of the user's
+register, which is what a "contains" search of names costs anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from core.alphabet import latin_spelling_in_database
+from core.history import history_model
+from stakeholders.models import Institution, ProfessionalGroup, User
+from stakeholders.selectors import persona_for
+from trainings.models import Attendance, Participant, Training
+from trainings.names import name_search_key
+from trainings.permissions import (
+    participants_in_register_for,
+    trainings_editable_by,
+    trainings_visible_to,
+)
+
+
+def people_named(people: QuerySet[Participant], q: str) -> QuerySet[Participant]:
+    """The people whose name holds every word of ``q``, in Cyrillic or Latin letters."""
+    words = [name_search_key(word) for word in q.split()]
+    words = [word for word in words if word]
+    if not words:
+        return people
+    people = people.annotate(name_spelled=latin_spelling_in_database("full_name"))
+    for word in words:
+        people = people.filter(name_spelled__contains=word)
+    return people
+
+
+def people_search(
+    *,
+    by: User,
+    q: str = "",
+    institution: Institution | None = None,
+    profession: ProfessionalGroup | None = None,
+    training: Training | None = None,
+) -> QuerySet[Participant]:
+    """The people in the user's register (``participants_in_register_for``) matching the
+    name and filters, by name; their profession and institution joined, so a page of them
+    costs one query."""
+    people = people_named(participants_in_register_for(by), q)
+    if institution is not None:
+        people = people.filter(institution=institution)
+    if profession is not None:
+        people = people.filter(professional_group=profession)
+    if training is not None:
+        people = people.filter(attendance__training=training)
+    return people.select_related("institution", "professional_group").order_by(
+        Lower("full_name"), "pk"
+    )
+
+
+def register_trainings(*, by: User) -> QuerySet[Training]:
+    """The trainings the register's filter offers: those whose people the user may see."""
+    if persona_for(by).is_programme_team:
+        return Training.objects.order_by("-start_date", "title")
+    return trainings_editable_by(by).order_by("-start_date", "title")
+
+
+def _attendance_shown(*, participant: Participant, by: User) -> QuerySet[Attendance]:
+    """A person's attendance the user may see: at trainings the user may change, and at
+    the other trainings they see where the person consented to be named there (as the
+    training's page names them)."""
+    rows = Attendance.objects.filter(participant=participant)
+    if not persona_for(by).is_programme_team:
+        rows = rows.filter(
+            Q(training__in=trainings_editable_by(by))
+            | Q(training__in=trainings_visible_to(by), consent=True)
+        )
+    return rows.select_related("training__organiser").order_by(
+        "-training__start_date", "training__title", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One version of a person's record: when, by whom, and what happened."""
+
+    when: datetime
+    who: str
+    what: str
+
+
+def _history_text(row: Any) -> str:
+    if row.history_change_reason:
+        return str(row.history_change_reason)
+    return {"+": _("Recorded"), "~": _("Changed"), "-": _("Deleted")}.get(row.history_type, "")
+
+
+def person_history(*, participant: Participant) -> list[HistoryEntry]:
+    """The versions of a person's record, latest first, in one query."""
+    rows: QuerySet[Any] = (
+        history_model(Participant)
+        ._default_manager.filter(id=participant.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    return [
+        HistoryEntry(
+            when=row.history_date,
+            who=str(row.history_user) if row.history_user else _("the platform"),
+            what=_history_text(row),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person with everything their page shows."""
+
+    participant: Participant
+    attendance: list[Attendance]
+    history: list[HistoryEntry]
+
+
+def person_record(*, participant: Participant, by: User) -> PersonRecord:
+    """Everything a person's page shows, in a fixed number of queries however many
+    trainings they attended."""
+    participant = Participant.objects.select_related(
+        "institution", "professional_group", "registered_by_institution"
+    ).get(pk=participant.pk)
+    return PersonRecord(
+        participant=participant,
+        attendance=list(_attendance_shown(participant=participant, by=by)),
+        history=person_history(participant=participant),
+    )
+
+
+# --- Merging two records of one person ------------------------------------------------------
+
+KEPT_VALUE, MERGED_VALUE = "keep", "merge"
+# The details a merge lets the user choose between, where the two records differ.
+MERGED_FIELDS = ("full_name", "sex", "professional_group", "institution", "position", "email")
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """A detail the two records give differently, with each one's value as shown."""
+
+    name: str
+    label: str
+    kept: str  # the value of the record that stays
+    merged: str  # the value of the record merged into it
+    default: str  # KEPT_VALUE or MERGED_VALUE: the kept record's value, unless it has none
+
+
+@dataclass(frozen=True)
+class SharedTraining:
+    """A training both records attended: one attendance stays, the other goes."""
+
+    training: Training
+    stays: Attendance
+    goes: Attendance
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging ``merge`` into ``keep`` does: the details to choose between, the
+    attendance that moves to the kept record, and the trainings both attended."""
+
+    keep: Participant
+    merge: Participant
+    choices: list[FieldChoice]
+    moving: list[Attendance]
+    shared: list[SharedTraining]
+    # The trainings whose title the user may read; the others are named by their organiser.
+    visible: frozenset[int] = frozenset()
+
+
+def _shown(participant: Participant, name: str) -> str:
+    if name == "sex":
+        return str(participant.get_sex_display())
+    value = getattr(participant, name)
+    if isinstance(value, Institution):
+        return value.label
+    return str(value) if value is not None else ""
+
+
+def _completeness(attendance: Attendance) -> tuple[bool, int, bool]:
+    """Which of two attendances at one training is the better completed: completed first,
+    then the one with more test scores, then the one with consent."""
+    scores = sum(s is not None for s in (attendance.pre_score, attendance.post_score))
+    return (attendance.completed, scores, attendance.consent)
+
+
+def merge_plan(*, keep: Participant, merge: Participant, by: User | None = None) -> MergePlan:
+    """What merging ``merge`` into ``keep`` would do; nothing is written. Where both
+    attended one training, the better completed attendance stays (``_completeness``; the
+    kept record's when they are equal) and the other is removed."""
+    records = Participant.objects.select_related("institution", "professional_group")
+    keep = records.get(pk=keep.pk)
+    merge = records.get(pk=merge.pk)
+    choices = []
+    for name in MERGED_FIELDS:
+        kept, merged = _shown(keep, name), _shown(merge, name)
+        if kept.strip().casefold() == merged.strip().casefold() and (
+            name != "full_name" or kept == merged
+        ):
+            continue
+        field = Participant._meta.get_field(name)
+        choices.append(
+            FieldChoice(
+                name=name,
+                label=str(field.verbose_name).capitalize(),  # type: ignore[union-attr]
+                kept=kept,
+                merged=merged,
+                default=KEPT_VALUE if kept else MERGED_VALUE,
+            )
+        )
+    rows = (
+        Attendance.objects.filter(participant__in=[keep, merge])
+        .select_related("training__organiser")
+        .order_by("-training__start_date", "training__title", "pk")
+    )
+    kept_rows: dict[int, Attendance] = {}
+    merged_rows: list[Attendance] = []
+    for row in rows:
+        if row.participant_id == keep.pk:
+            kept_rows[row.training_id] = row
+        else:
+            merged_rows.append(row)
+    moving, shared = [], []
+    for row in merged_rows:
+        other = kept_rows.get(row.training_id)
+        if other is None:
+            moving.append(row)
+        elif _completeness(row) > _completeness(other):
+            shared.append(SharedTraining(training=row.training, stays=row, goes=other))
+        else:
+            shared.append(SharedTraining(training=row.training, stays=other, goes=row))
+    visible: frozenset[int] = frozenset()
+    if by is not None:
+        trainings = {row.training_id for row in rows}
+        visible = frozenset(
+            trainings_visible_to(by).filter(pk__in=trainings).values_list("pk", flat=True)
+        )
+    return MergePlan(
+        keep=keep, merge=merge, choices=choices, moving=moving, shared=shared, visible=visible
+    )
+
+
+def merge_candidates(*, participant: Participant, by: User, q: str) -> QuerySet[Participant]:
+    """The records the user may merge into ``participant``: others in their register,
+    named like ``q``, that they may change and that are not erased."""
+    people = people_named(participants_in_register_for(by), q).exclude(pk=participant.pk)
+    people = people.filter(erased_at__isnull=True)
+    persona = persona_for(by)
+    if not persona.is_programme_team:
+        people = people.filter(registered_by_institution__in=persona.edits_for)
+    return people.select_related("institution", "professional_group").order_by(
+        Lower("full_name"), "pk"
+    )
