@@ -25,7 +25,7 @@ from loaders.grants import object_permissions_rebuild
 from notifications.services import preference_set
 from programme import services as programme_services
 from programme.calculations import calculation_get
-from programme.choices import ActionPointStatus, Aggregation, IndicatorKind
+from programme.choices import ActionPointStatus, Aggregation, IndicatorKind, MeetingFormat
 from programme.models import (
     Action,
     ActionPoint,
@@ -866,6 +866,7 @@ def _meetings(
         number=4,
         date=date(2025, 3, 20),
         place="Skopje",
+        format=MeetingFormat.HYBRID,
         is_demo=True,
         purpose="Review the 2024 plan and agree the 2025 training calendar.",
         agenda="1. Results of 2024\n2. Open action points\n3. Training calendar 2025",
@@ -983,6 +984,16 @@ def _updates(
             title="Activity report (demo link)",
             url=f"https://example.org/demo/updates/{update.pk}",
         )
+        # One item the programme team removes after approval: the pages say when and why.
+        removed = (
+            Evidence.objects.create(
+                update=update,
+                title="Case file extracts (demo link)",
+                url=f"https://example.org/demo/case-files/{update.pk}",
+            )
+            if (code, number) == ("moi", 11)
+            else None
+        )
         if final == "draft":
             continue
         rec_services.progress_update_submit(update=update, by=by)
@@ -990,6 +1001,12 @@ def _updates(
             _submitted_before_due(update)
         if final == "approved":
             rec_services.progress_update_approve(update=update, by=admin)
+            if removed is not None:
+                rec_services.evidence_redact(
+                    evidence=removed,
+                    by=admin,
+                    reason="The extracts held details that could identify a victim.",
+                )
         elif final == "returned":
             rec_services.progress_update_return(
                 update=update,

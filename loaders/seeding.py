@@ -196,6 +196,8 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
             {
                 "place": m["place"],
                 "date": m["date"],
+                # A meeting that took place, on a day its documents do not give.
+                "date_not_known": m["date"] is None,
                 "purpose": m["purpose"],
                 "agenda": m["agenda"],
                 "minutes": minutes,

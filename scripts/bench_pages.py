@@ -53,12 +53,19 @@ MINIMAL_URL = "/bench/minimal/"
 # the pages whose queries must not grow with the rows.
 LIST_PAGES = [
     "/trainings/",
+    "/trainings/people/",
     "/meetings/",
     "/institutions/",
     "/research/",
     "/recommendations/",
     "/results/",
 ]
+# Lists one persona has and the other does not: the review queue is the programme team's,
+# "my institution's updates" every institution member's.
+PERSONA_LIST_PAGES = {
+    "CSO": ["/recommendations/mine/"],
+    "team": ["/recommendations/review/"],
+}
 
 
 @dataclass
@@ -156,7 +163,7 @@ def _get(client: Any, url: str) -> Any:
     return response
 
 
-def _pages() -> list[tuple[str, str]]:
+def _pages(persona: str) -> list[tuple[str, str]]:
     from django.db.models import Count
     from django.urls import reverse
 
@@ -167,6 +174,10 @@ def _pages() -> list[tuple[str, str]]:
     latest = Meeting.objects.order_by("-number").first()
     indicators = Indicator.objects.count()
     assert busiest is not None and latest is not None  # noqa: S101 - generated data has both
+    own = {
+        "CSO": [("my institution's updates", reverse("recommendations:my_updates"))],
+        "team": [("review queue", reverse("recommendations:review_queue"))],
+    }
     return [
         ("dashboard", "/"),
         ("recommendation list", "/recommendations/"),
@@ -175,8 +186,11 @@ def _pages() -> list[tuple[str, str]]:
             f"/recommendations/{busiest.pk}/",
         ),
         ("training list", "/trainings/"),
+        ("participant register", reverse("trainings:people")),
+        ("participant register, searched", reverse("trainings:people") + "?q=ana"),
         (f"meeting {latest.number}", f"/meetings/{latest.pk}/"),
         (f"results framework ({indicators} indicators)", reverse("programme:results_framework")),
+        *own[persona],
     ]
 
 
@@ -188,7 +202,7 @@ def _time_pages(clients: dict[str, Any], runs: int) -> dict[str, list[Series]]:
     results: dict[str, list[Series]] = {}
     for persona, client in clients.items():
         series = [Series("minimal view (reference)", MINIMAL_URL)]
-        series += [Series(label, url) for label, url in _pages()]
+        series += [Series(label, url) for label, url in _pages(persona)]
         for s in series:  # warm the caches, and count the queries once
             _get(client, s.url)
             with CaptureQueriesContext(connection) as queries:
@@ -289,7 +303,7 @@ def _list_queries(rows: int) -> dict[tuple[str, str], int]:
     programme_generate(action=action, counts=_rows_counts(rows))
     counts = {}
     for persona, client in _clients(_personas()).items():
-        for url in LIST_PAGES:
+        for url in LIST_PAGES + PERSONA_LIST_PAGES[persona]:
             _get(client, url)
             with CaptureQueriesContext(connection) as queries:
                 _get(client, url)

@@ -23,6 +23,18 @@ def _empty_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests() -> Iterator[None]:
+    """A request in Macedonian leaves that language active in the worker's thread (the locale
+    middleware sets it and nothing unsets it); every test starts in the default language, so a
+    message a service raises reads the same whichever test ran before."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _force_login_passes_the_second_factor() -> Iterator[None]:
     """``Client.force_login`` leaves a session as the code page would for those who sign in

@@ -58,7 +58,7 @@ from stakeholders.choices import MembershipRole
 from stakeholders.models import Institution, Membership, User
 from stakeholders.services import membership_set
 from tests.factories import ImportBatchFactory
-from trainings.models import Topic, Training
+from trainings.models import Attendance, Participant, Topic, Training
 from trainings.services import training_create
 
 pytestmark = pytest.mark.django_db
@@ -240,6 +240,34 @@ def _training(w: World) -> dict[str, Any]:
     return {"pk": w.training.pk}
 
 
+def _attendance(w: World) -> dict[str, Any]:
+    """Someone listed at CSO B's training."""
+    person = Participant.objects.create(
+        full_name="Listed Person", sex="F", registered_by_institution=w.cso_b
+    )
+    return {"pk": Attendance.objects.create(training=w.training, participant=person).pk}
+
+
+# People CSO B registered, in its register only (and the programme team's).
+REGISTER_B = _expect(OK, demo_cso_a=404, demo_ministry=404, demo_observer=404)
+
+
+def _person(w: World) -> dict[str, Any]:
+    """Someone CSO B registered at its training, and a second record of them."""
+    person = Participant.objects.create(
+        full_name="Registered Person", sex="F", registered_by_institution=w.cso_b
+    )
+    Attendance.objects.create(training=w.training, participant=person)
+    Participant.objects.create(
+        full_name="Регистрирана Личност", sex="F", registered_by_institution=w.cso_b
+    )
+    return {"pk": person.pk}
+
+
+def _second_record(w: World) -> dict[str, Any]:
+    return {"other": Participant.objects.get(full_name="Регистрирана Личност").pk}
+
+
 def _batch(w: World) -> dict[str, Any]:
     return {"pk": w.batch.pk}
 
@@ -338,6 +366,21 @@ RULES: dict[str, Rule] = {
         post=B_WRITES,
         data=lambda w: {"title": "Planted", "url": "https://example.org/planted"},
     ),
+    # Only CSO B's own editors withdraw its update; the programme team removes evidence too.
+    "recommendations:update_withdraw": Rule(
+        kwargs=_update,
+        get=_expect(OK, demo_cso_a=404, demo_ministry=404, demo_observer=403, demo_admin=403),
+        post=_expect(OK, demo_cso_a=404, demo_ministry=404, demo_observer=403, demo_admin=403),
+    ),
+    "recommendations:evidence_remove": Rule(
+        kwargs=lambda w: {"pk": w.evidence.pk}, get=B_WRITES, post=B_WRITES
+    ),
+    "recommendations:evidence_redact": Rule(
+        kwargs=lambda w: {"pk": _approved_evidence(w)},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"reason": "It named a participant."},
+    ),
     "recommendations:update_create": Rule(
         kwargs=lambda w: {"pk": w.rec_for_b.pk},
         get=_expect(OK, demo_cso_a=403, demo_observer=403),
@@ -349,6 +392,15 @@ RULES: dict[str, Rule] = {
             "narrative": "Reported on another institution's behalf",
         },
     ),
+    # The review queue is the programme team's; each member follows their institution's updates.
+    "recommendations:review_queue": Rule(get=TEAM_ONLY),
+    "recommendations:review_next": Rule(get=TEAM_ONLY),
+    "recommendations:review_approve": Rule(
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"item": [f"value:{w.value_submitted.pk}"]},
+    ),
+    "recommendations:my_updates": Rule(get=EVERYONE),
     "trainings:detail": Rule(kwargs=_training, get=B_READS),
     "trainings:edit": Rule(
         kwargs=_training,
@@ -375,6 +427,33 @@ RULES: dict[str, Rule] = {
         data=lambda w: {"text": "Planted Person\tF\n"},
     ),
     "trainings:attendance_edit": Rule(kwargs=_training, get=B_WRITES, post=B_WRITES),
+    "trainings:evaluation_edit": Rule(
+        kwargs=_training,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {"respondents": "9", "summary": "Planted evaluation"},
+    ),
+    "trainings:cancel": Rule(
+        kwargs=_training,
+        get=B_WRITES,
+        post=B_WRITES,
+        data=lambda w: {"reason": "Cancelled by someone else"},
+    ),
+    "trainings:delete": Rule(kwargs=_training, get=B_WRITES, post=B_WRITES),
+    "trainings:attendance_remove": Rule(kwargs=_attendance, get=B_WRITES, post=B_WRITES),
+    # The participant register: the programme team's and each institution's editors'.
+    "trainings:people": Rule(get=_expect(OK, demo_observer=403)),
+    "trainings:person": Rule(kwargs=_person, get=REGISTER_B),
+    "trainings:person_edit": Rule(
+        kwargs=_person,
+        get=REGISTER_B,
+        post=REGISTER_B,
+        data=lambda w: {"full_name": "Renamed by someone else", "sex": "M", "email": ""},
+    ),
+    "trainings:person_merge": Rule(
+        kwargs=_person, get=REGISTER_B, post=REGISTER_B, data=_second_record
+    ),
+    "trainings:person_erase": Rule(kwargs=_person, get=REGISTER_B, post=REGISTER_B),
     "trainings:create": Rule(
         get=_expect(OK, demo_observer=403),
         post=_expect(OK, demo_observer=403),
@@ -517,6 +596,70 @@ RULES: dict[str, Rule] = {
             "aggregation": "latest",
         },
     ),
+    # The steering committee's meetings: everyone signed in reads them and their minutes;
+    # only the programme team records them and prepares the next one.
+    "programme:meeting_minutes_download": Rule(
+        kwargs=lambda w: _meeting_with_minutes(w), get=EVERYONE
+    ),
+    "programme:meeting_create": Rule(
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"number": "9", "status": "planned", "format": "online"},
+    ),
+    "programme:meeting_prepare": Rule(get=TEAM_ONLY, post=TEAM_ONLY),
+    "programme:meeting_edit": Rule(
+        kwargs=lambda w: {"pk": w.meeting.pk},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {
+            "number": "3",
+            "status": "held",
+            "date": "2024-03-01",
+            "place": "Planted",
+            "format": "online",
+        },
+    ),
+    "programme:meeting_attendance": Rule(
+        kwargs=lambda w: {"pk": w.meeting.pk},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {
+            "attendance-TOTAL_FORMS": "1",
+            "attendance-INITIAL_FORMS": "0",
+            "attendance-0-institution": str(w.cso_b.pk),
+        },
+    ),
+    "programme:meeting_decision_add": Rule(
+        kwargs=lambda w: {"pk": w.meeting.pk},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"number": "9", "text": "Planted decision"},
+    ),
+    "programme:meeting_decision_edit": Rule(
+        kwargs=lambda w: _decision(w),
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"number": "9", "text": "Planted decision"},
+    ),
+    "programme:meeting_decision_remove": Rule(
+        kwargs=lambda w: _decision(w), get=TEAM_ONLY, post=TEAM_ONLY
+    ),
+    "programme:action_point_add": Rule(
+        kwargs=lambda w: {"pk": w.meeting.pk},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"description": "Planted", "owner": str(w.cso_b.pk)},
+    ),
+    # The owner reports progress (action_point_edit); what was asked is the team's.
+    "programme:action_point_revise": Rule(
+        kwargs=lambda w: {"pk": w.action_point.pk},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"description": "Planted", "owner": str(w.cso_b.pk)},
+    ),
+    "programme:action_point_remove": Rule(
+        kwargs=lambda w: {"pk": w.action_point.pk}, get=TEAM_ONLY, post=TEAM_ONLY
+    ),
     "programme:results_period_close": Rule(
         kwargs=lambda w: {"pk": w.period.pk}, get=TEAM_ONLY, post=TEAM_ONLY
     ),
@@ -524,6 +667,19 @@ RULES: dict[str, Rule] = {
         kwargs=lambda w: {"pk": _period_closed(w)}, get=TEAM_ONLY, post=TEAM_ONLY
     ),
 }
+
+
+def _meeting_with_minutes(w: World) -> dict[str, Any]:
+    """The world's meeting, with its minutes as a file."""
+    if not w.meeting.minutes_file:
+        w.meeting.minutes_file.save("minutes.pdf", SimpleUploadedFile("minutes.pdf", PDF))
+    return {"pk": w.meeting.pk}
+
+
+def _decision(w: World) -> dict[str, Any]:
+    decision = w.meeting.decisions.order_by("number").first()
+    assert decision is not None
+    return {"pk": decision.pk}
 
 
 def _period_closed(w: World) -> int:
@@ -534,6 +690,15 @@ def _period_closed(w: World) -> int:
     if not period.is_closed:
         reporting_period_close(period=period, by=w.users["demo-admin"])
     return period.pk
+
+
+def _approved_evidence(w: World) -> int:
+    """A file on an approved update, which everyone reads and only the programme team redacts."""
+    approved = ProgressUpdate.objects.filter(state=UpdateState.APPROVED).order_by("pk")[0]
+    evidence = Evidence.objects.create(
+        update=approved, title="Forum minutes", file=SimpleUploadedFile("minutes.pdf", PDF)
+    )
+    return evidence.pk
 
 
 def _request_to_cso_b(w: World) -> int:

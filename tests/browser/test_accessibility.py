@@ -29,6 +29,7 @@ DOWNLOADS = {
     "imports:attendance_export",
     "reports:report_download",
     "programme:value_evidence_download",
+    "programme:meeting_minutes_download",
     "programme:results_iptt_xlsx",
     "programme:results_iptt_csv",
 }
