@@ -140,9 +140,16 @@ def indicator_value_for_change(user: User, pk: int) -> IndicatorValue:
     return value
 
 
+def may_review(user: User) -> bool:
+    """Whether the user reviews (approves or returns) what institutions report: progress
+    updates and indicator values. The programme team does; the review queue, the items' pages
+    and the services all ask here."""
+    return persona_for(user).is_programme_team
+
+
 def indicator_value_for_review(user: User, pk: int) -> IndicatorValue:
     value = indicator_value_for_view(user, pk)
-    if not persona_for(user).is_programme_team:
+    if not may_review(user):
         raise PermissionDenied
     return value
 
@@ -175,7 +182,7 @@ def may_review_indicator_value(user: User, value: IndicatorValue) -> bool:
     """The programme team approves or returns a submitted value, and may return an approved
     one while its period is open."""
     return (
-        persona_for(user).is_programme_team
+        may_review(user)
         and value.state in (ValueState.SUBMITTED, ValueState.APPROVED)
         and indicator_value_is_open(value)
     )

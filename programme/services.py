@@ -32,12 +32,11 @@ from programme.models import (
     Outcome,
     ReportingPeriod,
 )
-from programme.permissions import may_report_on_indicator
+from programme.permissions import may_report_on_indicator, may_review
 from programme.results import framework_figures
 from programme.selectors import meeting_next
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
-from stakeholders.selectors import persona_for
 
 
 def action_point_share(*, action_point: ActionPoint) -> None:
@@ -213,7 +212,7 @@ def _may_enter(by: User | None, indicator: Indicator) -> None:
 
 
 def _may_review(by: User | None) -> None:
-    if by is not None and not persona_for(by).is_programme_team:
+    if by is not None and not may_review(by):
         raise ValidationError(
             _("Only the programme team reviews indicator values."), code="forbidden"
         )

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from programme.permissions import may_review
 from recommendations.choices import REDACTABLE_UPDATE_STATES, UpdateState
 from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
 from stakeholders import object_permissions
@@ -83,12 +84,6 @@ def update_for_change(user: User, pk: int) -> ProgressUpdate:
     if not updates_editable_by(user).filter(pk=update.pk).exists():
         raise PermissionDenied
     return update
-
-
-def may_review(user: User) -> bool:
-    """Whether the user reviews (approves or returns) progress updates and reported indicator
-    values: the programme team, as ``programme.services._may_review`` also holds."""
-    return persona_for(user).is_programme_team
 
 
 def may_withdraw_update(user: User, update: ProgressUpdate) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from recommendations.permissions import may_review
+from programme.permissions import may_review
 from recommendations.selectors import review_waiting_count
 from stakeholders.selectors import persona_for
 
