@@ -359,6 +359,10 @@ def meeting_prepare(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def action_point_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     action_point = permissions.action_point_for_change(request.user, pk)
+    # Back to the meeting whose page the update started from: the one that raised the point,
+    # or a later one it was carried into.
+    came_from = request.GET.get("from", "")
+    back_to = int(came_from) if came_from.isdigit() else action_point.meeting_id
     # The form works on its own copy, so the page keeps showing what is saved.
     form = ActionPointForm(request.POST or None, instance=copy.copy(action_point))
     if request.method == "POST" and form.is_valid():
@@ -382,9 +386,9 @@ def action_point_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Action point updated."))
-            return redirect("programme:meeting_detail", pk=action_point.meeting_id)
+            return redirect("programme:meeting_detail", pk=back_to)
     return render(
         request,
         "programme/action_point_form.html",
-        {"form": form, "action_point": action_point},
+        {"form": form, "action_point": action_point, "back_to": back_to},
     )

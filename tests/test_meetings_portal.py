@@ -344,3 +344,29 @@ def test_pickers_name_meetings_and_periods_with_their_dates(demo) -> None:
     )
     page = client.get(reverse("reports:report_request") + "?kind=committee")
     assert period.label in page.content.decode()
+
+
+def test_progress_on_a_carried_point_returns_to_the_meeting_it_was_reported_from(demo) -> None:
+    fourth = _record_meeting_four(demo["demo-admin"])
+    point = _point(MOI_TEXT)  # raised at meeting 3, carried into meeting 4
+    client = _client(demo["demo-admin"])
+    page = client.get(reverse("programme:meeting_detail", args=[fourth.pk])).content.decode()
+    edit = reverse("programme:action_point_edit", args=[point.pk]) + f"?from={fourth.pk}"
+    assert f'href="{edit}"' in page
+    assert (
+        reverse("programme:meeting_detail", args=[fourth.pk]) in client.get(edit).content.decode()
+    )
+    response = client.post(
+        edit,
+        {
+            "status": ActionPointStatus.IN_PROGRESS,
+            "progress_note": "Two officers nominated.",
+            "seen_at": point.updated_at.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("programme:meeting_detail", args=[fourth.pk])
+    assert _point(MOI_TEXT).progress_note == "Two officers nominated."
+    # Without the page it came from, back to the meeting that raised the point.
+    plain = reverse("programme:action_point_edit", args=[point.pk])
+    assert client.get(plain).context["back_to"] == point.meeting_id

@@ -358,6 +358,20 @@ def test_organiser_outside_the_gate_is_rejected(client, demo) -> None:
     assert _snapshot(training) == before
 
 
+def test_the_organiser_ticked_as_its_own_partner_is_explained(client, demo) -> None:
+    client.force_login(demo["demo-ministry"])
+    count = Training.objects.count()
+    ministry = _inst("mspdy")
+    response = client.post(
+        "/trainings/new/", _new_training(organiser=ministry.pk, partners=[ministry.pk])
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["partners"] == [
+        f"{ministry.label} organises the training, so it is not also a partner: untick it."
+    ]
+    assert Training.objects.count() == count
+
+
 def test_partner_editor_cannot_hand_the_training_to_their_institution(client, demo) -> None:
     training = _training(COE_WITH_CSO_A)
     client.force_login(demo["demo-cso-a"])

@@ -139,6 +139,14 @@ class TrainingForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         organiser, title = data.get("organiser"), data.get("title")
+        if organiser is not None and organiser in data.get("partners", ()):
+            # Saved, it would be dropped from the partners: say so rather than store other
+            # than what the form showed.
+            self.add_error(
+                "partners",
+                _("%(name)s organises the training, so it is not also a partner: untick it.")
+                % {"name": organiser.label},
+            )
         if organiser is None or not title or "start_date" not in data:
             return data
         start = data["start_date"]
