@@ -54,6 +54,7 @@ MINIMAL_URL = "/bench/minimal/"
 LIST_PAGES = [
     "/trainings/",
     "/trainings/people/",
+    "/trainings/people/?q=ana",
     "/meetings/",
     "/institutions/",
     "/research/",

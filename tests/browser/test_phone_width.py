@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from loaders.demo import DEMO_PASSWORD
+from programme.models import Meeting
 from reports.choices import ReportStatus
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
@@ -42,6 +43,12 @@ def test_pages_fit_a_phone_and_the_menu_opens(page, live_server, demo) -> None:
         "training": reverse("trainings:detail", args=[training.pk]),
         "scores": reverse("trainings:attendance_edit", args=[training.pk]),
         "reports": reverse("reports:report_list"),
+        # The programme team's week: the review queue, a meeting, the register, a person.
+        "review-queue": reverse("recommendations:review_queue"),
+        "meeting": reverse("programme:meeting_detail", args=[Meeting.objects.latest("number").pk]),
+        "meeting-form": reverse("programme:meeting_create"),
+        "register": reverse("trainings:people"),
+        "person": reverse("trainings:person", args=[training.attendance.first().participant_id]),
     }
     log_in(page, live_server, "demo-admin", DEMO_PASSWORD)
     page.set_viewport_size(PHONE)
