@@ -15,6 +15,11 @@ exports, the portal and the admin share one set of guards:
   every part of a cell that would start a formula once a reader splits the cell at a `;` or `,`
   (a CSV saved with one separator and opened with the other); CSV cells holding either
   separator are quoted.
+
+Files are read as people make them: the table is found under the titles above it, a cell
+merged down several rows gives its value to each, a percentage is the number the cell shows,
+a formula gives its saved value (and a note) or, without one or as a link, a note that
+blocks its row; hidden columns are named. ``Sheet.notes`` and ``Sheet.cell_notes`` say so.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +48,8 @@ MAX_COLUMNS = 60
 MAX_CELL_CHARS = 10_000
 # A template formatted down to row 1,048,576 is a sheet of blank rows: stop looking after these.
 MAX_BLANK_RUN = 5_000
+# The header is looked for among a sheet's first non-blank rows; titles stand above it.
+HEADER_SEARCH_ROWS = 30
 ZIP_MAX_ENTRIES = 1_000
 ZIP_MAX_UNPACKED = 250 * 1024 * 1024
 ZIP_MAX_RATIO = 150  # deflate reaches ~100 on sparse sheets; bombs reach thousands
@@ -99,9 +106,25 @@ class SheetRow:
     cells: list[Any]
 
 
+@dataclass(frozen=True)
+class CellNote:
+    """Something the reader noticed about one cell: a warning the check page shows, or, when
+    ``blocking``, a problem that keeps the cell's row from being imported as it stands."""
+
+    row: int  # the row's number as the spreadsheet shows it
+    column: int  # the cell's position in the row, from 0
+    message: str  # in the reader's language
+    blocking: bool = False
+
+
 @dataclass
 class Sheet:
-    """The table found in a file: its header row and its non-blank rows."""
+    """The table found in a file: its header row and its non-blank rows.
+
+    ``notes`` say, in the reader's language, what the reader did to find the table (rows
+    above the header skipped, merged cells spread over their rows); ``cell_notes`` concern one
+    cell each; ``hidden_columns`` are the positions of columns the file hides.
+    """
 
     headers: list[str]
     rows: list[SheetRow]
@@ -111,6 +134,8 @@ class Sheet:
     header_row: int = 1
     name: str = ""
     notes: list[str] = field(default_factory=list)
+    cell_notes: list[CellNote] = field(default_factory=list)
+    hidden_columns: list[int] = field(default_factory=list)
 
 
 HeaderCheck = Callable[[list[str]], bool]
@@ -249,8 +274,11 @@ def read_sheet(
     """The table in a file: xlsx, ods or csv, told from the content and checked.
 
     ``is_header`` says whether a row looks like the header of the table wanted; in a workbook
-    the first sheet whose first non-blank row does is read (a template's instructions and
-    lists are skipped). ``encoding`` forces a CSV's encoding ("" detects it).
+    the first sheet where one of the first non-blank rows does is read (a template's
+    instructions and lists are skipped), and the rows above that header are skipped. The
+    Sheet's ``notes``, ``cell_notes`` and ``hidden_columns`` say what the values alone do not:
+    rows skipped, merged cells spread over their rows, formulas, hidden columns.
+    ``encoding`` forces a CSV's encoding ("" detects it).
     """
     kind = format_of(data, filename)
     try:
@@ -273,7 +301,7 @@ def _read(data: bytes, kind: str, encoding: str, is_header: HeaderCheck) -> Shee
     archive = _check_zip(data)
     with archive:
         if kind == "xlsx":
-            return _read_xlsx(data, is_header=is_header)
+            return _read_xlsx(data, archive, is_header=is_header)
         return _read_ods(archive, is_header=is_header)
 
 
@@ -315,37 +343,218 @@ def _check_row(number: int, cells: list[Any]) -> list[Any]:
     return cells
 
 
+@dataclass
+class _Table:
+    """One table as ``_collect`` found it, before what the sheet's XML adds to it."""
+
+    headers: list[str]
+    header_row: int
+    rows: list[SheetRow]
+    first_row: int  # the first non-blank row of the sheet: the header or a title above it
+    last_title: int  # the last non-blank row above the header (0: none)
+
+
+@dataclass
+class _SheetFacts:
+    """What a sheet's cell values alone do not say: merged cells, formulas, hidden columns.
+
+    Rows are numbered as the spreadsheet shows them, columns counted from 0.
+    """
+
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # rows and columns
+    formulas: list[tuple[int, int, str]] = field(default_factory=list)  # row, column, kind
+    blocking_rows: set[int] = field(default_factory=set)  # kept even when they read as blank
+    hidden_columns: list[int] = field(default_factory=list)
+
+
+# The kinds of formula cell: its saved value was used, it has none, or it is a link.
+SAVED, UNSAVED, LINK = "saved", "unsaved", "link"
+_HYPERLINK = re.compile(r"HYPERLINK\s*\(", re.IGNORECASE)
+
+
 def _collect(
-    numbered_rows: Iterable[tuple[int, Sequence[Any]]], is_header: HeaderCheck
-) -> tuple[list[str], int, list[SheetRow]] | None:
-    """Header and rows of one table; None when its first non-blank row is not the header."""
+    numbered_rows: Iterable[tuple[int, Sequence[Any]]],
+    is_header: HeaderCheck,
+    keep: set[int] | frozenset[int] = frozenset(),
+) -> _Table | None:
+    """Header and rows of one table; None when none of the sheet's first non-blank rows is
+    the header.
+
+    The header is the first of the first ``HEADER_SEARCH_ROWS`` non-blank rows that
+    ``is_header`` accepts: titles, dates and logos' captions above a table are skipped. Rows
+    in ``keep`` are kept even when blank (cells whose value could not be read).
+    """
     headers: list[str] | None = None
-    header_row = 0
+    header_row = first_row = last_title = 0
+    looked_at = 0
     rows: list[SheetRow] = []
     blank_run = 0
     for number, raw in numbered_rows:
         cells = _trimmed(raw)
-        if not cells or _is_blank(cells):
+        if _is_blank(cells) and number not in keep:
             blank_run += 1
-            if headers is not None and blank_run > MAX_BLANK_RUN:
+            if blank_run > MAX_BLANK_RUN:
+                if headers is None:
+                    return None
                 break
-            if headers is None and blank_run > MAX_BLANK_RUN:
-                return None
             continue
         blank_run = 0
-        cells = _check_row(number, cells)
+        cells = _check_row(number, cells or [None])
         if headers is None:
-            headers = [_cell_text(c) for c in cells]
-            header_row = number
-            if not is_header(headers):
+            looked_at += 1
+            first_row = first_row or number
+            candidate = [_cell_text(c) for c in cells]
+            if is_header(candidate):
+                headers, header_row = candidate, number
+            elif looked_at >= HEADER_SEARCH_ROWS:
                 return None
+            else:
+                last_title = number
             continue
         rows.append(SheetRow(number, cells))
         if len(rows) > MAX_ROWS:
             raise _too_many_rows()
     if headers is None:
         return None
-    return headers, header_row, rows
+    return _Table(headers, header_row, rows, first_row, last_title)
+
+
+def _sheet(table: _Table, facts: _SheetFacts | None, file_format: str, **kwargs: Any) -> Sheet:
+    """The Sheet of a table, with what the reader did to it said in notes."""
+    sheet = Sheet(table.headers, table.rows, file_format, header_row=table.header_row, **kwargs)
+    if table.last_title:
+        sheet.notes.append(_skipped_note(table))
+    if facts is not None:
+        sheet.notes.extend(_spread_merges(sheet, facts.merges))
+        sheet.cell_notes.extend(_formula_notes(sheet, facts.formulas))
+        width = len(sheet.headers)
+        sheet.hidden_columns = sorted({c for c in facts.hidden_columns if c < width})
+    return sheet
+
+
+def _skipped_note(table: _Table) -> str:
+    last = table.last_title
+    if table.first_row == last:
+        return _("The table starts on row %(row)s; row %(first)s above it was skipped.") % {
+            "row": table.header_row,
+            "first": table.first_row,
+        }
+    return _("The table starts on row %(row)s; rows %(first)s–%(last)s above it were skipped.") % {
+        "row": table.header_row,
+        "first": table.first_row,
+        "last": last,
+    }
+
+
+def _column_name(sheet: Sheet, column: int) -> str:
+    header = sheet.headers[column] if column < len(sheet.headers) else ""
+    return header or column_letter(column)
+
+
+def _spread_merges(sheet: Sheet, merges: list[tuple[int, int, int, int]]) -> list[str]:
+    """Give each row of a cell merged down several rows of the table the merged value.
+
+    A person reads a merged "Institution" cell beside three participants as the institution
+    of each; the file holds it in the first row only.
+    """
+    if not sheet.rows:
+        return []
+    by_number = {row.number: row for row in sheet.rows}
+    last_row = sheet.rows[-1].number
+    notes = []
+    budget = MAX_ROWS * MAX_COLUMNS  # overlapping merges, which no program writes, stay bounded
+    for first, column, last, _last_column in sorted(merges):
+        if first <= sheet.header_row or last <= first or column >= MAX_COLUMNS:
+            continue
+        top = by_number.get(first)
+        value = top.cells[column] if top is not None and column < len(top.cells) else None
+        if _cell_text(value) == "":
+            continue
+        spread = False
+        for number in range(first + 1, min(last, last_row) + 1):
+            budget -= 1
+            row = by_number.get(number)
+            if row is None:
+                continue
+            if len(row.cells) <= column:
+                row.cells.extend([None] * (column + 1 - len(row.cells)))
+            if _cell_text(row.cells[column]) == "":
+                row.cells[column] = value
+                spread = True
+        if spread:
+            notes.append(
+                _(
+                    "“%(column)s” on rows %(first)s–%(last)s was one merged cell: its value was "
+                    "used for each row."
+                )
+                % {
+                    "column": _column_name(sheet, column),
+                    "first": first,
+                    "last": min(last, last_row),
+                }
+            )
+        if budget < 0:
+            break
+    return notes
+
+
+def _shown(value: Any) -> str:
+    """A value as a person would recognise it in a note."""
+    if isinstance(value, datetime):
+        text = value.strftime(
+            "%d.%m.%Y" if value.time() == datetime.min.time() else "%d.%m.%Y %H:%M"
+        )
+    elif isinstance(value, date):
+        text = value.strftime("%d.%m.%Y")
+    else:
+        text = _cell_text(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _formula_notes(sheet: Sheet, formulas: list[tuple[int, int, str]]) -> list[CellNote]:
+    by_number = {row.number: row for row in sheet.rows}
+    notes = []
+    for number, column, kind in formulas:
+        row = by_number.get(number)
+        if row is None or number <= sheet.header_row:
+            continue
+        if kind == LINK:
+            message = _("This cell is a link formula (HYPERLINK): type the value itself.")
+        elif kind == UNSAVED:
+            message = _(
+                "This cell is a formula without a saved value: open the file in a spreadsheet "
+                "program, save it, and upload it again."
+            )
+        else:
+            value = row.cells[column] if column < len(row.cells) else None
+            notes.append(
+                CellNote(
+                    number,
+                    column,
+                    _("This cell is a formula; its saved value “%(value)s” was imported.")
+                    % {"value": _shown(value)},
+                )
+            )
+            continue
+        notes.append(CellNote(number, column, message, blocking=True))
+    return notes
+
+
+def _as_shown(value: Any, decimals: int) -> Any:
+    """A number formatted as a percentage, as the cell shows it: 0.45 shown as 45 % is 45,
+    rounded to the decimals shown (at most four), without a float's noise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    number = Decimal(str(value)) * 100  # str() of a float is its shortest exact reading
+    if not number.is_finite():
+        return value
+    places = min(decimals, 4)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if number == number.to_integral_value():
+        return Decimal(int(number))
+    return number.normalize()
 
 
 def _no_table() -> FileRejected:
@@ -356,8 +565,14 @@ def _no_table() -> FileRejected:
 
 # xlsx ----------------------------------------------------------------------------------------
 
+# A sheet part holding any of these needs a second reading of its XML: of every cell for
+# formulas (and percentages, told by their styles), of what stands around the rows for the rest.
+_XLSX_CELL_FACTS = (b"<f>", b"<f ", b":f>", b":f ")
+_XLSX_OUTLINE_FACTS = (b"mergeCell ", b'hidden="')
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
 
-def _read_xlsx(data: bytes, *, is_header: HeaderCheck) -> Sheet:
+
+def _read_xlsx(data: bytes, archive: zipfile.ZipFile, *, is_header: HeaderCheck) -> Sheet:
     import openpyxl
 
     try:
@@ -368,17 +583,31 @@ def _read_xlsx(data: bytes, *, is_header: HeaderCheck) -> Sheet:
                 io.BytesIO(data), read_only=True, data_only=True, keep_links=False
             )
             try:
+                percent_styles = _percent_styles(book)
+                names = set(archive.namelist())
                 sheets = [book.active, *[ws for ws in book.worksheets if ws is not book.active]]
                 for ws in sheets:
                     if ws is None or getattr(ws, "sheet_state", "visible") != "visible":
                         continue
-                    numbered = (
+                    numbered: Iterable[tuple[int, Sequence[Any]]] = (
                         (i, row) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
                     )
-                    found = _collect(numbered, is_header)
+                    path = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
+                    needs = _xlsx_needs(archive, path, percent_styles) if path in names else ""
+                    facts = _SheetFacts() if needs else None
+                    cells = None
+                    if facts is not None and needs == "cells":
+                        cells = _xlsx_cells(archive.open(path), percent_styles, facts)
+                        numbered = _with_cells(numbered, cells, facts)
+                    found = _collect(
+                        numbered, is_header, facts.blocking_rows if facts else frozenset()
+                    )
                     if found is not None:
-                        headers, header_row, rows = found
-                        return Sheet(headers, rows, "xlsx", header_row=header_row, name=ws.title)
+                        for _rest in cells or ():  # merged cells are listed after the rows
+                            pass
+                        if needs == "outline" and facts is not None:
+                            _xlsx_outline(archive.open(path), facts)
+                        return _sheet(found, facts, "xlsx", name=ws.title)
             finally:
                 book.close()
     except FileRejected:
@@ -398,6 +627,261 @@ def _read_xlsx(data: bytes, *, is_header: HeaderCheck) -> Sheet:
     raise _no_table()
 
 
+def _percent_decimals(number_format: str) -> int | None:
+    """The decimals a percentage format shows ("0.0%" → 1), or None for other formats."""
+    section = number_format.split(";", 1)[0]
+    # Quoted text, escaped characters and [colours] are shown as they are, never scale.
+    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", section)
+    if "%" not in section:
+        return None
+    digits = section.split("%", 1)[0]
+    if "." not in digits:
+        return 0
+    return sum(1 for ch in digits.split(".", 1)[1] if ch in "0#?")
+
+
+def _percent_styles(book: Any) -> dict[int, int]:
+    """The workbook's cell styles (by their index, the cells' ``s``) that show a percentage,
+    with the decimals each shows."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    custom = list(getattr(book, "_number_formats", []))
+    found = {}
+    for index, style in enumerate(getattr(book, "_cell_styles", [])):
+        number = getattr(style, "numFmtId", 0)
+        if number < BUILTIN_FORMATS_MAX_SIZE:
+            number_format = BUILTIN_FORMATS.get(number, "General")
+        elif 0 <= number - BUILTIN_FORMATS_MAX_SIZE < len(custom):
+            number_format = custom[number - BUILTIN_FORMATS_MAX_SIZE]
+        else:
+            continue
+        decimals = _percent_decimals(str(number_format))
+        if decimals is not None:
+            found[index] = decimals
+    return found
+
+
+def _xlsx_needs(archive: zipfile.ZipFile, path: str, percent_styles: dict[int, int]) -> str:
+    """What a sheet part needs read beyond its values: "cells" (formulas or percentages),
+    "outline" (only merged cells or hidden columns, which stand around the rows) or "".
+
+    Most files need nothing; a scan of the bytes spares them a second reading of the XML.
+    """
+    cell_markers = _XLSX_CELL_FACTS + tuple(f' s="{style}"'.encode() for style in percent_styles)
+    outline = False
+    tail = b""
+    with archive.open(path) as part:
+        while chunk := part.read(1024 * 1024):
+            window = tail + chunk
+            if any(marker in window for marker in cell_markers):
+                return "cells"
+            outline = outline or any(marker in window for marker in _XLSX_OUTLINE_FACTS)
+            tail = chunk[-200:]
+    return "outline" if outline else ""
+
+
+_SHEET_DATA_START = re.compile(rb"<(?:[\w.-]+:)?sheetData(\s[^>]*?)?(/?)>")
+_SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
+
+
+def _without_rows(part: Any, size: int = 1024 * 1024) -> Iterator[bytes]:
+    """A sheet part's XML with what stands between <sheetData> and </sheetData> left out.
+
+    "<" stands for itself only in markup (text escapes it), so the two tags are found
+    however the rows read; a tag cut by a chunk's end is looked for again with the next.
+    """
+    pending = b""
+    state = "before"
+    while True:
+        chunk = part.read(size)
+        data = pending + chunk
+        pending = b""
+        if state == "before":
+            start = _SHEET_DATA_START.search(data)
+            if start is None:
+                cut = data.rfind(b"<") if chunk else len(data)
+                cut = len(data) if cut < 0 else cut
+                yield data[:cut]
+                pending = data[cut:]
+            elif start.group(2):  # <sheetData/>: no rows
+                state = "after"
+            else:
+                yield data[: start.end()]
+                data = data[start.end() :]
+                state = "inside"
+        if state == "inside":
+            end = _SHEET_DATA_END.search(data)
+            if end is None:
+                cut = data.rfind(b"<") if chunk else -1
+                pending = data[cut:] if cut >= 0 else b""
+            else:
+                state = "after"
+                data = data[end.start() :]
+        if state == "after":
+            yield data
+            while rest := part.read(size):
+                yield rest
+            return
+        if not chunk:
+            yield pending
+            return
+
+
+def _xlsx_outline(part: Any, facts: _SheetFacts) -> None:
+    """The hidden columns and merged cells of a sheet part, read with its rows left out."""
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    parser = DefusedXMLParser(forbid_dtd=True)
+    with part:
+        for chunk in _without_rows(part):
+            parser.feed(chunk)
+    for element in parser.close().iter():
+        _xlsx_outline_element(_XLSX_TAGS.get(element.tag), element, facts)
+
+
+def _xlsx_outline_element(tag: str | None, element: Any, facts: _SheetFacts) -> None:
+    if tag == "col" and element.get("hidden") in ("1", "true"):
+        first = max(_number(element.get("min"), 1), 1)
+        last = min(_number(element.get("max"), first), MAX_COLUMNS)
+        facts.hidden_columns.extend(range(first - 1, last))
+    elif tag == "mergeCell" and len(facts.merges) <= MAX_ROWS:
+        merge = _merge_range(element.get("ref", ""))
+        if merge is not None:
+            facts.merges.append(merge)
+
+
+def _cell_position(ref: str | None, previous: int) -> int:
+    """The 0-based column of a cell reference ("C7" → 2); the next column when there is none."""
+    match = _CELL_REF.match(ref or "")
+    if not match:
+        return previous + 1
+    index = 0
+    for letter in match.group(1).upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _xlsx_tags(*names: str) -> dict[str, str]:
+    """Each name's tag in the sheet XML, in the transitional and strict namespaces and none."""
+    spaces = (
+        "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "http://purl.oclc.org/ooxml/spreadsheetml/main",
+    )
+    tags = {name: name for name in names}
+    for space in spaces:
+        tags.update({f"{{{space}}}{name}": name for name in names})
+    return tags
+
+
+_XLSX_TAGS = _xlsx_tags("c", "f", "v", "row", "col", "mergeCell")
+
+
+def _number(text: str | None, default: int) -> int:
+    return int(text) if text and text.isdigit() else default
+
+
+def _xlsx_cells(
+    stream: Any, percent_styles: dict[int, int], facts: _SheetFacts
+) -> Iterator[tuple[int, dict[int, tuple[int | None, str | None]]]]:
+    """The sheet's rows that hold formulas or percentages, streamed from its XML:
+    ``(row, {column: (decimals shown as a percentage, formula kind)})``.
+
+    Hidden columns and merged cells go into ``facts``; merged cells are listed after the
+    rows, so ``facts.merges`` is complete only once the generator is exhausted.
+    """
+    from defusedxml.ElementTree import iterparse
+
+    shared_links: dict[str, bool] = {}  # shared formulas name their first cell's formula
+    number = 0
+    column = -1
+    found: dict[int, tuple[int | None, str | None]] = {}
+    tags = _XLSX_TAGS
+    with stream:
+        # Only "end" events: a row's cells end before it does, so its number is known then.
+        for _event, element in iterparse(stream, events=("end",), forbid_dtd=True):
+            tag = tags.get(element.tag)
+            if tag == "c":
+                column = _cell_position(element.get("r"), column)
+                style = element.get("s")
+                decimals = percent_styles.get(_number(style, -1)) if style else None
+                kind = None
+                formula = value = None
+                for child in element:
+                    name = tags.get(child.tag)
+                    if name == "f":
+                        formula = child
+                    elif name == "v":
+                        value = child
+                if formula is not None:
+                    text = formula.text or ""
+                    link = bool(_HYPERLINK.search(text))
+                    if formula.get("t") == "shared":
+                        index = formula.get("si", "")
+                        if text:
+                            shared_links.setdefault(index, link)
+                        else:
+                            link = shared_links.get(index, False)
+                    # An empty <v/> is no value, but for a formula giving text it is "".
+                    saved = value is not None and bool(value.text or element.get("t") == "str")
+                    kind = LINK if link else SAVED if saved else UNSAVED
+                if (decimals is not None or kind) and column < MAX_COLUMNS:
+                    found[column] = (decimals, kind)
+            elif tag == "row":
+                number = _number(element.get("r"), number + 1)
+                if found:
+                    yield number, found
+                    found = {}
+                column = -1
+                element.clear()  # its cells are read; the emptied row stays, a few bytes
+            else:
+                _xlsx_outline_element(tag, element, facts)
+
+
+def _merge_range(ref: str) -> tuple[int, int, int, int] | None:
+    """ "A4:B6" → (4, 0, 6, 1): first row, first column, last row, last column."""
+    corners = ref.split(":")
+    first = _CELL_REF.fullmatch(corners[0])
+    last = _CELL_REF.fullmatch(corners[-1])
+    if len(corners) != 2 or first is None or last is None:
+        return None
+    return (
+        int(first.group(2)),
+        _cell_position(corners[0], 0),
+        int(last.group(2)),
+        _cell_position(corners[1], 0),
+    )
+
+
+def _with_cells(
+    numbered: Iterable[tuple[int, Sequence[Any]]],
+    cells: Iterator[tuple[int, dict[int, tuple[int | None, str | None]]]],
+    facts: _SheetFacts,
+) -> Iterator[tuple[int, Sequence[Any]]]:
+    """openpyxl's rows of values, with what the sheet's XML says about their cells applied:
+    percentages as shown, links and formulas without a saved value taken out and noted."""
+    pending = next(cells, None)
+    for number, values in numbered:
+        while pending is not None and pending[0] < number:
+            pending = next(cells, None)
+        if pending is None or pending[0] != number:
+            yield number, values
+            continue
+        row = list(values)
+        for column, (decimals, kind) in pending[1].items():
+            if len(row) <= column:
+                row.extend([None] * (column + 1 - len(row)))
+            if decimals is not None:
+                row[column] = _as_shown(row[column], decimals)
+            if kind is None:
+                continue
+            facts.formulas.append((number, column, kind))
+            if kind != SAVED:
+                # A link's text is not the value it stands for; keep the row, to say so.
+                row[column] = None
+                facts.blocking_rows.add(number)
+        yield number, row
+
+
 # ods -----------------------------------------------------------------------------------------
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -406,7 +890,10 @@ _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
 
 def _ods_value(cell: Any) -> Any:
-    """A cell's value as its type says: a number, a date, a truth value or text."""
+    """A cell's value as its type says: a number, a date, a truth value or text.
+
+    A percentage is the number the cell shows (45 for 45 %), to at most four decimals.
+    """
     kind = cell.get(f"{_OFFICE}value-type")
     if kind in ("float", "percentage", "currency"):
         raw = cell.get(f"{_OFFICE}value")
@@ -414,6 +901,10 @@ def _ods_value(cell: Any) -> Any:
             number = Decimal(raw)
         except (TypeError, ArithmeticError):
             return _ods_text(cell)
+        if not number.is_finite():
+            return _ods_text(cell)
+        if kind == "percentage":
+            return _as_shown(number, 4)
         return int(number) if number == number.to_integral_value() else number
     if kind == "date":
         raw = cell.get(f"{_OFFICE}date-value") or ""
@@ -460,8 +951,11 @@ def _repeat(element: Any, attribute: str) -> int:
         return 1
 
 
-def _ods_tables(archive: zipfile.ZipFile) -> Iterator[tuple[str, Iterator[tuple[int, list[Any]]]]]:
-    """Each table of content.xml with a generator of its numbered rows, streamed."""
+def _ods_tables(
+    archive: zipfile.ZipFile,
+) -> Iterator[tuple[str, _SheetFacts, Iterator[tuple[int, list[Any]]]]]:
+    """Each table of content.xml with a generator of its numbered rows, streamed; the
+    table's merged cells, formulas and hidden columns go into its facts as rows are read."""
     from defusedxml.ElementTree import iterparse
 
     try:
@@ -473,21 +967,57 @@ def _ods_tables(archive: zipfile.ZipFile) -> Iterator[tuple[str, Iterator[tuple[
     events = iterparse(stream, events=("start", "end"), forbid_dtd=True)
     for event, element in events:
         if event == "start" and element.tag == f"{_TABLE}table":
-            yield element.get(f"{_TABLE}name", ""), _ods_rows(events)
+            facts = _SheetFacts()
+            yield element.get(f"{_TABLE}name", ""), facts, _ods_rows(events, facts)
 
 
-def _ods_rows(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[int, list[Any]]]:
+def _ods_formula(cell: Any) -> str | None:
+    """The kind of formula a cell holds, None when it holds none."""
+    formula = cell.get(f"{_TABLE}formula")
+    if formula is None:
+        return None
+    if _HYPERLINK.search(formula):
+        return LINK
+    if cell.get(f"{_OFFICE}value-type") is None and not cell.findall(f"{_TEXT}p"):
+        return UNSAVED
+    return SAVED
+
+
+def _ods_rows(
+    events: Iterator[tuple[str, Any]], facts: _SheetFacts
+) -> Iterator[tuple[int, list[Any]]]:
     number = 0
+    column_count = 0  # table:table-column elements seen, for the hidden ones
     for event, element in events:
         if event == "end" and element.tag == f"{_TABLE}table":
             return
+        if event == "end" and element.tag == f"{_TABLE}table-column":
+            times = min(_repeat(element, f"{_TABLE}number-columns-repeated"), MAX_COLUMNS)
+            if element.get(f"{_TABLE}visibility") == "collapse":
+                facts.hidden_columns.extend(
+                    c for c in range(column_count, column_count + times) if c < MAX_COLUMNS
+                )
+            column_count = min(column_count + times, MAX_COLUMNS)
+            continue
         if event != "end" or element.tag != f"{_TABLE}table-row":
             continue
+        rows = _repeat(element, f"{_TABLE}number-rows-repeated")
         cells: list[Any] = []
+        formulas: list[tuple[int, str]] = []
         for cell in element:
             if cell.tag not in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
                 continue
             value = _ods_value(cell)
+            position = len(cells)
+            kind = _ods_formula(cell)
+            if kind is not None and position < MAX_COLUMNS:
+                formulas.append((position, kind))
+                if kind != SAVED:
+                    value = None
+            spanned = _repeat(cell, f"{_TABLE}number-rows-spanned")
+            if spanned > 1 and position < MAX_COLUMNS and len(facts.merges) <= MAX_ROWS:
+                width = _repeat(cell, f"{_TABLE}number-columns-spanned")
+                facts.merges.append((number + 1, position, number + spanned, position + width - 1))
             times = _repeat(cell, f"{_TABLE}number-columns-repeated")
             if _cell_text(value) == "":
                 # Blank cells repeated to the sheet's edge are common: keep them only as
@@ -499,16 +1029,20 @@ def _ods_rows(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[int, list[Any
                 cells.extend([value] * max(times, 1))
             if len(cells) > MAX_COLUMNS and _cell_text(value) != "":
                 break
-        rows = _repeat(element, f"{_TABLE}number-rows-repeated")
         element.clear()
         trimmed = _trimmed(cells)
-        if not trimmed:
+        if not trimmed and not formulas:
             # A run of blank rows (often repeated to the sheet's end) counts as one.
             number += rows
             yield number, []
             continue
         for _i in range(min(rows, MAX_ROWS + 1)):
             number += 1
+            for position, kind in formulas:
+                facts.formulas.append((number, position, kind))
+                if kind != SAVED:
+                    # A link's text is not the value it stands for; keep the row, to say so.
+                    facts.blocking_rows.add(number)
             yield number, trimmed
         if rows > MAX_ROWS:
             raise _too_many_rows()
@@ -516,11 +1050,10 @@ def _ods_rows(events: Iterator[tuple[str, Any]]) -> Iterator[tuple[int, list[Any
 
 def _read_ods(archive: zipfile.ZipFile, *, is_header: HeaderCheck) -> Sheet:
     try:
-        for name, rows in _ods_tables(archive):
-            found = _collect(rows, is_header)
+        for name, facts, rows in _ods_tables(archive):
+            found = _collect(rows, is_header, facts.blocking_rows)
             if found is not None:
-                headers, header_row, sheet_rows = found
-                return Sheet(headers, sheet_rows, "ods", header_row=header_row, name=name)
+                return _sheet(found, facts, "ods", name=name)
             for _row in rows:  # finish the table before looking at the next one
                 pass
     except FileRejected:
@@ -638,20 +1171,39 @@ def _sample(text: str) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The separator of a CSV file: semicolon, comma or tab, counted outside quotes."""
+    """The separator of a CSV file: semicolon, comma or tab, counted outside quotes.
+
+    The file's first non-blank lines are looked at, since a title may stand above the table:
+    the separator is the one that splits the most of them into the same number of cells
+    (a title holds none, or a stray comma).
+    """
+    counts: dict[str, list[int]] = {";": [], ",": [], "\t": []}
+    looked_at = 0
     for line in text.splitlines():
         if not line.strip():
             continue
-        counts = {";": 0, ",": 0, "\t": 0}
+        looked_at += 1
+        if looked_at > HEADER_SEARCH_ROWS:
+            break
+        found = dict.fromkeys(counts, 0)
         quoted = False
         for ch in line:
             if ch == '"':
                 quoted = not quoted
-            elif not quoted and ch in counts:
-                counts[ch] += 1
-        best = max(counts, key=lambda d: (counts[d], d == ";"))
-        return best if counts[best] else ","
-    return ","
+            elif not quoted and ch in found:
+                found[ch] += 1
+        for delimiter, n in found.items():
+            counts[delimiter].append(n)
+
+    def score(delimiter: str) -> tuple[int, int, bool]:
+        used = [n for n in counts[delimiter] if n]
+        if not used:
+            return 0, 0, delimiter == ";"
+        usual = max(set(used), key=lambda n: (used.count(n), n))
+        return used.count(usual), usual, delimiter == ";"
+
+    best = max(counts, key=score)
+    return best if score(best)[0] else ","
 
 
 def _read_csv(data: bytes, *, encoding: str, is_header: HeaderCheck) -> Sheet:
@@ -669,8 +1221,7 @@ def _read_csv(data: bytes, *, encoding: str, is_header: HeaderCheck) -> Sheet:
         ) from None
     if found is None:
         raise _no_table()
-    headers, header_row, rows = found
-    return Sheet(headers, rows, "csv", encoding=used, delimiter=delimiter, header_row=header_row)
+    return _sheet(found, None, "csv", encoding=used, delimiter=delimiter)
 
 
 # --- Writing ------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -137,4 +138,84 @@ def entity_bomb_ods(valid_ods: bytes) -> bytes:
                 body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
                 data = BILLION_LAUGHS + body
             archive.writestr(info, data)
+    return out.getvalue()
+
+
+def workbook_bytes(book: Any) -> bytes:
+    """The bytes of an openpyxl workbook built by a test."""
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def with_sheet_xml(data: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """An xlsx whose first sheet's XML is edited, for what openpyxl cannot write."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = edit(part)
+            archive.writestr(info, part)
+    return out.getvalue()
+
+
+def with_saved_values(data: bytes, values: dict[str, str]) -> bytes:
+    """An xlsx whose formula cells (by reference, "D5") hold saved values, numbers or text,
+    as a spreadsheet program writes them after calculating; openpyxl never saves one."""
+
+    def save(part: bytes) -> bytes:
+        for ref, value in values.items():
+            kind = "" if re.fullmatch(r"-?\d+(\.\d+)?", value) else ' t="str"'
+            part, count = re.subn(
+                rf'(<c r="{ref}"[^>]*)>(<f>.*?</f>)<v ?/>'.encode(),
+                rf"\1{kind}>\2<v>{value}</v>".encode(),
+                part,
+            )
+            assert count == 1, ref
+        return part
+
+    return with_sheet_xml(data, save)
+
+
+def ods_cells(rows: Sequence[Sequence[Any]], *, columns: Sequence[dict[str, Any]] = ()) -> bytes:
+    """An OpenDocument spreadsheet whose cells are given as values or, for what a value
+    cannot say, as odfpy TableCell attributes (``{"formula": "of:=1+2", "valuetype": "float",
+    "value": "3", "text": "3"}``; ``{"covered": True}`` for a cell covered by a merge).
+    ``columns`` are the table's TableColumn attributes (``{"visibility": "collapse"}``)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Data")
+    for attributes in columns:
+        table.addElement(TableColumn(**attributes))
+    for values in rows:
+        tr = TableRow()
+        for value in values:
+            if isinstance(value, dict):
+                attributes = dict(value)
+                text = attributes.pop("text", None)
+                if attributes.pop("covered", False):
+                    tr.addElement(CoveredTableCell(**attributes))
+                    continue
+                c = TableCell(**attributes)
+                if text is not None:
+                    c.addElement(P(text=str(text)))
+            elif value is None:
+                c = TableCell()
+            elif isinstance(value, (int, float)):
+                c = TableCell(valuetype="float", value=str(value))
+                c.addElement(P(text=str(value)))
+            else:
+                c = TableCell(valuetype="string")
+                c.addElement(P(text=str(value)))
+            tr.addElement(c)
+        tr.addElement(TableCell(numbercolumnsrepeated=1000))
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    out = io.BytesIO()
+    doc.write(out)
     return out.getvalue()
