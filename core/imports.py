@@ -41,11 +41,13 @@ from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 
 from core.history import record_bulk
 from core.spreadsheets import (
+    CellNote,
     Sheet,
     SheetRow,
     column_letter,
@@ -62,6 +64,7 @@ logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 1_000  # rows kept for the preview page; the counts cover every row
 STORED_ERRORS = 1_000  # problems kept in full; the count covers them all
 PROGRESS_EVERY = 250  # rows between two progress saves
+MAX_CELL_REMARKS = 20  # remarks on single cells the check page lists before it counts the rest
 
 
 def attname_of(model: type[Model] | Model, name: str) -> str:
@@ -234,26 +237,39 @@ class DateWidget(widgets.Widget):
 
 
 class DecimalWidget(widgets.Widget):
-    """Numbers as typed: 45, 45.5, 45,5, 1 234,5, 45% — within a range, to two places."""
+    """Numbers as typed: 45, 45.5, 45,5, 1 234,5, 45% — within a range, to two places.
+
+    A ``percentage`` (a score out of 100) refuses a fraction between 0 and 1 written without
+    a per cent sign: 0.8 is most likely 80 % as a spreadsheet keeps it, and is not stored as
+    0.8 on a guess.
+    """
 
     def __init__(
-        self, *, minimum: Decimal | None = None, maximum: Decimal | None = None, places: int = 2
+        self,
+        *,
+        minimum: Decimal | None = None,
+        maximum: Decimal | None = None,
+        places: int = 2,
+        percentage: bool = False,
     ) -> None:
         super().__init__()
         self.minimum = minimum
         self.maximum = maximum
         self.quantum = Decimal(1).scaleb(-places)
+        self.percentage = percentage
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Decimal | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, bool):
             raise CellProblem(_("Not a number."))
+        per_cent = False
         if isinstance(value, (int, Decimal)):
             number = Decimal(value)
         elif isinstance(value, float):
             number = Decimal(repr(value))
         else:
+            per_cent = str(value).strip().endswith("%")
             text = str(value).strip().rstrip("%").strip()
             text = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
             if "," in text and "." in text:
@@ -266,6 +282,12 @@ class DecimalWidget(widgets.Widget):
                 raise CellProblem(_("Not a number.")) from None
         if not number.is_finite():
             raise CellProblem(_("Not a number."))
+        if self.percentage and not per_cent and 0 < number < 1:
+            times_100 = f"{(number * 100).quantize(self.quantum).normalize():f}"
+            raise CellProblem(
+                _("%(value)s looks like a fraction: if it means %(percent)s %%, type %(percent)s.")
+                % {"value": as_text(value).strip(), "percent": times_100}
+            )
         number = number.quantize(self.quantum)
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
@@ -459,6 +481,7 @@ class Column(fields.Field):
         help_text: str | Any = "",
         choices: Callable[[Any], list[str]] | None = None,
         importable: bool = True,
+        in_template: bool = True,
     ) -> None:
         super().__init__(attribute=attribute, column_name=_lazy_header(header), widget=widget)
         self.header = header
@@ -466,6 +489,9 @@ class Column(fields.Field):
         self.help_text = help_text
         self.choices = choices
         self.importable = importable
+        # A column only exports carry, read back when a file comes again (which training
+        # an attendance export is of); the template leaves it out.
+        self.in_template = in_template
 
 
 @dataclass
@@ -495,6 +521,9 @@ class Plan:
     rows: list[RowPlan] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     total: int = 0
+    # What the file became, in the reader's language: how the table was found, the columns
+    # and rows left out (and why), remarks on single cells.
+    notes: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -592,6 +621,11 @@ class SpreadsheetResource(resources.ModelResource):
         return [(name, c) for name, c in cls.columns() if c.importable]
 
     @classmethod
+    def template_columns(cls) -> list[tuple[str, Column]]:
+        """The columns the template offers (and an unknown column's problem names)."""
+        return [(name, c) for name, c in cls.import_columns() if c.in_template]
+
+    @classmethod
     def header_index(cls) -> dict[str, str]:
         index: dict[str, str] = {}
         for name, column in cls.import_columns():
@@ -630,9 +664,20 @@ class SpreadsheetResource(resources.ModelResource):
 
     def export(self, queryset: Any = None, **kwargs: Any) -> Any:
         """The records as a dataset, headers in the reader's language, every text cell
-        neutralised, whichever format it is written to afterwards."""
+        neutralised, whichever format it is written to afterwards. A queryset given (the
+        admin's list) is held to the records ``export_queryset`` lets the user see."""
+        scoped = self.export_queryset()
         if queryset is None:
-            queryset = self.export_queryset()
+            queryset = scoped
+        else:
+            # The admin's list as it is filtered, held to what the user may see, with the
+            # kind's look-ups and order: the same file as the portal's, for those records.
+            pks = (
+                queryset.values("pk")
+                if isinstance(queryset, QuerySet)
+                else [obj.pk for obj in queryset]
+            )
+            queryset = scoped.filter(pk__in=pks)
         dataset = super().export(queryset=queryset, **kwargs)
         rows = [[neutralise(value) for value in row] for row in dataset]
         headers = [neutralise(h) for h in dataset.headers or []]
@@ -686,55 +731,164 @@ class SpreadsheetResource(resources.ModelResource):
         raise NotImplementedError
 
     def plan(self, sheet: Sheet, *, progress: Callable[[int, int], None] | None = None) -> Plan:
-        plan = Plan(total=len(sheet.rows))
+        plan = Plan(total=len(sheet.rows), notes=[str(note) for note in sheet.notes])
         problem = self.target_problem()
         if problem:
             plan.errors.append(RowError(0, "", "", "", problem))
             return plan
-        mapping = self._map_headers(sheet, plan)
-        if plan.errors:
+        rows = self._without_trailing(sheet, plan)
+        plan.total = len(rows)
+        mapping = self._map_headers(sheet, plan, rows)
+        header_problems = bool(plan.errors)
+        self._read_cell_notes(sheet, plan, {row.number for row in rows})
+        if header_problems:
             return plan
         self.prepare()
         seen: dict[tuple[Any, ...], int] = {}
         columns = dict(self.import_columns())
-        for i, row in enumerate(sheet.rows, start=1):
+        for i, row in enumerate(rows, start=1):
             self._plan_one(row, mapping, columns, plan, seen)
-            if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(sheet.rows)):
-                progress(i, len(sheet.rows))
-        if not sheet.rows:
+            if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(rows)):
+                progress(i, len(rows))
+        if not rows:
             plan.errors.append(
                 RowError(sheet.header_row, "", "", "", _("The file has headers but no rows."))
             )
         return plan
 
-    def _map_headers(self, sheet: Sheet, plan: Plan) -> dict[int, tuple[str, str]]:
-        """Column position → (field name, header as written), or a problem for each bad one."""
+    def _without_trailing(self, sheet: Sheet, plan: Plan) -> list[SheetRow]:
+        """The rows but those after the table that are not records: signature lines, totals,
+        a note in one cell; each left out is named in the notes."""
+        index = self.header_index()
+        named = {p: index.get(key(h)) for p, h in enumerate(sheet.headers)}
+        required = {n for n, c in self.import_columns() if c.required}
+        rows = list(sheet.rows)
+        skipped: list[str] = []
+        while rows:
+            why = _not_a_record(rows[-1], named, required)
+            if why is None:
+                break
+            row = rows.pop()
+            text = " | ".join(as_text(c).strip() for c in row.cells if as_text(c).strip())
+            if len(text) > 80:
+                text = text[:79] + "…"
+            skipped.append(why % {"row": row.number, "text": text})
+        plan.notes.extend(reversed(skipped))
+        return rows
+
+    def _read_cell_notes(self, sheet: Sheet, plan: Plan, kept: set[int]) -> None:
+        """The reader's remarks on single cells: a blocking one is a problem of its row (unless
+        the row was left out), any other a note."""
+        cells = {row.number: row.cells for row in sheet.rows}
+        remarks = 0
+        for note in sheet.cell_notes:
+            header = sheet.headers[note.column] if 0 <= note.column < len(sheet.headers) else ""
+            letter = column_letter(note.column)
+            if note.blocking and (note.row in kept or note.row not in cells):
+                row_cells = cells.get(note.row, [])
+                value = row_cells[note.column] if 0 <= note.column < len(row_cells) else None
+                plan.errors.append(
+                    RowError(note.row, str(header), letter, as_text(value), str(note.message))
+                )
+            else:
+                remarks += 1
+                if remarks <= MAX_CELL_REMARKS:
+                    plan.notes.append(_cell_note_text(note, str(header), letter))
+        if remarks > MAX_CELL_REMARKS:
+            # A column of formulas would give a remark per row: the first ones say what it is.
+            more = remarks - MAX_CELL_REMARKS
+            plan.notes.append(
+                ngettext(
+                    "And %(n)s more cell like these.", "And %(n)s more cells like these.", more
+                )
+                % {"n": more}
+            )
+
+    def _map_headers(
+        self, sheet: Sheet, plan: Plan, rows: list[SheetRow] | None = None
+    ) -> dict[int, tuple[str, str]]:
+        """Column position → (field name, header as written), or a problem for each bad one.
+
+        Columns that are plainly not the template's data (a row number, an empty column, a
+        column the file hides) are left out and named in the notes; any other column that is
+        not the template's is a problem, as the import cannot tell what it holds.
+        """
+        rows = sheet.rows if rows is None else rows
         index = self.header_index()
         # Columns an export adds for the reader (a workflow state) are read past.
         shown_only = {
             key(h) for n, c in self.columns() if not c.importable for h in (*c.header.all(), n)
         }
+        hidden = set(sheet.hidden_columns)
+        width = max([len(sheet.headers), *(len(r.cells) for r in rows)])
         mapping: dict[int, tuple[str, str]] = {}
         unknown: list[str] = []
-        for position, header in enumerate(sheet.headers):
-            if not key(header) or key(header) in shown_only:
+        for position in range(width):
+            header = as_text(sheet.headers[position]) if position < len(sheet.headers) else ""
+            letter = column_letter(position)
+            if key(header) and key(header) in shown_only:
                 continue
-            name = index.get(key(header))
-            if name is None:
-                unknown.append(f"{column_letter(position)} “{header}”")
-            elif name in {n for n, _h in mapping.values()}:
+            name = index.get(key(header)) if key(header) else None
+            if name in {n for n, _h in mapping.values()}:
                 plan.errors.append(
                     RowError(
                         sheet.header_row,
                         header,
-                        column_letter(position),
+                        letter,
                         header,
                         _("This column appears twice."),
                     )
                 )
-            else:
+                continue
+            if name is not None:
                 mapping[position] = (name, header)
-        expected = ", ".join(f"“{c.header.current()}”" for _n, c in self.import_columns())
+                if position in hidden:
+                    plan.notes.append(
+                        _("Column %(letter)s “%(header)s” is hidden in the file; it was imported.")
+                        % {"letter": letter, "header": header}
+                    )
+                continue
+            filled = [
+                r.cells[position]
+                for r in rows
+                if position < len(r.cells) and as_text(r.cells[position]).strip()
+            ]
+            if position in hidden:
+                plan.notes.append(
+                    _("Column %(letter)s “%(header)s” is hidden in the file: it was not imported.")
+                    % {"letter": letter, "header": header}
+                )
+            elif not key(header) and not filled:
+                if position < len(sheet.headers):
+                    plan.notes.append(
+                        _("Column %(letter)s has no header and no data: it was left out.")
+                        % {"letter": letter}
+                    )
+            elif not key(header):
+                plan.errors.append(
+                    RowError(
+                        sheet.header_row,
+                        "",
+                        letter,
+                        as_text(filled[0]),
+                        _(
+                            "Column %(letter)s has no header but holds data. Give it one of the "
+                            "template's headers, or delete the column."
+                        )
+                        % {"letter": letter},
+                    )
+                )
+            elif _is_ordinal(header) and all(_is_whole_number(v) for v in filled):
+                plan.notes.append(
+                    _("Column %(letter)s “%(header)s” is a row number: it was not imported.")
+                    % {"letter": letter, "header": header}
+                )
+            else:
+                unknown.append(f"{letter} “{header}”")
+        expected = ", ".join(f"“{c.header.current()}”" for _n, c in self.template_columns())
+        where = ""
+        if sheet.header_row > 1:
+            where = " " + _("The header row is row %(row)s.") % {"row": sheet.header_row}
         if unknown:
             plan.errors.append(
                 RowError(
@@ -743,7 +897,8 @@ class SpreadsheetResource(resources.ModelResource):
                     "",
                     "; ".join(unknown),
                     _("Unknown columns: %(unknown)s. The columns this import takes: %(expected)s.")
-                    % {"unknown": "; ".join(unknown), "expected": expected},
+                    % {"unknown": "; ".join(unknown), "expected": expected}
+                    + where,
                 )
             )
         present = {name for name, _h in mapping.values()}
@@ -759,7 +914,8 @@ class SpreadsheetResource(resources.ModelResource):
                     % {
                         "missing": ", ".join(f"“{c.header.current()}”" for c in missing),
                         "expected": expected,
-                    },
+                    }
+                    + where,
                 )
             )
         return mapping
@@ -933,6 +1089,91 @@ class SpreadsheetResource(resources.ModelResource):
             if created:
                 _delete_created(apps.get_model(label), created, changes)
         self.after_rollback(changes)
+
+
+# --- What is plainly not data: row numbers, signature lines, totals, notes ---------------------
+
+# Headers of a column that numbers the rows (compared without dots, spaces and case).
+_ORDINAL_HEADERS = {
+    "#",
+    "бр",
+    "рбр",
+    "редбр",
+    "реденброј",
+    "рб",
+    "no",
+    "nr",
+    "nrrendor",
+    "rbr",
+    "rb",
+    "br",
+    "sn",
+    "s/n",
+}
+_SIGNATURE = re.compile(
+    r"^(одобрил|одобрено|одобри|потпис|изготвил|подготвил|составил|м\.\s*п\.|"
+    r"approved|signature|signed|prepared by|"
+    r"potpis|odobri|izgotvi|podgotvi|"
+    r"nënshkrim|nenshkrim|miratoi|miratuar|përgatit|pergatit|v\.\s*v\.)",
+)
+_RULE = re.compile(r"^[\s_.…\-–—]*_{3,}[\s_.…\-–—]*$|^[\s.…]{5,}$")
+_TOTALS = {"вкупно", "total", "totals", "gjithsej", "vkupno", "ukupno", "укупно", "збир", "shuma"}
+_NOTE_STARTS = re.compile(
+    r"^(\*|напомена|забелешка|извор|note|remark|source|napomena|zabeleška|zabeleska|"
+    r"shënim|shenim|vërejtje|verejtje|burimi)"
+)
+
+
+def _is_ordinal(header: str) -> bool:
+    return re.sub(r"[\s.]", "", key(header)) in _ORDINAL_HEADERS
+
+
+def _is_whole_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return float(value).is_integer()
+    return as_text(value).strip().rstrip(".").isdigit()
+
+
+def _not_a_record(row: SheetRow, named: Mapping[int, str | None], required: set[str]) -> str | None:
+    """Why a row after the table is not a record (a message with %(row)s and %(text)s to
+    fill in), or None when it may be one."""
+    filled = [(p, v) for p, v in enumerate(row.cells) if as_text(v).strip()]
+    if not filled:
+        return None
+    texts = [key(as_text(v)) for _p, v in filled]
+    if all(isinstance(v, str) for _p, v in filled) and (
+        _SIGNATURE.match(texts[0]) or _RULE.match(texts[0])
+    ):
+        return _("Row %(row)s (“%(text)s”) is a signature line: it was not imported.")
+    if texts[0].rstrip(":. ") in _TOTALS:
+        return _("Row %(row)s (“%(text)s”) is a total: it was not imported.")
+    if len(filled) == 1 and isinstance(filled[0][1], str):
+        position = filled[0][0]
+        name = named.get(position)
+        could_be_a_record = name is not None and not (required - {name})
+        looks_like_a_note = (
+            name is None or bool(_NOTE_STARTS.match(texts[0])) or len(texts[0].split()) >= 5
+        )
+        if not could_be_a_record and looks_like_a_note:
+            return _("Row %(row)s (“%(text)s”) is a note, not a record: it was not imported.")
+    return None
+
+
+def _cell_note_text(note: CellNote, header: str, letter: str) -> str:
+    if header:
+        return _("Row %(row)s, column %(letter)s (“%(header)s”): %(message)s") % {
+            "row": note.row,
+            "letter": letter,
+            "header": header,
+            "message": note.message,
+        }
+    return _("Row %(row)s, column %(letter)s: %(message)s") % {
+        "row": note.row,
+        "letter": letter,
+        "message": note.message,
+    }
 
 
 # Field types whose Python values psycopg writes as they are; any other makes bulk_insert

@@ -66,6 +66,12 @@ class ImportBatch(TimeStamped):
     )
     encoding_samples = models.JSONField(_("encoding samples"), default=dict, blank=True)
     errors = models.JSONField(_("problems by row"), default=list, blank=True)
+    notes = models.JSONField(
+        _("about the file"),
+        default=list,
+        blank=True,
+        help_text=_("What checking made of the file: columns and rows left out, and why."),
+    )
     preview = models.JSONField(_("preview"), default=list, blank=True)
     changes = models.JSONField(
         _("changes made"),

@@ -199,24 +199,24 @@ ERASED = "[erased]"
 
 def import_batches_forget(*, texts: list[str]) -> int:
     """Take the given texts (an erased person's name and email) out of what import batches
-    kept: the preview, the problems and the changes. The original file of a batch that
-    named them is deleted, since a spreadsheet cannot be edited in place; the batch keeps
-    its counts, hash and history. Returns how many batches were changed."""
+    kept: the preview, the problems, the notes and the changes. The original file of a batch
+    that named them is deleted, since a spreadsheet cannot be edited in place; the batch
+    keeps its counts, hash and history. Returns how many batches were changed."""
     needles = [text for text in texts if text]
     if not needles:
         return 0
     wanted = Q()
     for text in needles:
-        for name in ("preview", "errors", "changes"):
+        for name in ("preview", "errors", "notes", "changes"):
             wanted |= Q(**{f"{name}__icontains": json.dumps(text)[1:-1]})
     changed = 0
     for batch in ImportBatch.objects.filter(wanted):
-        for name in ("preview", "errors", "changes"):
+        for name in ("preview", "errors", "notes", "changes"):
             setattr(batch, name, _without(getattr(batch, name), needles))
         if batch.file:
             batch.file.delete(save=False)
             batch.file = ""
-        batch.save(update_fields=["preview", "errors", "changes", "file", "updated_at"])
+        batch.save(update_fields=["preview", "errors", "notes", "changes", "file", "updated_at"])
         changed += 1
     return changed
 
@@ -272,6 +272,7 @@ def _store_plan(batch: ImportBatch, plan: Plan) -> None:
     batch.unchanged_count = plan.count("unchanged")
     batch.error_count = len(plan.errors)
     batch.errors = [e.as_json() for e in plan.errors[:STORED_ERRORS]]
+    batch.notes = [note[:500] for note in plan.notes[:STORED_ERRORS]]
     batch.preview = [r.as_json() for r in plan.rows[:PREVIEW_ROWS]]
 
 
@@ -315,6 +316,7 @@ def import_batch_check(*, batch_id: int) -> None:
         resource = _resource_for(batch)
         batch.file_error = ""
         batch.encoding_samples = {}
+        batch.notes = []
         try:
             sheet = _read_batch(batch, resource)
             plan = resource.plan(sheet, progress=_progress_saver(batch))
@@ -443,7 +445,7 @@ def import_template(*, kind: str, language: str, user: User | None) -> bytes:
         lists = book.create_sheet(SHEET_NAMES["lists"].in_language(language))
         lists.sheet_state = "hidden"
         bold = Font(bold=True)
-        columns = resource.import_columns()
+        columns = resource.template_columns()
         for position, (_name, column) in enumerate(columns, start=1):
             letter = get_column_letter(position)
             header = column.header.in_language(language) + (" *" if column.required else "")

@@ -135,7 +135,7 @@ def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
             "kind": kind,
             "kind_label": ImportKind(kind).label,
             "training": training,
-            "columns": resource_class(kind).import_columns(),
+            "columns": resource_class(kind).template_columns(),
             "languages": settings.LANGUAGES,
         },
     )

@@ -259,11 +259,26 @@ class AttendanceAdmin(SpreadsheetAdmin, HistoryAdmin):
         "completed",
         "consent",
     )
-    list_filter = ("completed", "consent", "training__status", "participant__sex")
+    # Filtered to one training, the export is that training's list, to import again.
+    list_filter = (
+        ("training", admin.RelatedOnlyFieldListFilter),
+        "completed",
+        "consent",
+        "training__status",
+        "participant__sex",
+    )
     list_select_related = ("participant", "training")
     search_fields = ("participant__full_name", *in_all_languages("training__title"))
     autocomplete_fields = ("training", "participant")
     readonly_fields = ("consent_recorded_by", "consent_recorded_at")
+
+    def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Any) -> str:
+        """Named as the portal names a training's list when it is one training's."""
+        trainings = set(queryset.values_list("training_id", flat=True).distinct()[:2])
+        if len(trainings) != 1:
+            return str(super().get_export_filename(request, queryset, file_format))
+        stem = f"attendance-training-{trainings.pop()}-{timezone.localdate():%Y-%m-%d}"
+        return f"{stem}.{file_format.get_extension()}"
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if {"consent", "consent_date"} & set(form.changed_data):

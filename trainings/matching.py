@@ -408,6 +408,17 @@ class AttendancePlanner:
                 )
         if values.get("completed", True) is None:
             values["completed"] = True
+        if values.get("consent_date") and values.get("consent") is not True:
+            # A date alone says neither yes nor no: it is not kept, nor dropped unsaid.
+            raise RowRejected(
+                (
+                    "consent_date",
+                    _(
+                        "A consent date is given, but consent is not “yes”. Write yes in the "
+                        "consent column, or remove the date."
+                    ),
+                )
+            )
         # An empty consent leaves the attendance's consent as it is; yes or no sets it.
         if values.get("consent") is None:
             values.pop("consent", None)

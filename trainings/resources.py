@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,7 +85,7 @@ def topic_index() -> NameIndex:
 
 
 def _score() -> DecimalWidget:
-    return DecimalWidget(minimum=Decimal(SCORE_MIN), maximum=Decimal(SCORE_MAX))
+    return DecimalWidget(minimum=Decimal(SCORE_MIN), maximum=Decimal(SCORE_MAX), percentage=True)
 
 
 # --- Trainings ---------------------------------------------------------------------------------
@@ -420,6 +421,16 @@ class AttendanceResource(SpreadsheetResource):
     kind = "attendance"
     written = ("trainings.participant", "trainings.attendance")
 
+    training = Column(
+        Header("Training", "Обука", "Trajnimi"),
+        TextWidget(max_length=400),
+        attribute="training",
+        help_text=gettext_lazy(
+            "Exports name the training of each row; a file imported again must be the chosen "
+            "training's."
+        ),
+        in_template=False,
+    )
     full_name = Column(
         Header("Full name", "Име и презиме", "Emri dhe mbiemri"),
         TextWidget(max_length=200),
@@ -501,6 +512,7 @@ class AttendanceResource(SpreadsheetResource):
     class Meta:
         model = Attendance
         fields = (
+            "training",
             "full_name",
             "sex",
             "profession",
@@ -526,38 +538,53 @@ class AttendanceResource(SpreadsheetResource):
         return None
 
     def export_queryset(self) -> QuerySet[Attendance]:
+        # One training's list; without one (the admin's export), every training's the user
+        # may see, each row naming its training.
         if self.training is None:
-            return Attendance.objects.none()
-        return (
-            Attendance.objects.filter(training=self.training)
-            .select_related("participant__professional_group", "participant__institution")
-            .order_by("participant__full_name", "pk")
-        )
+            attendances = Attendance.objects.filter(training__in=trainings_visible_to(self.user))
+        else:
+            attendances = Attendance.objects.filter(training=self.training)
+        return attendances.select_related(
+            "training", "participant__professional_group", "participant__institution"
+        ).order_by("training__start_date", "training_id", "participant__full_name", "pk")
 
-    def _sees_everyone(self) -> bool:
-        """Whether the reader keeps the list (may change the training), as on its page."""
+    def _sees_everyone(self, training: Training | None = None) -> bool:
+        """Whether the reader keeps the list (may change the training), as on its page. An
+        export of many trainings' attendance (the admin's) asks for each row's training."""
+        training = training or self.training
+        if training is None:
+            return False
         if not hasattr(self, "_keeps_list"):
-            self._keeps_list = self.training is not None and may_change_training(
-                self.user, self.training
-            )
-        return self._keeps_list
+            self._keeps_list: dict[int, bool] = {}
+        if training.pk not in self._keeps_list:
+            self._keeps_list[training.pk] = may_change_training(self.user, training)
+        return self._keeps_list[training.pk]
 
     def get_export_fields(self, selected_fields: Any = None) -> list[Any]:
         export_fields = super().get_export_fields(selected_fields)
-        # Emails are shown to those who may change the training, as on its page.
-        if self._sees_everyone():
+        # Emails are shown to those who may change the training, as on its page; an export
+        # of many trainings keeps the column and fills it on those rows only.
+        if self.training is None or self._sees_everyone():
             return export_fields
         return [f for f in export_fields if f is not self.fields["email"]]
 
+    def dehydrate_training(self, attendance: Attendance) -> str:
+        return str(attendance.training)
+
     # Other readers get a person's name and position only where the page names them.
     def dehydrate_full_name(self, attendance: Attendance) -> str:
-        if self._sees_everyone() or attendance.names_participant:
+        if self._sees_everyone(attendance.training) or attendance.names_participant:
             return attendance.participant.full_name
         return ""
 
     def dehydrate_position(self, attendance: Attendance) -> str:
-        if self._sees_everyone() or attendance.names_participant:
+        if self._sees_everyone(attendance.training) or attendance.names_participant:
             return attendance.participant.position
+        return ""
+
+    def dehydrate_email(self, attendance: Attendance) -> str:
+        if self._sees_everyone(attendance.training):
+            return attendance.participant.email
         return ""
 
     def prepare_lookups(self) -> None:
@@ -572,8 +599,27 @@ class AttendanceResource(SpreadsheetResource):
         self.planner = AttendancePlanner(
             training=self.training, by=self.user, register=Register.visible_to(self.user)
         )
+        # How an export names the training: its title or its label, in any language.
+        self.training_names: set[str] = set()
+        for language in LANGUAGES:
+            with translation.override(language):
+                self.training_names |= {key(self.training.title), key(str(self.training))}
+        self.training_names |= {key(getattr(self.training, f"title_{lang}")) for lang in LANGUAGES}
+        self.training_names.discard("")
 
     def plan_row(self, number: int, values: dict[str, Any]) -> RowPlan:
+        named = values.get("training")
+        if named and self.training is not None and key(named) not in self.training_names:
+            raise RowRejected(
+                (
+                    "training",
+                    _(
+                        "This row is of another training; this file is imported into “%(title)s”. "
+                        "Import each training's rows into that training."
+                    )
+                    % {"title": self.training},
+                )
+            )
         row = AttendanceRow(
             row=number,
             full_name=values["full_name"],
