@@ -61,7 +61,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_ROWS = 1_000  # rows kept for the preview page; the counts cover every row
+PREVIEW_ROWS = 5_000  # new and changed rows kept for the preview page; counts cover every row
+PREVIEW_CELL = 120  # characters of a value the preview keeps
 STORED_ERRORS = 1_000  # problems kept in full; the count covers them all
 PROGRESS_EVERY = 250  # rows between two progress saves
 MAX_CELL_REMARKS = 20  # remarks on single cells the check page lists before it counts the rest
@@ -504,14 +505,23 @@ class RowPlan:
     key: tuple[Any, ...] = ()
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     data: Any = None
+    # What each of the file's columns (``Plan.columns``) will hold once written, as the
+    # record's page shows it; None for an empty cell. ``was``: a changed cell's old value,
+    # by its position in ``cells``.
+    cells: list[str | None] = field(default_factory=list)
+    was: dict[int, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "row": self.number,
             "action": self.action,
             "label": self.label[:200],
             "changes": [[h, str(a)[:120], str(b)[:120]] for h, a, b in self.changes],
         }
+        if self.cells:
+            found["cells"] = [None if c is None else c[:PREVIEW_CELL] for c in self.cells]
+            found["was"] = {str(i): old[:PREVIEW_CELL] for i, old in self.was.items()}
+        return found
 
 
 @dataclass
@@ -524,6 +534,8 @@ class Plan:
     # What the file became, in the reader's language: how the table was found, the columns
     # and rows left out (and why), remarks on single cells.
     notes: list[str] = field(default_factory=list)
+    # The fields of the file's columns, in the file's order: the preview's columns.
+    columns: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -746,6 +758,7 @@ class SpreadsheetResource(resources.ModelResource):
         self.prepare()
         seen: dict[tuple[Any, ...], int] = {}
         columns = dict(self.import_columns())
+        plan.columns = [name for _position, (name, _header) in sorted(mapping.items())]
         for i, row in enumerate(rows, start=1):
             self._plan_one(row, mapping, columns, plan, seen)
             if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(rows)):
@@ -984,11 +997,36 @@ class SpreadsheetResource(resources.ModelResource):
                 )
                 return
             seen[row_plan.key] = row.number
+        if row_plan.action != "unchanged":
+            self._preview_cells(row_plan, values, plan.columns)
         plan.rows.append(row_plan)
+
+    def _column_map(self) -> dict[str, Column]:
+        # Asked for each cell of the preview: built once per resource.
+        found: dict[str, Column] | None = getattr(self, "_columns_by_name", None)
+        if found is None:
+            found = self._columns_by_name = dict(self.columns())
+        return found
+
+    def _preview_cells(self, row_plan: RowPlan, values: dict[str, Any], names: list[str]) -> None:
+        """Each column's value as it will be stored and shown, and which ones change."""
+        columns = self._column_map()
+        position = {
+            columns[name].header.current(): i for i, name in enumerate(names) if name in columns
+        }
+        row_plan.cells = [
+            self.show(name, values[name]) if name in values else None for name in names
+        ]
+        for header, before, after in row_plan.changes:
+            i = position.get(header)
+            if i is not None:
+                # The resource's own account of the change: what it will write.
+                row_plan.cells[i] = after
+                row_plan.was[i] = before
 
     def show(self, name: str, value: Any) -> str:
         """A value as the preview shows it: a label, a name, a day-first date."""
-        column = dict(self.columns()).get(name)
+        column = self._column_map().get(name)
         if value is None or value == "":
             return "—"
         if column is not None and isinstance(column.widget, RefWidget):

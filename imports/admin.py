@@ -32,7 +32,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     list_select_related = ("created_by",)
     search_fields = ("original_name", "sha256", "created_by__username")
     date_hierarchy = "created_at"
-    exclude = ("errors", "preview", "changes", "encoding_samples")
+    exclude = ("errors", "preview", "preview_columns", "changes", "encoding_samples")
 
     @admin.display(description=_("batch page"))
     def open_link(self, obj: ImportBatch) -> str:

@@ -73,6 +73,18 @@ class ImportBatch(TimeStamped):
         help_text=_("What checking made of the file: columns and rows left out, and why."),
     )
     preview = models.JSONField(_("preview"), default=list, blank=True)
+    preview_columns = models.JSONField(
+        _("columns of the preview"),
+        default=list,
+        blank=True,
+        help_text=_("The fields of the file's columns, in the file's order."),
+    )
+    excluded_rows = models.JSONField(
+        _("rows left out"),
+        default=list,
+        blank=True,
+        help_text=_("The numbers of the rows the importer chose not to import."),
+    )
     changes = models.JSONField(
         _("changes made"),
         default=dict,

@@ -76,9 +76,11 @@ def check_import_kind(user: User, kind: str) -> None:
         raise PermissionDenied
 
 
-def import_batch_for_view(user: User, pk: int) -> ImportBatch:
+def import_batch_for_view(user: User, pk: int, *, defer: tuple[str, ...] = ()) -> ImportBatch:
+    """A batch the user may see (404 otherwise); ``defer``: fields not read yet."""
     return get_object_or_404(
-        import_batches_visible_to(user).select_related("created_by", "training"), pk=pk
+        import_batches_visible_to(user).select_related("created_by", "training").defer(*defer),
+        pk=pk,
     )
 
 

@@ -6,9 +6,10 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,18 +146,44 @@ def import_batch_recheck(*, batch: ImportBatch, by: User, encoding: str) -> Impo
     return batch
 
 
+def _rows_to_leave_out(batch: ImportBatch, rows: Iterable[int]) -> list[int]:
+    """The rows asked for that the preview lists (new or changed ones), in order."""
+    listed = {r["row"] for r in batch.preview if r.get("action") in ("new", "update")}
+    return sorted(set(rows) & listed)
+
+
 @transaction.atomic
-def import_batch_confirm(*, batch: ImportBatch, by: User) -> ImportBatch:
-    """Import a checked batch: the job writes it all, or nothing."""
+def import_batch_leave_out(*, batch: ImportBatch, rows: Iterable[int], by: User) -> ImportBatch:
+    """Choose the rows of a checked batch that will not be imported (all others will be)."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportStatus.CHECKED:
         raise ValidationError(_("Only a checked file without problems can be imported."))
     if not may_import_kind(by, batch.kind):
         raise PermissionDenied
+    batch.excluded_rows = _rows_to_leave_out(batch, rows)
+    batch.save(update_fields=["excluded_rows", "updated_at"])
+    return batch
+
+
+@transaction.atomic
+def import_batch_confirm(
+    *, batch: ImportBatch, by: User, leave_out: Iterable[int] | None = None
+) -> ImportBatch:
+    """Import a checked batch: the job writes it all, or nothing; but the rows left out
+    (``leave_out``, when given, replaces the rows chosen before)."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.CHECKED:
+        raise ValidationError(_("Only a checked file without problems can be imported."))
+    if not may_import_kind(by, batch.kind):
+        raise PermissionDenied
+    if leave_out is not None:
+        batch.excluded_rows = _rows_to_leave_out(batch, leave_out)
     batch.status = ImportStatus.APPLYING
     batch.applied_by = by
     batch.processed_rows = 0
-    batch.save(update_fields=["status", "applied_by", "processed_rows", "updated_at"])
+    batch.save(
+        update_fields=["status", "applied_by", "processed_rows", "excluded_rows", "updated_at"]
+    )
     _enqueue("apply", batch.pk)
     return batch
 
@@ -273,7 +300,18 @@ def _store_plan(batch: ImportBatch, plan: Plan) -> None:
     batch.error_count = len(plan.errors)
     batch.errors = [e.as_json() for e in plan.errors[:STORED_ERRORS]]
     batch.notes = [note[:500] for note in plan.notes[:STORED_ERRORS]]
-    batch.preview = [r.as_json() for r in plan.rows[:PREVIEW_ROWS]]
+    # Rows that change nothing are counted, not listed.
+    listed = (r for r in plan.rows if r.action != "unchanged")
+    batch.preview = [r.as_json() for r in islice(listed, PREVIEW_ROWS)]
+    batch.preview_columns = list(plan.columns)
+
+
+def _without_left_out(plan: Plan, excluded: list[int]) -> Plan:
+    """The plan but the rows the importer chose to leave out."""
+    if not excluded:
+        return plan
+    left_out = set(excluded)
+    return replace(plan, rows=[r for r in plan.rows if r.number not in left_out])
 
 
 def _fingerprint(resource: SpreadsheetResource) -> list[str]:
@@ -317,6 +355,7 @@ def import_batch_check(*, batch_id: int) -> None:
         batch.file_error = ""
         batch.encoding_samples = {}
         batch.notes = []
+        batch.excluded_rows = []  # a file checked again is chosen from again
         try:
             sheet = _read_batch(batch, resource)
             plan = resource.plan(sheet, progress=_progress_saver(batch))
@@ -379,7 +418,7 @@ def import_batch_apply(*, batch_id: int) -> None:
                     plan = resource.plan(sheet)
                     if plan.errors:
                         raise _ChangedMeanwhile(plan)
-                changes = resource.apply(plan)
+                changes = resource.apply(_without_left_out(plan, batch.excluded_rows))
                 _rows_changed(resource)
                 _store_plan(batch, plan)
                 batch.changes = changes.as_json()

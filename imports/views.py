@@ -30,6 +30,7 @@ from core.portal import (
 from core.spreadsheets import ENCODINGS
 from imports import permissions, services
 from imports.choices import ImportKind, ImportStatus
+from imports.models import ImportBatch
 from stakeholders.selectors import persona_for
 from trainings.models import Training
 from trainings.permissions import training_for_change, training_for_view, trainings_editable_by
@@ -125,7 +126,7 @@ def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
             else:
                 form.add_error(None, exc)
         else:
-            messages.success(request, _("The file is being checked. Nothing is saved yet."))
+            messages.info(request, _("The file is being checked. Nothing is saved yet."))
             return redirect(batch)
     return render(
         request,
@@ -170,14 +171,54 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 for code, sample in (batch.encoding_samples or {}).items()
             ],
             "earlier": earlier,
-            "preview": batch.preview,
-            "more_rows": max(
-                0,
-                batch.new_count + batch.updated_count + batch.unchanged_count - len(batch.preview),
-            ),
+            **_preview(request, batch),
             "more_errors": max(0, batch.error_count - len(batch.errors)),
         },
     )
+
+
+PREVIEW_PAGE = 200  # rows of the preview on one page
+
+
+def _preview(request: AuthenticatedRequest, batch: ImportBatch) -> dict[str, Any]:
+    """The page of rows "What will be written" shows: each cell's stored value, and the old
+    value of a changed one."""
+    columns = dict(resource_class(batch.kind).columns())
+    headers = [
+        columns[name].header.current() if name in columns else name
+        for name in batch.preview_columns
+    ]
+    page_obj = paginate(request, batch.preview, per_page=PREVIEW_PAGE)
+    excluded = set(batch.excluded_rows)
+    rows = []
+    for row in page_obj.object_list:
+        was = row.get("was", {})
+        rows.append(
+            {
+                "row": row.get("row"),
+                "action": row.get("action", ""),
+                "label": row.get("label", ""),
+                "changes": row.get("changes", []),
+                "left_out": row.get("row") in excluded,
+                "cells": [
+                    {"value": value, "changed": str(i) in was, "was": was.get(str(i))}
+                    for i, value in enumerate(row.get("cells", []))
+                ],
+            }
+        )
+    listed = batch.new_count + batch.updated_count
+    return {
+        "preview": rows,
+        "preview_page": page_obj,
+        "preview_headers": headers,
+        "excluded_rows": ", ".join(str(n) for n in batch.excluded_rows),
+        "excluded_count": len(batch.excluded_rows),
+        "more_rows": max(0, listed - len(batch.preview)),
+    }
+
+
+def _row_numbers(values: list[str]) -> set[int]:
+    return {int(value) for value in values if value.isdigit()}
 
 
 @login_required
@@ -185,7 +226,10 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @never_cache
 def import_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
     """The job's progress, polled by the batch page's progress bar."""
-    batch = permissions.import_batch_for_view(request.user, pk)
+    # Polled every second and a half: the preview and findings (megabytes) are not read.
+    batch = permissions.import_batch_for_view(
+        request.user, pk, defer=("preview", "errors", "notes", "changes")
+    )
     return JsonResponse(
         {
             "status": batch.status,
@@ -201,9 +245,21 @@ def import_status(request: AuthenticatedRequest, pk: int) -> JsonResponse:
 @login_required
 @require_POST
 def import_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Import the batch, but the rows ticked "leave out"; or (``action=save``) only remember
+    the rows ticked on this page of the preview."""
     batch = permissions.import_batch_for_change(request.user, pk)
+    # The boxes of the other pages of the preview are not posted: what was chosen there stays.
+    shown = _row_numbers(request.POST.getlist("shown"))
+    ticked = _row_numbers(request.POST.getlist("leave_out"))
+    leave_out = (set(batch.excluded_rows) - shown) | ticked
     try:
-        services.import_batch_confirm(batch=batch, by=request.user)
+        if request.POST.get("action") == "save":
+            services.import_batch_leave_out(batch=batch, rows=leave_out, by=request.user)
+            page = request.POST.get("page", "")
+            messages.success(request, _("Your choice of rows was kept. Nothing is saved yet."))
+            url = batch.get_absolute_url()
+            return redirect(f"{url}?page={page}#preview" if page.isdigit() else url)
+        services.import_batch_confirm(batch=batch, by=request.user, leave_out=leave_out)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
