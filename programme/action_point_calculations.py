@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import alphabetical
 from programme.calculations import (
     Ask,
     Calculation,
@@ -45,7 +46,7 @@ from stakeholders.models import Institution
 
 
 def _institutions() -> list[tuple[str, str]]:
-    return [(str(i.pk), str(i)) for i in Institution.objects.order_by("name")]
+    return [(str(i.pk), str(i)) for i in Institution.objects.order_by(alphabetical("name"))]
 
 
 OWNERS = Parameter(

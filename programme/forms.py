@@ -16,6 +16,7 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
+from core.collation import alphabetical
 from core.uploads import ALLOWED_EXTENSIONS, validate_upload
 from programme.calculations import Calculation, calculation_choices, calculations
 from programme.choices import Aggregation, Direction, IndicatorKind
@@ -188,7 +189,7 @@ class IndicatorSettingsForm(forms.Form):
     )
     responsible: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_indicator_label("responsible"),
-        queryset=Institution.objects.order_by("name"),
+        queryset=Institution.objects.order_by(alphabetical("name")),
         required=False,
         help_text=_indicator_help("responsible"),
     )
@@ -411,7 +412,7 @@ class AttendanceRowForm(forms.Form):
     """One institution at a meeting and who represented it."""
 
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.order_by("name")
+        label=_("Institution"), queryset=Institution.objects.order_by(alphabetical("name"))
     )
     representatives = forms.CharField(
         label=_("Representatives"),
@@ -492,7 +493,7 @@ class ActionPointRaiseForm(forms.ModelForm):
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owner: Any = self.fields["owner"]
-        owner.queryset = Institution.objects.order_by("name")
+        owner.queryset = Institution.objects.order_by(alphabetical("name"))
         decision: Any = self.fields["decision"]
         decision.queryset = meeting.decisions.order_by("number")
         decision.help_text = _("Optional: the decision the action point follows from.")

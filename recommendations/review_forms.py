@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import alphabetical
 from programme.models import ReportingPeriod
 from recommendations.models import Recommendation
 from recommendations.selectors import REVIEW_KINDS, REVIEW_UPDATE, REVIEW_VALUE
@@ -48,7 +49,7 @@ class ReviewQueueFilterForm(forms.Form):
             Q(assignments__isnull=False) | Q(indicators__isnull=False)
         )
         .distinct()
-        .order_by("name"),
+        .order_by(alphabetical("name")),
     )
     recommendation = _RecommendationChoice(
         label=_("Recommendation"),

@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.alphabet import alphabet_key
+from core.collation import alphabetical
 from core.history import history_model
 from programme.choices import IndicatorKind, ValueState
 from programme.models import Decision, IndicatorValue, ReportingPeriod
@@ -366,7 +367,7 @@ def recommendation_updates(
         .filter(recommendation=recommendation)
         .select_related("institution", "period", "created_by")
         .annotate(evidence_count=Count("evidence"))
-        .order_by("-period__start_date", "institution__name", "pk")
+        .order_by("-period__start_date", alphabetical("institution__name"), "pk")
     )
 
 
@@ -747,7 +748,12 @@ def institution_updates(*, user: User) -> QuerySet[ProgressUpdate]:
         updates_visible_to(user)
         .filter(institution_id__in=persona.member_of)
         .select_related("recommendation__recommendation_set", "institution", "period")
-        .order_by("-period__start_date", "recommendation__number", "institution__name", "pk")
+        .order_by(
+            "-period__start_date",
+            "recommendation__number",
+            alphabetical("institution__name"),
+            "pk",
+        )
     )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.collation import alphabetical
 from core.history import record_bulk
 from core.imports import (
     Changes,
@@ -181,7 +182,8 @@ class InstitutionResource(SpreadsheetResource):
         )
 
     def export_queryset(self) -> QuerySet[Institution]:
-        return institutions_visible_to(self.user).select_related("parent").order_by("name", "pk")
+        visible = institutions_visible_to(self.user).select_related("parent")
+        return visible.order_by(alphabetical("name"), "pk")
 
     def prepare(self) -> None:
         self.lookups["institutions"] = institution_index()

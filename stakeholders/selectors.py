@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from core.collation import alphabetical
 from stakeholders.choices import InstitutionKind, MembershipRole
 from stakeholders.models import ContactPerson, Institution, Membership
 from stakeholders.roles import holds_programme_team_role, session_verified
@@ -71,7 +72,7 @@ def persona_for(user: Any) -> Persona:
 
 
 def institutions_directory() -> QuerySet[Institution]:
-    return Institution.objects.select_related("parent").order_by("name")
+    return Institution.objects.select_related("parent").order_by(alphabetical("name"), "pk")
 
 
 def institution_members(*, institution: Institution) -> QuerySet[Membership]:
@@ -102,8 +103,10 @@ def institution_profile(
     """
     return InstitutionProfile(
         institution=institution,
-        children=list(institution.children.order_by("name")),
-        contacts=list(institution.contacts.order_by("-is_primary", "full_name")),
+        children=list(institution.children.order_by(alphabetical("name"), "pk")),
+        contacts=list(
+            institution.contacts.order_by("-is_primary", alphabetical("full_name"), "pk")
+        ),
         sections=institution_sections(institution=institution, user=user),
         members=list(institution_members(institution=institution)) if with_members else None,
     )

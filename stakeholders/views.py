@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.collation import alphabetical
 from core.portal import AuthenticatedRequest, paginate, query_without_page
 from stakeholders import permissions, selectors, services
 from stakeholders.filters import InstitutionFilter
@@ -29,7 +30,7 @@ def institution_list(request: AuthenticatedRequest) -> HttpResponse:
         "stakeholders/institution_list.html",
         {
             "filter": filterset,
-            "page_obj": paginate(request, filterset.qs.order_by("name", "pk")),
+            "page_obj": paginate(request, filterset.qs.order_by(alphabetical("name"), "pk")),
             "filter_query": query_without_page(request),
         },
     )

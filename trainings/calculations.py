@@ -19,6 +19,7 @@ from django.db.models import Case, Count, F, IntegerField, Min, QuerySet, Sum, V
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import alphabetical
 from programme.calculations import (
     Ask,
     Calculation,
@@ -40,11 +41,11 @@ _SEXES = ((Sex.FEMALE, "women"), (Sex.MALE, "men"), (Sex.OTHER, "other"))
 
 
 def _topics() -> list[tuple[str, str]]:
-    return [(str(t.pk), t.name) for t in Topic.objects.order_by("name")]
+    return [(str(t.pk), t.name) for t in Topic.objects.order_by(alphabetical("name"))]
 
 
 def _professions() -> list[tuple[str, str]]:
-    return [(str(g.pk), g.name) for g in ProfessionalGroup.objects.order_by("name")]
+    return [(str(g.pk), g.name) for g in ProfessionalGroup.objects.order_by(alphabetical("name"))]
 
 
 PROFESSIONS = Parameter(

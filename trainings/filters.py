@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import alphabetical
 from core.portal import SearchFilter
 from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
@@ -27,14 +28,14 @@ class TrainingFilter(django_filters.FilterSet):
     topic = django_filters.ModelChoiceFilter(
         label=_("Topic"),
         field_name="topics",
-        queryset=Topic.objects.order_by("name"),
+        queryset=Topic.objects.order_by(alphabetical("name")),
         empty_label=_("Any"),
         distinct=True,
     )
     target_group = django_filters.ModelChoiceFilter(
         label=_("Target group"),
         field_name="target_groups",
-        queryset=ProfessionalGroup.objects.order_by("name"),
+        queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
         empty_label=_("Any"),
         distinct=True,
     )
@@ -42,7 +43,7 @@ class TrainingFilter(django_filters.FilterSet):
         label=_("Organiser"),
         queryset=Institution.objects.filter(organised_trainings__isnull=False)
         .distinct()
-        .order_by("name"),
+        .order_by(alphabetical("name")),
         empty_label=_("Any"),
     )
     year = django_filters.ChoiceFilter(

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
+from core.collation import alphabetical
 from core.imports import CellProblem, Column, NameIndex
 from programme.models import Outcome
 from recommendations.models import Recommendation
@@ -129,9 +130,10 @@ class TrainingForm(forms.ModelForm):
                 organiser.help_text = _(
                     "Only the organiser's editors can give the training another organiser."
                 )
-        self.fields["partners"].queryset = Institution.objects.order_by("name")  # type: ignore[attr-defined]
-        self.fields["topics"].queryset = Topic.objects.order_by("name")  # type: ignore[attr-defined]
-        self.fields["target_groups"].queryset = ProfessionalGroup.objects.order_by("name")  # type: ignore[attr-defined]
+        by_name = alphabetical("name")
+        self.fields["partners"].queryset = Institution.objects.order_by(by_name)  # type: ignore[attr-defined]
+        self.fields["topics"].queryset = Topic.objects.order_by(by_name)  # type: ignore[attr-defined]
+        self.fields["target_groups"].queryset = ProfessionalGroup.objects.order_by(by_name)  # type: ignore[attr-defined]
         self.fields["recommendations"].queryset = Recommendation.objects.order_by("number")  # type: ignore[attr-defined]
         self.fields["outcomes"].queryset = Outcome.objects.order_by("code")  # type: ignore[attr-defined]
         self.similar: list[Training] = []
@@ -331,8 +333,9 @@ class ParticipantForm(ConflictChoiceForm):
             "Someone you may already see is found, not added twice: the same name with the "
             "same email, or at the same institution when no email tells."
         )
-        person["professional_group"].queryset = ProfessionalGroup.objects.order_by("name")
-        person["institution"].queryset = Institution.objects.order_by("name")
+        by_name = alphabetical("name")
+        person["professional_group"].queryset = ProfessionalGroup.objects.order_by(by_name)
+        person["institution"].queryset = Institution.objects.order_by(by_name)
         consent = forms.fields_for_model(
             Attendance, fields=_CONSENT_FIELDS, widgets={"consent_date": _DATE}
         )

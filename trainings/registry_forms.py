@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import alphabetical
 from core.portal import SearchField
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
@@ -27,13 +28,13 @@ class PeopleSearchForm(forms.Form):
     )
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_("Institution"),
-        queryset=Institution.objects.order_by("name"),
+        queryset=Institution.objects.order_by(alphabetical("name")),
         required=False,
         empty_label=_("Any"),
     )
     profession: forms.ModelChoiceField[ProfessionalGroup] = forms.ModelChoiceField(
         label=_("Profession"),
-        queryset=ProfessionalGroup.objects.order_by("name"),
+        queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
         required=False,
         empty_label=_("Any"),
     )
@@ -73,7 +74,8 @@ class PersonForm(forms.Form):
             Participant, fields=PERSON_FIELDS, widgets={"sex": forms.RadioSelect}
         )
         fields["sex"].choices = Sex.choices
-        fields["professional_group"].queryset = ProfessionalGroup.objects.order_by("name")
+        groups = ProfessionalGroup.objects.order_by(alphabetical("name"))
+        fields["professional_group"].queryset = groups
         self.fields.update(fields)
 
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from core.alphabet import latin_spelling_in_database
+from core.collation import alphabetical
 from core.history import history_model
 from stakeholders.models import Institution, ProfessionalGroup, User
 from stakeholders.selectors import persona_for
@@ -62,7 +62,7 @@ def people_search(
     if training is not None:
         people = people.filter(attendance__training=training)
     return people.select_related("institution", "professional_group").order_by(
-        Lower("full_name"), "pk"
+        alphabetical("full_name"), "pk"
     )
 
 
@@ -265,5 +265,5 @@ def merge_candidates(*, participant: Participant, by: User, q: str) -> QuerySet[
     if not persona.is_programme_team:
         people = people.filter(registered_by_institution__in=persona.edits_for)
     return people.select_related("institution", "professional_group").order_by(
-        Lower("full_name"), "pk"
+        alphabetical("full_name"), "pk"
     )

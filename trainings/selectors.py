@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from modeltranslation.utils import build_localized_fieldname
 
 from core.alphabet import alphabet_key
+from core.collation import alphabetical
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import PROFESSION_NOT_STATED, Sex
@@ -80,9 +81,12 @@ def training_with_relations(*, queryset: QuerySet[Training], pk: int) -> Trainin
     return (
         queryset.select_related("organiser", "action", "intervention")
         .prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.order_by("name")),
-            Prefetch("target_groups", queryset=ProfessionalGroup.objects.order_by("name")),
-            Prefetch("partners", queryset=Institution.objects.order_by("name")),
+            Prefetch("topics", queryset=Topic.objects.order_by(alphabetical("name"))),
+            Prefetch(
+                "target_groups",
+                queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
+            ),
+            Prefetch("partners", queryset=Institution.objects.order_by(alphabetical("name"))),
             Prefetch("recommendations", queryset=Recommendation.objects.order_by("number")),
             Prefetch("outcomes", queryset=Outcome.objects.order_by("code")),
         )
@@ -94,7 +98,7 @@ def training_attendance(*, training: Training) -> QuerySet[Attendance]:
     """The attendance list of a training, each row with its participant's details joined."""
     return training.attendance.select_related(
         "participant", "participant__professional_group", "participant__institution"
-    ).order_by("participant__full_name", "pk")
+    ).order_by(alphabetical("participant__full_name"), "pk")
 
 
 @dataclass(frozen=True)
@@ -224,8 +228,11 @@ def trainings_with_figures(*, trainings: QuerySet[Training]) -> list[TrainingFig
     rows = (
         trainings.select_related("organiser")
         .prefetch_related(
-            Prefetch("topics", queryset=Topic.objects.order_by("name")),
-            Prefetch("target_groups", queryset=ProfessionalGroup.objects.order_by("name")),
+            Prefetch("topics", queryset=Topic.objects.order_by(alphabetical("name"))),
+            Prefetch(
+                "target_groups",
+                queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
+            ),
         )
         .annotate(
             n_participants=Count(person, distinct=True),
@@ -310,7 +317,7 @@ def participants_by_topic(*, trainings: QuerySet[Training]) -> list[TopicFigures
             avg_pre=Avg("trainings__attendance__pre_score"),
             avg_post=Avg("trainings__attendance__post_score"),
         )
-        .order_by("-n_participants", "name")
+        .order_by("-n_participants", alphabetical("name"))
     )
     return [
         TopicFigures(

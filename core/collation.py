@@ -1,0 +1,166 @@
+"""Lists ordered by name in the reader's alphabet, by the database.
+
+A list ordered by a plain text column follows the database's default collation: under the C
+locale that is code point order, which puts Macedonian Ѓ, Ј, Љ, Њ, Ѕ before А and Albanian
+"ç" and "ë" after "z". :func:`alphabetical` orders by the column collated with the ICU
+collation of the reader's language instead (PostgreSQL's predefined ``mk-x-icu``,
+``sq-x-icu`` and ``en-x-icu``). ICU's "sq" tailoring treats the digraphs dh, gj, ll, nj, rr, sh,
+th, xh and zh as letters of their own ("Dhurata" after "Drita"); its "mk" puts Ѓ after Д,
+Ѕ after З, Ј after И, Љ after Л, Њ after Н, Ќ after Т and Џ after Ч.
+
+The language is the one active when the query runs (not when it is built), so a picker's
+queryset written once on a form class follows each reader. A translated field (modeltranslation's
+``name`` → ``name_mk``) is ordered by the text the reader sees: their language's column, or the
+fallback's when it is empty.
+
+SQLite (``make run``) has no ICU: there the order comes from ``core.alphabet.alphabet_key``,
+registered as a collation on the connection. It is close to ICU's, not identical (ties between
+accents and case, other scripts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import CharField, Expression, F, Model, OrderBy, Value
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import Coalesce, Collate, NullIf
+from django.utils.translation import get_language
+from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.utils import build_localized_fieldname, resolution_order
+
+from core.alphabet import alphabet_key
+
+# The PostgreSQL collation of each interface language: predefined by PostgreSQL when it is built
+# with ICU (Debian's packages and the postgres Docker images are), one per ICU locale.
+ICU_COLLATIONS: dict[str, str] = {"en": "en-x-icu", "mk": "mk-x-icu", "sq": "sq-x-icu"}
+
+
+def reader_language(language: str | None = None) -> str:
+    """``language``, else the active one, as one of ``ICU_COLLATIONS``' codes."""
+    code = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0].lower()
+    return code if code in ICU_COLLATIONS else settings.LANGUAGE_CODE.split("-")[0]
+
+
+def _as_read(model: type[Model], field: str, language: str) -> Expression | F:
+    """The text of ``field`` (a lookup path from ``model``) that a reader of ``language`` sees."""
+    *path, name = field.split(LOOKUP_SEP)
+    target = model
+    for part in path:
+        related = target._meta.get_field(part).related_model
+        if related is None or isinstance(related, str):
+            return F(field)
+        target = related
+    try:
+        translated = name in translator.get_options_for_model(target).all_fields
+    except NotRegistered:
+        translated = False
+    if not translated:
+        return F(field)
+    prefix = LOOKUP_SEP.join([*path, ""])
+    columns = [
+        F(prefix + build_localized_fieldname(name, code)) for code in resolution_order(language)
+    ]
+    if len(columns) == 1:
+        return columns[0]
+    # modeltranslation shows the fallback when the reader's column is empty.
+    # Each translation field has a class of its own: name the type of the result.
+    return Coalesce(
+        *(NullIf(column, Value("")) for column in columns[:-1]),
+        columns[-1],
+        output_field=CharField(),
+    )
+
+
+def _sqlite_collation(language: str) -> Any:
+    def compare(a: str, b: str) -> int:
+        key_a, key_b = alphabet_key(a, language), alphabet_key(b, language)
+        return (key_a > key_b) - (key_a < key_b)
+
+    return compare
+
+
+class ReaderCollate(Collate):
+    """``COLLATE`` with the ICU collation of ``language`` on PostgreSQL; on SQLite the same
+    alphabet from ``core.alphabet``; the plain expression on any other database."""
+
+    def __init__(self, expression: Any, language: str) -> None:
+        self.language = language
+        super().__init__(expression, ICU_COLLATIONS[language])
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        if connection.vendor == "postgresql":
+            return super().as_sql(
+                compiler,
+                connection,
+                function=function,
+                template=template,
+                arg_joiner=arg_joiner,
+                **extra_context,
+            )
+        return compiler.compile(self.source_expressions[0])
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        name = f"reader_{self.language}"
+        connection.ensure_connection()
+        connection.connection.create_collation(name, _sqlite_collation(self.language))
+        extra_context["collation"] = name
+        return Collate.as_sql(self, compiler, connection, **extra_context)
+
+
+class Alphabetical(F):
+    """The text column ``field`` as the reader reads it, in the reader's alphabet.
+
+    Like ``F(field)``, resolved when the query is compiled: the language is the one active
+    then (or ``language``), the column the one the reader sees (:func:`_as_read`).
+    """
+
+    def __init__(self, field: str, language: str | None = None) -> None:
+        super().__init__(field)
+        self.field = field
+        self.language = language
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.field!r}, {self.language!r})"
+
+    def resolve_expression(
+        self,
+        query: Any = None,
+        allow_joins: bool = True,
+        reuse: Any = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Any:
+        language = reader_language(self.language)
+        text = _as_read(query.model, self.field, language)
+        return ReaderCollate(text, language).resolve_expression(
+            query, allow_joins, reuse, summarize, for_save
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Alphabetical)
+            and other.field == self.field
+            and other.language == self.language
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self.field, self.language))
+
+
+def alphabetical(field: str, language: str | None = None, *, descending: bool = False) -> OrderBy:
+    """Order by the text column ``field`` in the alphabet of ``language`` (default: the reader's).
+
+    ``Institution.objects.order_by(alphabetical("name"), "pk")``; ``field`` may follow
+    relations (``"institution__name"``, ``"participant__full_name"``).
+    """
+    return OrderBy(Alphabetical(field, language), descending=descending)
