@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.portal import search_text
@@ -27,6 +28,8 @@ class Hit:
     title: str
     url: str
     detail: str = ""
+    # The title's language where it is not the page's (a missing translation shown in English).
+    lang: str = ""
 
 
 def _any_language(field: str, q: str) -> Q:
@@ -54,6 +57,7 @@ def search(*, user: User, q: str) -> list[Hit]:
                 _("Recommendation"),
                 f"{rec.number}. {rec.text[:120]}",
                 reverse("recommendations:detail", args=[rec.pk]),
+                lang="en" if rec.text_status(get_language() or "en") == "missing" else "",
             )
         )
     for update in (

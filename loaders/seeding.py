@@ -81,6 +81,15 @@ class _Loader:
             manager.set(objects)
 
 
+def _aliases(item: dict[str, Any]) -> list[str]:
+    """An institution's aliases, each whole: a single alias may be written as a plain string
+    (iterating it would give letters), a list holds one alias an item, commas and all."""
+    aliases = item.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    return [str(alias).strip() for alias in aliases if str(alias).strip()]
+
+
 def _was_created(loader: _Loader, model: type[models.Model], before: int) -> bool:
     return loader.created[_label(model)] > before
 
@@ -97,7 +106,7 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
             **_translated("name", item["name"]),
             **_translated("short_name", item.get("short_name", "")),
             "kind": item["kind"],
-            "aliases": "\n".join(item.get("aliases", [])),
+            "aliases": "\n".join(_aliases(item)),
             "parent": institutions[item["parent"]] if item.get("parent") else None,
         }
         institutions[item["key"]] = loader.upsert(Institution, {"code": item["key"]}, values)

@@ -302,7 +302,8 @@ def test_ministry_logs_a_training_with_participants_and_scores(client, demo) -> 
         [
             "Full name\tSex\tProfession\tInstitution\tEmail\tPre\tPost",
             "Bekim Memeti\tМ\tСоцијални работници\tМСПДМ\t\t50\t80",
-            "Teuta Veseli\tfemër\tsocial workers\tMinistry of Social Policy\t\t45,5\t70",
+            "Teuta Veseli\tfemër\tsocial workers\t"
+            "Ministry of Social Policy, Demography and Youth\t\t45,5\t70",
         ]
     )
     pasted = client.post(f"/trainings/{training.pk}/participants/paste/", {"text": paste})

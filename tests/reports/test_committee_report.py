@@ -178,7 +178,8 @@ def test_committee_report_on_the_seed_alone(generate, django_user_model) -> None
     # The four studies of the seed, in the research pipeline, and the third meeting's decisions.
     assert "ICT and human trafficking" in text
     assert "Legislative assessment of access to free legal aid for trafficking victims" in text
-    assert "Последниот состанок до крајот на периодот: состанок 3, Skopje" in text
+    # The place in the report's language.
+    assert "Последниот состанок до крајот на периодот: состанок 3, Скопје" in text
     assert "The research commissioned by the action is a basis for designing" in text
     # Recommendation texts have no Macedonian translation yet: the original is shown, said so.
     assert "To create training programs in order to foster experts" in text
