@@ -33,7 +33,7 @@ from programme.forms import (
     DecisionForm,
     MeetingForm,
 )
-from programme.models import Action, ActionPoint, Meeting
+from programme.models import Action, ActionPoint, Decision, Meeting
 
 
 def _to_meeting(meeting_id: int) -> HttpResponse:
@@ -102,7 +102,7 @@ def _meeting_form_page(
 def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
     permissions.check_change_meetings(request.user)
     action = _action()
-    number = (action.meetings.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    number = selectors.meeting_number_next(action=action)
     form = MeetingForm(
         request.POST or None,
         request.FILES or None,
@@ -189,53 +189,47 @@ def meeting_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_decision_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = permissions.meeting_for_change(request.user, pk)
-    number = (
-        meeting.decisions.order_by("-number").values_list("number", flat=True).first() or 0
-    ) + 1
-    form = DecisionForm(request.POST or None, meeting=meeting, initial={"number": number})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.decision_add(
-                meeting=meeting,
-                by=request.user,
-                number=data["number"],
-                text=data["text"],
-                outcomes=list(data["outcomes"]),
-                recommendations=list(data["recommendations"]),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("Decision recorded."))
-            return _to_meeting(meeting.pk)
-    return render(
-        request,
-        "programme/meeting_decision_form.html",
-        {"form": form, "meeting": meeting, "decision": None},
-    )
+    return _decision_form(request, meeting, decision=None)
 
 
 @login_required
 def meeting_decision_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     decision = permissions.decision_for_change(request.user, pk)
-    meeting = decision.meeting
-    form = DecisionForm(request.POST or None, meeting=meeting, instance=copy.copy(decision))
+    return _decision_form(request, decision.meeting, decision=decision)
+
+
+def _decision_form(
+    request: AuthenticatedRequest, meeting: Meeting, *, decision: Decision | None
+) -> HttpResponse:
+    """One form records a decision or corrects it; the services keep the history."""
+    if decision is None:
+        form = DecisionForm(
+            request.POST or None,
+            meeting=meeting,
+            initial={"number": selectors.decision_number_next(meeting=meeting)},
+        )
+    else:
+        form = DecisionForm(request.POST or None, meeting=meeting, instance=copy.copy(decision))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        fields = {
+            "number": data["number"],
+            "text": data["text"],
+            "outcomes": list(data["outcomes"]),
+            "recommendations": list(data["recommendations"]),
+        }
         try:
-            services.decision_update(
-                decision=decision,
-                by=request.user,
-                number=data["number"],
-                text=data["text"],
-                outcomes=list(data["outcomes"]),
-                recommendations=list(data["recommendations"]),
-            )
+            if decision is None:
+                services.decision_add(meeting=meeting, by=request.user, **fields)
+            else:
+                services.decision_update(decision=decision, by=request.user, **fields)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("Decision saved."))
+            if decision is None:
+                messages.success(request, _("Decision recorded."))
+            else:
+                messages.success(request, _("Decision saved."))
             return _to_meeting(meeting.pk)
     return render(
         request,

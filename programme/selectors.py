@@ -552,9 +552,19 @@ class NextMeeting:
     agenda: str
 
 
+def meeting_number_next(*, action: Action) -> int:
+    """The number the action's next meeting takes: one after the highest recorded."""
+    return (action.meetings.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+
+
+def decision_number_next(*, meeting: Meeting) -> int:
+    """The number the meeting's next decision takes: one after the highest recorded."""
+    return (meeting.decisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+
+
 def meeting_next(*, action: Action, today: date_type) -> NextMeeting:
     """The next meeting as it would be prepared today (nothing is written)."""
-    number = (action.meetings.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    number = meeting_number_next(action=action)
     upcoming = Meeting(action=action, number=number, status=MeetingStatus.PLANNED)
     carried = action_points_carried_into(meeting=upcoming)
     period = period_current(action=action, today=today)
