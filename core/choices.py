@@ -15,3 +15,11 @@ class EmailStatus(models.TextChoices):
 
 # The longest wait between two tries of an email.
 OUTBOX_MAX_DELAY_SECONDS = 6 * 60 * 60
+
+
+class TextOrigin(models.TextChoices):
+    """Where a text in one language comes from (content translations, docs/translations.md)."""
+
+    OFFICIAL = "official", _("Official text")
+    WORKING = "working", _("Working translation by the programme team")
+    MACHINE = "machine", _("Machine translation awaiting review")

@@ -1,14 +1,15 @@
-"""The platform's own records: the email outbox."""
+"""The platform's own records: the email outbox and where each translated text comes from."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import EmailStatus
+from core.choices import EmailStatus, TextOrigin
 
 
 class OutboxEmail(models.Model):
@@ -67,3 +68,34 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class TextProvenance(models.Model):
+    """Where one translatable text of one record, in one language, comes from.
+
+    A text without a row here is the official wording (the English originals, and what an
+    administrator types in a language). A working or machine translation says so on every
+    page and PDF that shows it, with the source text one click away.
+    """
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("kind of record"), on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField(_("record"))
+    field = models.CharField(_("field"), max_length=60)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    origin = models.CharField(_("origin"), max_length=10, choices=TextOrigin.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("text provenance")
+        verbose_name_plural = _("text provenances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "field", "language"],
+                name="text_provenance_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_id} {self.field} [{self.language}]"

@@ -242,6 +242,11 @@ class Indicator(DemoMarked):
         help_text=_("Values are reported for women and men."),
     )
     source = models.CharField(_("source of verification"), max_length=255, blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Shown on the public site and in the IATI export."),
+    )
     kind = models.CharField(
         _("kind"), max_length=20, choices=IndicatorKind.choices, default=IndicatorKind.REPORTED
     )
@@ -640,6 +645,11 @@ class Decision(DemoMarked):
         verbose_name=_("recommendations"),
         blank=True,
         related_name="decisions",
+    )
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Shown on the public site and in the IATI export."),
     )
 
     class Meta:

@@ -55,6 +55,11 @@ class Study(DemoMarked):
     outcomes = models.ManyToManyField(
         "programme.Outcome", verbose_name=_("outcomes"), blank=True, related_name="studies"
     )
+    is_public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_("Listed on the public site (with its file once published)."),
+    )
 
     class Meta:
         verbose_name = _("study")
