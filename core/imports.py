@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import apps
@@ -45,6 +46,7 @@ from django.utils.translation import ngettext
 from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 
+from core.alphabet import alphabet_key, latin_spelling
 from core.history import record_bulk
 from core.spreadsheets import (
     CellNote,
@@ -108,7 +110,23 @@ _lazy_header = lazy(Header.current, str)
 
 
 class CellProblem(ValueError):
-    """What is wrong with one cell, in the reader's language."""
+    """What is wrong with one cell, in the reader's language.
+
+    ``unknown``: the names in it that no record has, each with the look-up it was sought in,
+    so that the check page can offer to map each of them once for the whole file.
+    """
+
+    def __init__(self, message: str, *, unknown: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.unknown = tuple(unknown)
+
+
+class UnknownName(CellProblem):
+    """A name that no record of a look-up has."""
+
+
+class FractionNotPercent(CellProblem):
+    """A score written as a fraction (0.45) where the column takes percentages."""
 
 
 @dataclass(frozen=True)
@@ -284,11 +302,18 @@ class DecimalWidget(widgets.Widget):
         if not number.is_finite():
             raise CellProblem(_("Not a number."))
         if self.percentage and not per_cent and 0 < number < 1:
-            times_100 = f"{(number * 100).quantize(self.quantum).normalize():f}"
-            raise CellProblem(
-                _("%(value)s looks like a fraction: if it means %(percent)s %%, type %(percent)s.")
-                % {"value": as_text(value).strip(), "percent": times_100}
-            )
+            if kwargs.get("options", {}).get("fractions_are_percentages"):
+                # The importer said, once for the whole file, that its scores are fractions.
+                number *= 100
+            else:
+                times_100 = f"{(number * 100).quantize(self.quantum).normalize():f}"
+                raise FractionNotPercent(
+                    _(
+                        "%(value)s looks like a fraction: if it means %(percent)s %%, type "
+                        "%(percent)s."
+                    )
+                    % {"value": as_text(value).strip(), "percent": times_100}
+                )
         number = number.quantize(self.quantum)
         if (self.minimum is not None and number < self.minimum) or (
             self.maximum is not None and number > self.maximum
@@ -394,18 +419,44 @@ class BooleanWidget(widgets.Widget):
         return _("yes") if value else _("no")
 
 
+def fold(text: Any) -> str:
+    """How names are compared when looking for the closest ones: ``key``, spelled in Latin
+    letters (Cyrillic and Latin spellings meet) and without accents."""
+    spelled = latin_spelling(key(text))
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", spelled) if not unicodedata.combining(c)
+    )
+
+
+def in_reader_language(names: Iterable[str | None], languages: Iterable[str]) -> str:
+    """Of a record's names in ``languages`` (in that order), the one in the active
+    language, else the first there is."""
+    by_language = dict(zip(languages, names, strict=False))
+    current = (translation.get_language() or "en")[:2]
+    return by_language.get(current) or next((n for n in by_language.values() if n), "") or ""
+
+
+SUGGESTIONS = 3  # closest known names the check page offers for a name nobody has
+_CLOSE_ENOUGH = 0.55  # how alike (difflib's ratio, 0–1) a suggestion must be at least
+
+
 class NameIndex:
-    """Records found by any of their names, in any language; built once per import."""
+    """Records found by any of their names, in any language; built once per import.
+
+    ``entries``: (pk, every name it may be written as, its name in the reader's language).
+    """
 
     def __init__(self, entries: Iterable[tuple[int, Iterable[str], str]], *, noun: str) -> None:
         self.by_name: dict[str, set[int]] = {}
         self.labels: dict[int, str] = {}
+        self.folded: dict[int, set[str]] = {}
         self.noun = noun
         for pk, names, label in entries:
             self.labels[pk] = label
             for name in names:
                 if name and str(name).strip():
                     self.by_name.setdefault(key(name), set()).add(pk)
+                    self.folded.setdefault(pk, set()).add(fold(name))
 
     def find(self, text: str) -> int:
         found = self.by_name.get(key(text), set())
@@ -416,13 +467,41 @@ class NameIndex:
                 _("More than one %(noun)s has this name: %(names)s. Use a fuller name or code.")
                 % {"noun": self.noun, "names": "; ".join(sorted(self.labels[p] for p in found))}
             )
-        raise CellProblem(
+        raise UnknownName(
             _("No %(noun)s has this name. Check the spelling, or see the list in the template.")
             % {"noun": self.noun}
         )
 
+    def alias(self, text: str, pk: int) -> None:
+        """Read ``text`` as the record ``pk`` from now on (a mapping the importer chose)."""
+        self.by_name[key(text)] = {pk}
+
+    def suggest(self, text: str, limit: int = SUGGESTIONS) -> list[int]:
+        """The records whose names are closest to ``text``, closest first: alike once case,
+        script and accents are set aside, or one name holding the other's words."""
+        wanted = fold(text)
+        words = set(wanted.split())
+        scored: list[tuple[float, str, int]] = []
+        for pk, names in self.folded.items():
+            best = 0.0
+            for name in names:
+                ratio = SequenceMatcher(None, wanted, name).ratio()
+                stems = {w[:5] for w in name.split()}
+                if words and {w[:5] for w in words} <= stems:
+                    ratio = max(ratio, 0.9)
+                best = max(best, ratio)
+            if best >= _CLOSE_ENOUGH:
+                scored.append((-best, self.labels[pk].casefold(), pk))
+        return [pk for _score, _label, pk in sorted(scored)[:limit]]
+
+    def options(self) -> list[tuple[int, str]]:
+        """(pk, name) of every record, in the reader's alphabetical order."""
+        language = translation.get_language()
+        return sorted(self.labels.items(), key=lambda item: alphabet_key(item[1], language))
+
     def choices(self) -> list[str]:
-        return sorted(self.labels.values(), key=str.casefold)
+        """Every record's name in the reader's language, in their alphabetical order."""
+        return [label for _pk, label in self.options()]
 
 
 class RefWidget(widgets.Widget):
@@ -437,27 +516,33 @@ class RefWidget(widgets.Widget):
         lookups: dict[str, NameIndex] = kwargs["lookups"]
         text = as_text(value).strip()
         if not self.many:
-            return lookups[self.index].find(text) if text else None
+            try:
+                return lookups[self.index].find(text) if text else None
+            except UnknownName as exc:
+                raise UnknownName(str(exc), unknown=[(self.index, text)]) from None
         parts = [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()]
         found: list[int] = []
         problems: list[str] = []
+        unknown: list[tuple[str, str]] = []
         for part in parts:
             try:
                 pk = lookups[self.index].find(part)
             except CellProblem as exc:
                 problems.append(f"“{part}”: {exc}")
+                if isinstance(exc, UnknownName):
+                    unknown.append((self.index, part))
             else:
                 if pk not in found:
                     found.append(pk)
         if problems:
-            raise CellProblem(" ".join(problems))
+            raise CellProblem(" ".join(problems), unknown=unknown)
         return found
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if value is None:
             return ""
         if isinstance(value, models.Manager):
-            return "; ".join(sorted((_label_of(o) for o in value.all()), key=str.casefold))
+            return "; ".join(sorted((_label_of(o) for o in value.all()), key=alphabet_key))
         return _label_of(value)
 
 
@@ -525,6 +610,40 @@ class RowPlan:
 
 
 @dataclass
+class Unknown:
+    """A name in a file that no record of a look-up has, and where it was found."""
+
+    index: str
+    text: str
+    header: str
+    letter: str
+    rows: list[int] = field(default_factory=list)
+    suggestions: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "text": self.text[:200],
+            "header": self.header,
+            "letter": self.letter,
+            "rows": self.rows[:50],
+            "count": len(self.rows),
+            "suggestions": [[pk, label] for pk, label in self.suggestions],
+        }
+
+
+@dataclass(frozen=True)
+class ValueChoice:
+    """A name the importer (or an earlier import from the same institution) said stands for
+    a known record: ``text`` in look-up ``index`` is read as record ``pk``."""
+
+    index: str
+    text: str
+    pk: int
+    earlier: bool = False  # remembered from an earlier file, not chosen for this one
+
+
+@dataclass
 class Plan:
     """Everything checking a file found: a plan per valid row, and every problem."""
 
@@ -536,6 +655,17 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     # The fields of the file's columns, in the file's order: the preview's columns.
     columns: list[str] = field(default_factory=list)
+    # Each distinct name no record has, once per look-up: where it is, on which rows, and
+    # the closest known names (``Unknown``), so the check page can map each once.
+    unknown: dict[tuple[str, str], Unknown] = field(default_factory=dict)
+    # Score cells in all, and those written as fractions: when every one is a fraction the
+    # check page asks once whether they are percentages.
+    score_cells: int = 0
+    fraction_cells: int = 0
+
+    @property
+    def all_scores_fractions(self) -> bool:
+        return self.fraction_cells > 0 and self.fraction_cells == self.score_cells
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -614,6 +744,12 @@ class SpreadsheetResource(resources.ModelResource):
         self.user: Any = user
         self.training = training
         self.lookups: dict[str, NameIndex] = {}
+        # What the importer decided for this file: names read as known records, and
+        # ``fractions_are_percentages``.
+        self.value_choices: list[ValueChoice] = []
+        self.options: dict[str, Any] = {}
+        # Where remembered choices come from, for the check page's notes.
+        self.source_label = ""
 
     # Columns and headers ------------------------------------------------------------------
 
@@ -756,6 +892,7 @@ class SpreadsheetResource(resources.ModelResource):
         if header_problems:
             return plan
         self.prepare()
+        self._apply_value_choices(plan)
         seen: dict[tuple[Any, ...], int] = {}
         columns = dict(self.import_columns())
         plan.columns = [name for _position, (name, _header) in sorted(mapping.items())]
@@ -767,7 +904,39 @@ class SpreadsheetResource(resources.ModelResource):
             plan.errors.append(
                 RowError(sheet.header_row, "", "", "", _("The file has headers but no rows."))
             )
+        for unknown in plan.unknown.values():
+            index = self.lookups[unknown.index]
+            unknown.suggestions = [(pk, index.labels[pk]) for pk in index.suggest(unknown.text)]
+        if self.options.get("fractions_are_percentages"):
+            plan.notes.append(
+                _(
+                    "Scores written as fractions were read as percentages (0.45 as 45), as "
+                    "you said for this file."
+                )
+            )
         return plan
+
+    def _apply_value_choices(self, plan: Plan) -> None:
+        """Read the names the importer mapped as the records chosen, and say so."""
+        for choice in self.value_choices:
+            index = self.lookups.get(choice.index)
+            if index is None or choice.pk not in index.labels:
+                continue  # the record is gone or out of reach: the name is unknown again
+            index.alias(choice.text, choice.pk)
+            facts = {"text": choice.text, "name": index.labels[choice.pk]}
+            if choice.earlier:
+                facts["source"] = self.source_label
+                plan.notes.append(
+                    _(
+                        "“%(text)s” was read as “%(name)s”, as chosen for an earlier file "
+                        "from %(source)s."
+                    )
+                    % facts
+                )
+            else:
+                plan.notes.append(
+                    _("“%(text)s” was read as “%(name)s”, as chosen for this file.") % facts
+                )
 
     def _without_trailing(self, sheet: Sheet, plan: Plan) -> list[SheetRow]:
         """The rows but those after the table that are not records: signature lines, totals,
@@ -950,12 +1119,23 @@ class SpreadsheetResource(resources.ModelResource):
             raw[name] = value
             where[name] = (header, column_letter(position))
             column = columns[name]
+            scored = getattr(column.widget, "percentage", False) and as_text(value).strip()
+            if scored:
+                plan.score_cells += 1
             try:
-                cleaned = column.widget.clean(value, row=None, lookups=self.lookups)
-            except CellProblem as exc:
-                errors.append(
-                    RowError(row.number, header, column_letter(position), as_text(value), str(exc))
+                cleaned = column.widget.clean(
+                    value, row=None, lookups=self.lookups, options=self.options
                 )
+            except CellProblem as exc:
+                letter = column_letter(position)
+                errors.append(RowError(row.number, header, letter, as_text(value), str(exc)))
+                if isinstance(exc, FractionNotPercent):
+                    plan.fraction_cells += 1
+                for index, text in exc.unknown:
+                    found = plan.unknown.setdefault(
+                        (index, key(text)), Unknown(index, text, header, letter)
+                    )
+                    found.rows.append(row.number)
                 continue
             if column.required and cleaned in (None, "", []):
                 errors.append(

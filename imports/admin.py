@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
-from imports.models import ImportBatch
+from imports.models import ImportBatch, RememberedName
 
 
 @admin.register(ImportBatch)
@@ -39,3 +40,18 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("imports:import_detail", args=[obj.pk]), _("open")
         )
+
+
+@admin.register(RememberedName)
+class RememberedNameAdmin(admin.ModelAdmin):
+    """Names an institution's files use for known records, as importers chose them; deleting
+    one makes the next file from that institution ask again."""
+
+    list_display = ("text", "index", "target_pk", "source", "chosen_by", "updated_at")
+    list_filter = ("index",)
+    list_select_related = ("source", "chosen_by")
+    search_fields = ("text", "source__name")
+    readonly_fields = ("source", "index", "text", "text_key", "target_pk", "chosen_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # chosen on an import's check page, where the names are met

@@ -111,6 +111,41 @@ class ImportBatch(TimeStamped):
         related_name="+",
     )
     failure_reason = models.TextField(_("reason for the failure"), blank=True)
+    source_institution = models.ForeignKey(
+        "stakeholders.Institution",
+        verbose_name=_("from institution"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The institution the file comes from: what its names were read as is remembered "
+            "for its next file."
+        ),
+    )
+    unknown_values = models.JSONField(
+        _("names not known"),
+        default=list,
+        blank=True,
+        help_text=_("Each name in the file that no record has, with the closest known names."),
+    )
+    value_choices = models.JSONField(
+        _("names read as known records"),
+        default=list,
+        blank=True,
+        help_text=_("The importer's choices for this file: a name, and the record it means."),
+    )
+    options = models.JSONField(
+        _("how to read the file"),
+        default=dict,
+        blank=True,
+        help_text=_("Choices the importer made once for the whole file."),
+    )
+    all_scores_fractions = models.BooleanField(
+        _("every score a fraction"),
+        default=False,
+        help_text=_("Every score in the file is written as a fraction: ask once what they are."),
+    )
 
     class Meta:
         db_table = "programme_importbatch"  # the table it had before the app of its own
@@ -137,3 +172,39 @@ class ImportBatch(TimeStamped):
         if not self.total_rows:
             return 0 if self.is_active else 100
         return min(100, round(self.processed_rows * 100 / self.total_rows))
+
+
+class RememberedName(TimeStamped):
+    """A name an institution's files use for a known record, as an importer chose once: read
+    so again in that institution's next files."""
+
+    source = models.ForeignKey(
+        "stakeholders.Institution",
+        verbose_name=_("files from"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    index = models.CharField(_("kind of name"), max_length=30)
+    text = models.CharField(_("name in the file"), max_length=255)
+    text_key = models.CharField(_("name as compared"), max_length=255)
+    target_pk = models.PositiveIntegerField(_("record it means"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chosen by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("remembered name")
+        verbose_name_plural = _("remembered names")
+        ordering = ["source", "index", "text_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "index", "text_key"], name="remembered_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.index} {self.target_pk}"

@@ -37,8 +37,11 @@ from core.spreadsheets import (
     read_sheet,
 )
 from imports.choices import ImportKind, ImportStatus
-from imports.models import ImportBatch
+from imports.models import ImportBatch, RememberedName
 from imports.permissions import may_import_kind
+from stakeholders.models import Institution
+from stakeholders.selectors import persona_for
+from stakeholders.services import institution_create
 
 if TYPE_CHECKING:
     from stakeholders.models import User
@@ -55,6 +58,8 @@ from core.imports import (
     Header,
     Plan,
     SpreadsheetResource,
+    ValueChoice,
+    key,
     resource_class,
 )
 from core.spreadsheets import write_csv, write_xlsx
@@ -86,8 +91,13 @@ def import_batch_create(
     by: User,
     training: Training | None = None,
     encoding: str = "",
+    source: Institution | None = None,
 ) -> ImportBatch:
     """Keep an uploaded spreadsheet as a batch and queue the check of it (nothing is written).
+
+    ``source``: the institution the file comes from, whose remembered names are read (see
+    ``import_batch_read_names``); by default the training's organiser for attendance, else
+    the importer's institution when they belong to one.
 
     The quick checks (extension, size, content matching the name) refuse a file at once; the
     rest is the job's. The caller has asked the permission gate; the kind's own rule is
@@ -119,11 +129,23 @@ def import_batch_create(
         language=translation.get_language() or settings.LANGUAGE_CODE,
         encoding=encoding,
         created_by=by,
+        source_institution=source or _default_source(by, training),
     )
     batch.file.save(name, ContentFile(data), save=False)
     batch.save()
     _enqueue("check", batch.pk)
     return batch
+
+
+def _default_source(by: User, training: Training | None) -> Institution | None:
+    """Where a file comes from when the importer does not say: the training's organiser, or
+    the importer's one institution."""
+    if training is not None:
+        return training.organiser
+    member_of = persona_for(by).member_of
+    if len(member_of) == 1:
+        return Institution.objects.filter(pk=next(iter(member_of))).first()
+    return None
 
 
 def _enqueue(job: str, batch_id: int) -> None:
@@ -143,6 +165,97 @@ def import_batch_recheck(*, batch: ImportBatch, by: User, encoding: str) -> Impo
     batch.language = translation.get_language() or batch.language
     batch.save(update_fields=["encoding", "status", "language", "updated_at"])
     _enqueue("check", batch.pk)
+    return batch
+
+
+MAX_UNKNOWN = 200  # distinct unknown names a batch keeps to be mapped on the check page
+NEW_INSTITUTION = "new"  # the choice that creates an institution under the file's name
+
+
+def _requeue(batch: ImportBatch) -> None:
+    batch.status = ImportStatus.QUEUED
+    batch.language = translation.get_language() or batch.language
+    batch.save()
+    _enqueue("check", batch.pk)
+
+
+@transaction.atomic
+def import_batch_read_names(
+    *,
+    batch: ImportBatch,
+    by: User,
+    choices: dict[tuple[str, str], str],
+    remember: bool,
+    kinds: dict[str, str] | None = None,
+) -> ImportBatch:
+    """Read names the platform does not know as the records the importer chose, for the
+    whole file, and check it again.
+
+    ``choices``: (look-up, name as compared) → the chosen record's pk, or ``"new"`` to create
+    an institution under the file's name (the programme team's choice, with its kind from
+    ``kinds``). An empty choice leaves the name unknown. With ``remember``, the choices are
+    kept for the next file from the batch's institution.
+    """
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.INVALID or not batch.unknown_values:
+        raise ValidationError(_("This file has no names to choose for now."))
+    if not may_import_kind(by, batch.kind):
+        raise PermissionDenied
+    resource = resource_class(batch.kind)(user=by, training=batch.training)
+    with translation.override(batch.language):
+        resource.prepare_lookups()
+    chosen = {(c["index"], key(c["text"])): c for c in batch.value_choices}
+    problems: list[str] = []
+    for unknown in batch.unknown_values:
+        index, text = str(unknown["index"]), str(unknown["text"])
+        answer = choices.get((index, key(text)), "")
+        if not answer:
+            continue
+        if answer == NEW_INSTITUTION and index == "institutions":
+            try:
+                created = institution_create(
+                    name=text, kind=(kinds or {}).get(key(text), ""), language=batch.language, by=by
+                )
+            except ValidationError as exc:
+                problems.append(f"“{text}”: {' '.join(exc.messages)}")
+                continue
+            except PermissionDenied:
+                problems.append(
+                    _("“%(name)s”: only the programme team adds institutions.") % {"name": text}
+                )
+                continue
+            pk = created.pk
+        elif answer.isdigit() and int(answer) in resource.lookups[index].labels:
+            pk = int(answer)
+        else:
+            problems.append(_("“%(name)s”: choose one of the names offered.") % {"name": text})
+            continue
+        chosen[(index, key(text))] = {"index": index, "text": text, "pk": pk}
+        if remember and batch.source_institution_id:
+            RememberedName.objects.update_or_create(
+                source_id=batch.source_institution_id,
+                index=index,
+                text_key=key(text),
+                defaults={"text": text, "target_pk": pk, "chosen_by": by},
+            )
+    if problems:
+        raise ValidationError(problems)
+    batch.value_choices = list(chosen.values())
+    _requeue(batch)
+    return batch
+
+
+@transaction.atomic
+def import_batch_read_fractions(*, batch: ImportBatch, by: User) -> ImportBatch:
+    """Read every score of a file written as fractions as a percentage (0.45 as 45), as the
+    importer said once for the whole file, and check it again."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.INVALID or not batch.all_scores_fractions:
+        raise ValidationError(_("This file's scores are not all fractions."))
+    if not may_import_kind(by, batch.kind):
+        raise PermissionDenied
+    batch.options = {**batch.options, "fractions_are_percentages": True}
+    _requeue(batch)
     return batch
 
 
@@ -222,6 +335,8 @@ def import_batch_rollback(*, batch: ImportBatch, by: User) -> ImportBatch:
 
 
 ERASED = "[erased]"
+# What a batch keeps of its file's text.
+_KEPT_TEXTS = ("preview", "errors", "notes", "changes", "unknown_values", "value_choices")
 
 
 def import_batches_forget(*, texts: list[str]) -> int:
@@ -234,16 +349,16 @@ def import_batches_forget(*, texts: list[str]) -> int:
         return 0
     wanted = Q()
     for text in needles:
-        for name in ("preview", "errors", "notes", "changes"):
+        for name in _KEPT_TEXTS:
             wanted |= Q(**{f"{name}__icontains": json.dumps(text)[1:-1]})
     changed = 0
     for batch in ImportBatch.objects.filter(wanted):
-        for name in ("preview", "errors", "notes", "changes"):
+        for name in _KEPT_TEXTS:
             setattr(batch, name, _without(getattr(batch, name), needles))
         if batch.file:
             batch.file.delete(save=False)
             batch.file = ""
-        batch.save(update_fields=["preview", "errors", "notes", "changes", "file", "updated_at"])
+        batch.save(update_fields=[*_KEPT_TEXTS, "file", "updated_at"])
         changed += 1
     return changed
 
@@ -267,8 +382,23 @@ def _rows_changed(resource: SpreadsheetResource) -> None:
 
 
 def _resource_for(batch: ImportBatch) -> SpreadsheetResource:
+    """The batch's resource, with what the importer decided for the file: the names read as
+    known records (remembered from the institution's earlier files, then this file's own
+    choices, which win) and how to read its scores."""
     by = batch.applied_by or batch.created_by
-    return resource_class(batch.kind)(user=by, training=batch.training)
+    resource = resource_class(batch.kind)(user=by, training=batch.training)
+    source = batch.source_institution
+    if source is not None:
+        resource.source_label = str(source)
+        resource.value_choices = [
+            ValueChoice(name.index, name.text, name.target_pk, earlier=True)
+            for name in RememberedName.objects.filter(source=source).order_by("pk")
+        ]
+    resource.value_choices += [
+        ValueChoice(str(c["index"]), str(c["text"]), int(c["pk"])) for c in batch.value_choices
+    ]
+    resource.options = dict(batch.options)
+    return resource
 
 
 def _read_batch(batch: ImportBatch, resource: SpreadsheetResource) -> Sheet:
@@ -304,6 +434,8 @@ def _store_plan(batch: ImportBatch, plan: Plan) -> None:
     listed = (r for r in plan.rows if r.action != "unchanged")
     batch.preview = [r.as_json() for r in islice(listed, PREVIEW_ROWS)]
     batch.preview_columns = list(plan.columns)
+    batch.unknown_values = [u.as_json() for u in islice(plan.unknown.values(), MAX_UNKNOWN)]
+    batch.all_scores_fractions = plan.all_scores_fractions
 
 
 def _without_left_out(plan: Plan, excluded: list[int]) -> Plan:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from core.imports import resource_class
+from core.imports import key, resource_class
 from core.portal import (
     AuthenticatedRequest,
     file_download,
@@ -31,7 +31,9 @@ from core.spreadsheets import ENCODINGS
 from imports import permissions, services
 from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportBatch
-from stakeholders.selectors import persona_for
+from stakeholders.choices import InstitutionKind
+from stakeholders.models import Institution
+from stakeholders.selectors import institutions_directory, persona_for
 from trainings.models import Training
 from trainings.permissions import training_for_change, training_for_view, trainings_editable_by
 
@@ -56,7 +58,23 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("Leave it to be detected unless the check says otherwise."),
     )
 
-    def __init__(self, *args: Any, trainings: QuerySet[Training] | None = None, **kwargs: Any):
+    source: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
+        label=gettext_lazy("The file comes from"),
+        queryset=Institution.objects.none(),
+        required=False,
+        help_text=gettext_lazy(
+            "What you choose for names the platform does not know is remembered for this "
+            "institution's next file."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        trainings: QuerySet[Training] | None = None,
+        sources: QuerySet[Institution] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         if trainings is None:
             del self.fields["training"]
@@ -64,6 +82,11 @@ class ImportForm(forms.Form):
             field: forms.ModelChoiceField[Training] = self.fields["training"]  # type: ignore[assignment]
             field.queryset = trainings
             field.required = True
+        if sources is None:
+            del self.fields["source"]
+        else:
+            source: forms.ModelChoiceField[Institution] = self.fields["source"]  # type: ignore[assignment]
+            source.queryset = sources
 
 
 class EncodingForm(forms.Form):
@@ -108,6 +131,7 @@ def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         trainings=trainings,
+        sources=None if trainings is not None else _sources_for(request.user),
         initial={"training": training.pk if training else None},
     )
     if request.method == "POST" and form.is_valid():
@@ -118,6 +142,7 @@ def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
                 by=request.user,
                 training=form.cleaned_data.get("training"),
                 encoding=form.cleaned_data["encoding"],
+                source=form.cleaned_data.get("source"),
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
@@ -140,6 +165,17 @@ def import_start(request: AuthenticatedRequest, kind: str) -> HttpResponse:
             "languages": settings.LANGUAGES,
         },
     )
+
+
+def _sources_for(user: Any) -> QuerySet[Institution] | None:
+    """The institutions a file may be said to come from: any, for the programme team; the
+    importer's own when they have several (one is taken without asking)."""
+    persona = persona_for(user)
+    if persona.is_programme_team:
+        return institutions_directory()
+    if len(persona.member_of) > 1:
+        return institutions_directory().filter(pk__in=persona.member_of)
+    return None
 
 
 @login_required
@@ -171,10 +207,47 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 for code, sample in (batch.encoding_samples or {}).items()
             ],
             "earlier": earlier,
+            "unknown_names": _unknown_names(request, batch) if may_change else [],
+            "institution_kinds": InstitutionKind.choices,
+            "ask_fractions": may_change
+            and batch.status == ImportStatus.INVALID
+            and batch.all_scores_fractions,
             **_preview(request, batch),
             "more_errors": max(0, batch.error_count - len(batch.errors)),
         },
     )
+
+
+def _unknown_names(request: AuthenticatedRequest, batch: ImportBatch) -> list[dict[str, Any]]:
+    """The names in the file that no record has, each with the closest known names first
+    and every known name after, in the reader's language and alphabetical order."""
+    if batch.status != ImportStatus.INVALID or not batch.unknown_values:
+        return []
+    resource = resource_class(batch.kind)(user=request.user, training=batch.training)
+    resource.prepare_lookups()
+    may_create = persona_for(request.user).is_programme_team
+    found = []
+    for position, unknown in enumerate(batch.unknown_values):
+        index = resource.lookups.get(unknown["index"])
+        if index is None:
+            continue
+        closest = [pk for pk, _label in unknown.get("suggestions", []) if pk in index.labels]
+        found.append(
+            {
+                "position": position,
+                "text": unknown["text"],
+                "header": unknown["header"],
+                "letter": unknown["letter"],
+                "rows": ", ".join(str(n) for n in unknown["rows"][:10]),
+                "more_rows": max(0, unknown["count"] - 10),
+                "count": unknown["count"],
+                "noun": index.noun,
+                "closest": [(pk, index.labels[pk]) for pk in closest],
+                "options": [(pk, label) for pk, label in index.options() if pk not in closest],
+                "may_create": may_create and unknown["index"] == "institutions",
+            }
+        )
+    return found
 
 
 PREVIEW_PAGE = 200  # rows of the preview on one page
@@ -281,6 +354,50 @@ def import_recheck(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def import_read_names(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The names chosen on the check page for those the platform does not know."""
+    batch = permissions.import_batch_for_change(request.user, pk)
+    choices: dict[tuple[str, str], str] = {}
+    kinds: dict[str, str] = {}
+    for position, unknown in enumerate(batch.unknown_values):
+        answer = request.POST.get(f"name-{position}", "").strip()
+        if answer:
+            choices[(unknown["index"], key(unknown["text"]))] = answer
+            kinds[key(unknown["text"])] = request.POST.get(f"kind-{position}", "")
+    if not choices:
+        messages.error(request, _("Choose what at least one of the names means."))
+        return redirect(f"{batch.get_absolute_url()}#unknown-names")
+    try:
+        services.import_batch_read_names(
+            batch=batch,
+            by=request.user,
+            choices=choices,
+            kinds=kinds,
+            remember=request.POST.get("remember") == "on",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{batch.get_absolute_url()}#unknown-names")
+    messages.info(request, _("The file is being checked again with your choices."))
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def import_read_fractions(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The importer's answer: the file's scores, all fractions, are percentages."""
+    batch = permissions.import_batch_for_change(request.user, pk)
+    try:
+        services.import_batch_read_fractions(batch=batch, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.info(request, _("The file is being checked again, its scores as percentages."))
     return redirect(batch)
 
 

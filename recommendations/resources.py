@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.alphabet import alphabet_key
 from core.basemodels import NO_VICTIM_DETAILS
 from core.imports import (
     BooleanWidget,
@@ -211,7 +212,7 @@ class RecommendationResource(SpreadsheetResource):
 
     def _assigned(self, obj: Recommendation, kind: str) -> str:
         names = [a.institution.name for a in obj.assignments.all() if a.kind == kind]
-        return "; ".join(sorted(names, key=str.casefold))
+        return "; ".join(sorted(names, key=alphabet_key))
 
     def dehydrate_responsible(self, obj: Recommendation) -> str:
         return self._assigned(obj, AssignmentKind.RESPONSIBLE)

@@ -102,7 +102,11 @@ SECTIONS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
             "notifications.NotificationPreference",
         ),
     ),
-    ("reports-imports", _("Reports and imports"), ("reports.Report", "imports.ImportBatch")),
+    (
+        "reports-imports",
+        _("Reports and imports"),
+        ("reports.Report", "imports.ImportBatch", "imports.RememberedName"),
+    ),
 )
 # Superusers only: what keeps the platform running, not the programme's records.
 TECHNICAL = ("technical", _("Technical"))

@@ -25,6 +25,7 @@ from core.imports import (
     SpreadsheetResource,
     TextWidget,
     attname_of,
+    in_reader_language,
     key,
 )
 from stakeholders.choices import InstitutionKind
@@ -82,7 +83,7 @@ def institution_index() -> NameIndex:
     )
     entries = []
     for pk, code, aliases, *names in rows:
-        label = next((n for n in names[:3] if n), "") or str(pk)
+        label = in_reader_language(names[:3], LANGUAGES) or str(pk)
         alias_list = [a for a in (aliases or "").splitlines() if a.strip()]
         entries.append((pk, [*names, code or "", *alias_list], label))
     return NameIndex(entries, noun=_("institution"))

@@ -6,9 +6,10 @@ import logging
 from importlib import import_module
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import verify_token
@@ -32,8 +33,38 @@ from stakeholders.models import (
     UserSession,
 )
 from stakeholders.roles import holds_programme_team_role
+from stakeholders.selectors import persona_for
 
 log = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def institution_create(*, name: str, kind: str, language: str, by: User) -> Institution:
+    """Add an institution under the name it was met by (in a spreadsheet), in that language.
+
+    The programme team's: others answer ``PermissionDenied``. A name that another institution
+    already has, in any language, is refused.
+    """
+    if not persona_for(by).is_programme_team:
+        raise PermissionDenied
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError(_("The institution needs a name."))
+    if kind not in InstitutionKind.values:
+        raise ValidationError(_("Choose what kind of institution it is."))
+    taken = Q()
+    for code, _label in settings.LANGUAGES:
+        taken |= Q(**{f"name_{code}__iexact": name}) | Q(**{f"short_name_{code}__iexact": name})
+    if Institution.objects.filter(taken).exists():
+        raise ValidationError(_("An institution with this name already exists."))
+    language = language if language in dict(settings.LANGUAGES) else "en"
+    # The English name is the fallback every page and export can show: it is the name met
+    # until someone translates it.
+    institution = Institution(kind=kind, **{"name_en": name, f"name_{language}": name})
+    institution.full_clean()
+    institution.save()
+    log.info("Institution %s added by %s", institution.pk, by.pk)
+    return institution
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ from core.imports import (
     RowRejected,
     SpreadsheetResource,
     TextWidget,
+    in_reader_language,
     key,
 )
 from programme.models import validate_date_range
@@ -71,7 +72,10 @@ STATUS_SYNONYMS = {
 def group_index() -> NameIndex:
     rows = ProfessionalGroup.objects.values_list("pk", "slug", "name_en", "name_mk", "name_sq")
     return NameIndex(
-        ((pk, [slug, *names], next((n for n in names if n), slug)) for pk, slug, *names in rows),
+        (
+            (pk, [slug, *names], in_reader_language(names, LANGUAGES) or slug)
+            for pk, slug, *names in rows
+        ),
         noun=_("profession"),
     )
 
@@ -79,7 +83,10 @@ def group_index() -> NameIndex:
 def topic_index() -> NameIndex:
     rows = Topic.objects.values_list("pk", "slug", "name_en", "name_mk", "name_sq")
     return NameIndex(
-        ((pk, [slug, *names], next((n for n in names if n), slug)) for pk, slug, *names in rows),
+        (
+            (pk, [slug, *names], in_reader_language(names, LANGUAGES) or slug)
+            for pk, slug, *names in rows
+        ),
         noun=_("topic"),
     )
 

@@ -92,3 +92,65 @@ def test_admin_imports_participants_from_the_template(
     body = page.locator("main").inner_text()
     assert "Ана Петровска" in body and "Gëzim Çela" in body
     assert Attendance.objects.filter(training=training).count() == 2
+
+
+def test_team_fixes_unknown_names_on_the_check_page_and_the_next_file_needs_none(
+    axe_page, live_server, settings, tmp_path
+) -> None:
+    """A Macedonian list with two professions worded their own way and an institution the
+    platform does not know: mapped and added on the check page, imported; the next list from
+    the same organiser is read with those choices."""
+    from stakeholders.models import Institution
+
+    page = axe_page
+    settings.MEDIA_ROOT = tmp_path / "media"
+    seed_load()
+    demo_load(action=Action.objects.get())
+    training = Training.objects.get(title_en=TRAINING)
+    headers = ["Р.бр.", "Име и презиме", "Пол", "Професија", "Институција"]
+
+    def upload(rows: list[list[object]], name: str) -> None:
+        from tests.imports import files
+
+        path = tmp_path / name
+        path.write_bytes(files.xlsx(headers, rows))
+        page.goto(f"{live_server.url}/imports/new/attendance/?training={training.pk}")
+        page.get_by_label("Spreadsheet").set_input_files(str(path))
+        page.get_by_role("button", name="Check the file").click()
+
+    log_in(page, live_server, "demo-admin", DEMO_PASSWORD)
+    upload(
+        [
+            [1, "Ана Петровска", "Ж", "полициски службеник", "МСПДМ"],
+            [2, "Марко Илиевски", "М", "социјален работник", "Центар Надеж Куманово"],
+            [3, "Gëzim Çela", "M", "полициски службеник", "Центар Надеж Куманово"],
+        ],
+        "список.xlsx",
+    )
+    form = page.locator("#unknown-names")
+    form.wait_for()
+    assert axe_violations(page) == []
+    screenshot(page, "import-unknown-names")
+    # The closest known professions are already chosen; the institution is added.
+    police = form.get_by_label("What “полициски службеник” means")
+    assert police.locator("option:checked").inner_text() == "Police officers"
+    social = form.get_by_label("What “социјален работник” means")
+    assert social.locator("option:checked").inner_text() == "Social workers"
+    form.get_by_label("What “Центар Надеж Куманово” means").select_option("new")
+    form.get_by_label("Kind, if added").select_option("cso")
+    form.get_by_role("button", name="Check again with these names").click()
+    page.get_by_text("Checked: ready to import").first.wait_for()
+    assert page.locator("#count-new").inner_text() == "3"
+    assert "as chosen for this file" in page.locator("#file-notes").inner_text()
+    page.get_by_role("button", name="Import these rows").click()
+    page.locator("#import-status").filter(has_text="Imported").wait_for()
+    added = Institution.objects.get(name_en="Центар Надеж Куманово")
+    marko = Attendance.objects.get(training=training, participant__full_name="Марко Илиевски")
+    assert marko.participant.institution == added
+    assert marko.participant.professional_group.slug == "social-workers"
+
+    # The next list from the same organiser needs no choice.
+    upload([[1, "Елена Трајковска", "Ж", "полициски службеник", "Центар Надеж Куманово"]], "2.xlsx")
+    page.get_by_text("Checked: ready to import").first.wait_for()
+    assert "as chosen for an earlier file from" in page.locator("#file-notes").inner_text()
+    assert page.locator("#unknown-names").count() == 0

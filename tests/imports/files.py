@@ -169,7 +169,8 @@ def with_saved_values(data: bytes, values: dict[str, str]) -> bytes:
         for ref, value in values.items():
             kind = "" if re.fullmatch(r"-?\d+(\.\d+)?", value) else ' t="str"'
             part, count = re.subn(
-                rf'(<c r="{ref}"[^>]*)>(<f>.*?</f>)<v ?/>'.encode(),
+                # openpyxl writes an empty value as <v/>, or <v></v> when lxml is installed.
+                rf'(<c r="{ref}"[^>]*)>(<f>.*?</f>)(?:<v ?/>|<v></v>)'.encode(),
                 rf"\1{kind}>\2<v>{value}</v>".encode(),
                 part,
             )
