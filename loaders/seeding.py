@@ -3,6 +3,10 @@
 The loader creates what is missing and leaves what exists alone, so running it again changes
 nothing and never undoes an administrator's edit. With ``overwrite`` it puts the seed's values
 back on existing records (recommendation texts word for word, names, links).
+
+Macedonian and Albanian texts the seed gives fill a record's empty translations too, and where
+a stored translation is the seed's own, the seed's ``provenance`` says where it comes from
+(``core.translations``; docs/translations.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import yaml
 from django.conf import settings
 from django.db import models, transaction
 
+from core.choices import TextOrigin
+from core.translations import text_provenance_set
 from dashboard.glance import glance_invalidate
 from loaders.grants import object_permissions_rebuild
 from programme.models import (
@@ -51,11 +57,36 @@ def _translated(field: str, value: Any) -> dict[str, Any]:
     return {f"{field}_en": value}
 
 
+def _other_languages() -> list[str]:
+    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    return [code for code, _name in settings.LANGUAGES if code != default]
+
+
+def _translation_field(name: str) -> tuple[str, str] | None:
+    """('title', 'mk') for 'title_mk'; None for an English or untranslated field."""
+    field, _sep, language = name.rpartition("_")
+    return (field, language) if field and language in _other_languages() else None
+
+
+def _origin(spec: dict[str, Any] | None, field: str, language: str) -> TextOrigin:
+    """The seed's word on where ``field`` in ``language`` comes from: per field
+    (``{title: {mk: official}}``), else per record (``{mk: working}``); a translation the
+    seed does not vouch for is a working one, never official by default."""
+    spec = spec or {}
+    per_field = spec.get(field)
+    if isinstance(per_field, dict) and language in per_field:
+        return TextOrigin(per_field[language])
+    if isinstance(spec.get(language), str):
+        return TextOrigin(spec[language])
+    return TextOrigin.WORKING
+
+
 class _Loader:
     def __init__(self, *, overwrite: bool) -> None:
         self.overwrite = overwrite
         self.created: Counter[str] = Counter()
         self.updated: Counter[str] = Counter()
+        self.written: set[str] = set()  # the fields the last upsert wrote
 
     def upsert(self, model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
         obj = model._default_manager.filter(**lookup).first()
@@ -64,16 +95,41 @@ class _Loader:
             obj.full_clean()
             obj.save()
             self.created[_label(model)] += 1
+            self.written = set(values)
             return obj
         if self.overwrite:
             changed = [f for f, v in values.items() if getattr(obj, f) != v]
-            if changed:
-                for field in changed:
-                    setattr(obj, field, values[field])
-                obj.full_clean()
-                obj.save()
-                self.updated[_label(model)] += 1
+        else:
+            # A translation still missing is no one's edit: the seed's fills it.
+            changed = [
+                f for f, v in values.items() if _translation_field(f) and v and not getattr(obj, f)
+            ]
+        self.written = set(changed)
+        if changed:
+            for field in changed:
+                setattr(obj, field, values[field])
+            obj.full_clean()
+            obj.save()
+            self.updated[_label(model)] += 1
         return obj
+
+    def provenance(
+        self, obj: models.Model, values: dict[str, Any], spec: dict[str, Any] | None
+    ) -> None:
+        """Say where each Macedonian and Albanian text of ``values`` the last upsert wrote comes
+        from (when overwriting: every one still the seed's text). Call it after ``upsert``; an
+        administrator's own text, or the origin they gave the seed's, is left alone."""
+        for name, text in values.items():
+            parts = _translation_field(name)
+            if parts is None or not text or getattr(obj, name) != text:
+                continue
+            if not self.overwrite and name not in self.written:
+                continue
+            field, language = parts
+            if text_provenance_set(
+                obj=obj, field=field, language=language, origin=_origin(spec, field, language)
+            ):
+                self.updated["text provenances"] += 1
 
     def link(self, manager: Any, objects: list[models.Model], *, is_new: bool) -> None:
         """Set a many-to-many list on new records (or when overwriting); else leave it."""
@@ -94,6 +150,22 @@ def _was_created(loader: _Loader, model: type[models.Model], before: int) -> boo
     return loader.created[_label(model)] > before
 
 
+def _upsert_translated(
+    loader: _Loader,
+    model: type[M],
+    lookup: dict[str, Any],
+    item: dict[str, Any],
+    *fields: str,
+    extra: dict[str, Any] | None = None,
+) -> M:
+    """Upsert a record whose ``fields`` the seed gives per language, with their provenance."""
+    values = {k: v for f in fields for k, v in _translated(f, item[f]).items()}
+    values.update(extra or {})
+    obj = loader.upsert(model, lookup, values)
+    loader.provenance(obj, values, item.get("provenance"))
+    return obj
+
+
 @transaction.atomic
 def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, Counter[str]]:
     """Create the programme, its action and everything the seed documents name."""
@@ -110,24 +182,23 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
             "parent": institutions[item["parent"]] if item.get("parent") else None,
         }
         institutions[item["key"]] = loader.upsert(Institution, {"code": item["key"]}, values)
+        loader.provenance(institutions[item["key"]], values, item.get("provenance"))
 
     groups = {
-        g["slug"]: loader.upsert(
-            ProfessionalGroup, {"slug": g["slug"]}, _translated("name", g["name"])
-        )
+        g["slug"]: _upsert_translated(loader, ProfessionalGroup, {"slug": g["slug"]}, g, "name")
         for g in data["professional_groups"]
     }
 
     p = data["programme"]
     before = loader.created[_label(Programme)]
-    programme = loader.upsert(
+    programme = _upsert_translated(
+        loader,
         Programme,
         {"name_en": p["name"]["en"]},
-        {
-            **_translated("name", p["name"]),
-            **_translated("description", p["description"]),
-            "short_name": p["short_name"],
-        },
+        p,
+        "name",
+        "description",
+        extra={"short_name": p["short_name"]},
     )
     loader.link(
         programme.partners,
@@ -136,12 +207,14 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
     )
 
     a = data["action"]
-    action = loader.upsert(
+    action = _upsert_translated(
+        loader,
         Action,
         {"title_en": a["title"]["en"]},
-        {
-            **_translated("title", a["title"]),
-            **_translated("summary", a["summary"]),
+        a,
+        "title",
+        "summary",
+        extra={
             "programme": programme,
             "country": a["country"],
             "implemented_by": institutions[a["implemented_by"]],
@@ -149,44 +222,51 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
     )
 
     topics = {
-        t["slug"]: loader.upsert(Topic, {"slug": t["slug"]}, _translated("name", t["name"]))
+        t["slug"]: _upsert_translated(loader, Topic, {"slug": t["slug"]}, t, "name")
         for t in data["topics"]
     }
 
     themes = {
-        t["slug"]: loader.upsert(Theme, {"slug": t["slug"]}, _translated("name", t["name"]))
+        t["slug"]: _upsert_translated(loader, Theme, {"slug": t["slug"]}, t, "name")
         for t in data["themes"]
     }
     instruments = {
-        i["slug"]: loader.upsert(
+        i["slug"]: _upsert_translated(
+            loader,
             Instrument,
             {"slug": i["slug"]},
-            {
-                **_translated("name", i["name"]),
-                **_translated("short_name", i["short_name"]),
-                "kind": i["kind"],
-                "year": i["year"],
-            },
+            i,
+            "name",
+            "short_name",
+            extra={"kind": i["kind"], "year": i["year"]},
         )
         for i in data["instruments"]
     }
     s = data["recommendation_set"]
-    rec_set = loader.upsert(
+    # The English issuer, working group and session find the set; their translations are values.
+    rec_set = _upsert_translated(
+        loader,
         RecommendationSet,
         {
             "issued_by_en": s["issued_by"]["en"],
             "working_group_en": s["working_group"]["en"],
             "session_en": s["session"]["en"],
         },
-        _translated("title", s["title"]),
+        s,
+        "title",
+        "issued_by",
+        "working_group",
+        "session",
     )
     recommendations: dict[int, Recommendation] = {}
     for r in data["recommendations"]:
         before = loader.created[_label(Recommendation)]
-        rec = loader.upsert(
+        rec = _upsert_translated(
+            loader,
             Recommendation,
             {"recommendation_set": rec_set, "number": r["number"]},
-            {"text_en": r["text"]},
+            r,
+            "text",
         )
         is_new = _was_created(loader, Recommendation, before)
         loader.link(rec.themes, [themes[k] for k in r["themes"]], is_new=is_new)
@@ -198,30 +278,38 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
 
     meetings: dict[int, Meeting] = {}
     for m in data["meetings"]:
+        # The English minutes are the source document; the seed holds their translations.
         minutes = (SOURCES_DIR / m["minutes_source"]).read_text(encoding="utf-8").strip()
-        meeting = loader.upsert(
-            Meeting,
-            {"action": action, "number": m["number"]},
-            {
-                "place": m["place"],
-                "date": m["date"],
-                # A meeting that took place, on a day its documents do not give.
-                "date_not_known": m["date"] is None,
-                "purpose": m["purpose"],
-                "agenda": m["agenda"],
-                "minutes": minutes,
-            },
-        )
+        values = {
+            "place": m["place"],
+            "date": m["date"],
+            # A meeting that took place, on a day its documents do not give.
+            "date_not_known": m["date"] is None,
+            **_translated("purpose", m["purpose"]),
+            **_translated("agenda", m["agenda"]),
+            **_translated("minutes", {**m.get("minutes", {}), "en": minutes}),
+        }
+        meeting = loader.upsert(Meeting, {"action": action, "number": m["number"]}, values)
+        loader.provenance(meeting, values, m.get("provenance"))
         for att in m["attendance"]:
-            loader.upsert(
+            _upsert_translated(
+                loader,
                 MeetingAttendance,
                 {"meeting": meeting, "institution": institutions[att["institution"]]},
-                {"representatives": att.get("representatives", "")},
+                {"representatives": "", **att},
+                "representatives",
             )
         for d in m["decisions"]:
             before = loader.created[_label(Decision)]
-            decision = loader.upsert(
-                Decision, {"meeting": meeting, "number": d["number"]}, {"text_en": d["text"]}
+            # The seed's meetings took place and their minutes were circulated: their
+            # decisions are public (the public site, the IATI export).
+            decision = _upsert_translated(
+                loader,
+                Decision,
+                {"meeting": meeting, "number": d["number"]},
+                d,
+                "text",
+                extra={"is_public": True},
             )
             loader.link(
                 decision.recommendations,
@@ -233,15 +321,13 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
     interventions: dict[int, Intervention] = {}
     for i in data["interventions"]:
         before = loader.created[_label(Intervention)]
-        intervention = loader.upsert(
+        intervention = _upsert_translated(
+            loader,
             Intervention,
             {"action": action, "year": i["year"], "title_en": i["title"]["en"]},
-            {
-                **_translated("title", i["title"]),
-                "agreed_at": meetings[i["meeting"]],
-                "order": i["order"],
-                "kind": i["kind"],
-            },
+            i,
+            "title",
+            extra={"agreed_at": meetings[i["meeting"]], "order": i["order"], "kind": i["kind"]},
         )
         loader.link(
             intervention.target_groups,
@@ -252,14 +338,16 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
 
     for t in data["trainings"]:
         before = loader.created[_label(Training)]
-        training = loader.upsert(
+        training = _upsert_translated(
+            loader,
             Training,
             {"action": action, "title_en": t["title"]["en"]},
-            {
-                **_translated("title", t["title"]),
+            t,
+            "title",
+            "methodology",
+            extra={
                 "organiser": action.implemented_by,
                 "status": TrainingStatus.PLANNED,
-                "methodology": "Interactive methods",
                 "intervention": interventions[t["intervention"]],
             },
         )
@@ -274,11 +362,13 @@ def seed_load(*, path: Path = SEED_FILE, overwrite: bool = False) -> dict[str, C
 
     for st in data["studies"]:
         before = loader.created[_label(Study)]
-        study = loader.upsert(
+        study = _upsert_translated(
+            loader,
             Study,
             {"slug": st["slug"]},
-            {
-                **_translated("title", st["title"]),
+            st,
+            "title",
+            extra={
                 "action": action,
                 # The seed calls them a good basis for the action's work: they are finished.
                 "status": StudyStatus.VALIDATED,

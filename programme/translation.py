@@ -9,6 +9,8 @@ from programme.models import (
     Decision,
     Indicator,
     Intervention,
+    Meeting,
+    MeetingAttendance,
     Outcome,
     Output,
     Programme,
@@ -48,3 +50,14 @@ class DecisionTranslation(TranslationOptions):
 @register(Intervention)
 class InterventionTranslation(TranslationOptions):
     fields = ("title", "description")
+
+
+@register(Meeting)
+class MeetingTranslation(TranslationOptions):
+    fields = ("purpose", "agenda", "minutes")
+
+
+@register(MeetingAttendance)
+class MeetingAttendanceTranslation(TranslationOptions):
+    # Names stay as they are, but the positions beside them are words of a language.
+    fields = ("representatives",)

@@ -14,4 +14,4 @@ class TopicTranslation(TranslationOptions):
 
 @register(Training)
 class TrainingTranslation(TranslationOptions):
-    fields = ("title",)
+    fields = ("title", "methodology")

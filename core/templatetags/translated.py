@@ -1,17 +1,39 @@
-"""Marks a translated field's text with ``lang`` where the page shows it in English because
-the reader's language has no text yet (django-modeltranslation falls back to English)."""
+"""Translated fields on pages: the text in the reader's language with its ``lang``, and, when
+that text is a working or machine translation, its status with the English source one click
+away (docs/translations.md).
+
+- ``{% translated obj "field" %}`` shows the text (``paragraphs=True`` for a long text,
+  ``truncate=24`` for a list, ``status=False`` where the status cannot stand: a heading, a
+  link; then ``{% text_status obj "field" %}`` puts it after).
+- ``{% text_origins_for objects "field" path="recommendation" as origins %}`` looks up the
+  origins of a whole list in one query; pass ``origins=origins`` to the tags in the loop.
+- ``printed=True`` (PDF reports) prints the source text after the status: a PDF has no click.
+- ``fallback_lang`` marks an element whose text falls back to English.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import template
 from django.conf import settings
+from django.db import models
+from django.template.defaultfilters import linebreaks_filter, linebreaksbr
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from core.choices import TextOrigin
+from core.translations import ShownText, shown_text, text_origins
 
 register = template.Library()
+
+
+def _page_language() -> str:
+    return get_language() or settings.LANGUAGE_CODE
 
 
 @register.filter
@@ -20,9 +42,121 @@ def fallback_lang(obj: Any, field: str) -> SafeString:
     is shown in English on a Macedonian or Albanian page; nothing when it is in the page's
     language (or the field is not translated)."""
     default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    language = get_language() or settings.LANGUAGE_CODE
+    language = _page_language()
     if language == default or not hasattr(obj, f"{field}_{language}"):
         return SafeString("")
     if getattr(obj, f"{field}_{language}") or not getattr(obj, f"{field}_{default}", ""):
         return SafeString("")
     return format_html(' lang="{}"', default)
+
+
+def _shown(obj: models.Model, field: str, origins: Mapping[int, TextOrigin] | None) -> ShownText:
+    origin = origins.get(obj.pk) if origins is not None else None
+    return shown_text(obj, field, _page_language(), origin=origin)
+
+
+def _status_html(shown: ShownText, *, printed: bool = False) -> SafeString:
+    if not shown.needs_status:
+        return SafeString("")
+    if printed:  # a PDF has no click: the source is printed beside the status
+        return format_html(
+            '<p class="text-origin small">{}. {}: <span lang="{}">{}</span></p>',
+            TextOrigin(shown.origin).label,
+            _("Source text"),
+            _source_language(),
+            shown.source,
+        )
+    source = (
+        format_html('<div lang="{}">{}</div>', _source_language(), linebreaks_filter(shown.source))
+        if "\n" in shown.source.strip()
+        else format_html('<p lang="{}">{}</p>', _source_language(), shown.source)
+    )
+    return format_html(
+        '<div class="text-origin small muted"><p>{}</p>'
+        '<details class="source-text"><summary>{}</summary>{}</details></div>',
+        TextOrigin(shown.origin).label,
+        _("Source text"),
+        source,
+    )
+
+
+def _source_language() -> str:
+    return str(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+
+
+@register.simple_tag
+def translated(
+    obj: models.Model,
+    field: str,
+    *,
+    origins: Mapping[int, TextOrigin] | None = None,
+    paragraphs: bool = False,
+    truncate: int = 0,
+    status: bool = True,
+    printed: bool = False,
+) -> SafeString:
+    """``obj``'s ``field`` in the reader's language (or English where it has none yet, in an
+    element marked ``lang="en"``), followed by its status when it is not official."""
+    shown = _shown(obj, field, origins)
+    # ``lang`` only where the text is not in the page's language (the fallback to English).
+    lang = format_html(' lang="{}"', shown.language) if shown.language != _page_language() else ""
+    if paragraphs:
+        text = format_html("<div{}>{}</div>", lang, linebreaks_filter(shown.text))
+    else:
+        body = Truncator(shown.text).words(truncate) if truncate else shown.text
+        # Inline, a text in the page's language needs no element of its own.
+        text = linebreaksbr(body)
+        if lang:
+            text = format_html("<span{}>{}</span>", lang, text)
+    if not status:
+        return text
+    return format_html("{}{}", text, _status_html(shown, printed=printed))
+
+
+@register.simple_tag
+def text_status(
+    obj: models.Model,
+    field: str,
+    *,
+    origins: Mapping[int, TextOrigin] | None = None,
+    printed: bool = False,
+) -> SafeString:
+    """The status of ``obj``'s ``field`` as the page shows it, with the source text; nothing
+    for an official text or one shown in English. ``printed=True`` for a PDF: the source text
+    printed in full after the status instead of behind a click."""
+    return _status_html(_shown(obj, field, origins), printed=printed)
+
+
+@register.simple_tag
+def shown_text_of(
+    obj: models.Model, field: str, *, origins: Mapping[int, TextOrigin] | None = None
+) -> ShownText:
+    """What the page shows of ``obj``'s ``field``: ``{% shown_text_of r "text" as shown %}``
+    gives ``shown.text``, ``shown.language``, ``shown.origin``, ``shown.needs_status``."""
+    return _shown(obj, field, origins)
+
+
+def _walk(items: Iterable[Any], path: str) -> list[models.Model]:
+    """The records at ``path`` ("indicators.indicator") from each item, lists flattened."""
+    found: list[Any] = list(items)
+    for step in filter(None, path.split(".")):
+        following: list[Any] = []
+        for item in found:
+            value = getattr(item, step)
+            if isinstance(value, list | tuple):
+                following.extend(value)
+            elif value is not None:
+                following.append(value)
+        found = following
+    return [item for item in found if isinstance(item, models.Model)]
+
+
+@register.simple_tag
+def text_origins_for(items: Iterable[Any], field: str, *, path: str = "") -> dict[int, TextOrigin]:
+    """The origins of ``field`` in the reader's language of the records of a list (or at
+    ``path`` from each of its items), in one query: for ``origins=`` in the loop."""
+    objects = _walk(items or [], path)
+    language = _page_language()
+    if language == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+        return {obj.pk: TextOrigin.OFFICIAL for obj in objects}
+    return text_origins(objects, field, language)
