@@ -20,5 +20,10 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-# The archival variant: PDF/A-2, level U (every character has its Unicode meaning).
-PDFA_VARIANT = "pdf/a-2u"
+# Every report is a tagged PDF (its structure tree: headings, lists, tables, figures with their
+# alternative text, the document's language and title) made to PDF/UA-1.
+PDFUA_VARIANT = "pdf/ua-1"
+# The archival variant: PDF/A-2, level A (accessible: tagged, every character has its Unicode
+# meaning), the same structure tree as the everyday PDF/UA-1 file. WeasyPrint writes one
+# variant's identification in the metadata: this file says it is PDF/A-2a.
+PDFA_VARIANT = "pdf/a-2a"

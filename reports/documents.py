@@ -25,6 +25,7 @@ from reports.charts import (
     COLOURS,
     Series,
     bar_chart,
+    chart_parts,
     paired_bar_chart,
     stacked_bar_chart,
 )
@@ -40,7 +41,15 @@ TEMPLATES = {
     ReportKind.TRAINING: "reports/training.html",
     ReportKind.MEETING: "reports/meeting.html",
 }
-CHART_ROWS = 28  # a chart taller than this is split, so that each part fits a page
+# An assessment longer than this is given in full after its recommendation's table, the table
+# holding its first words and a pointer: a cell as long as a page would not fit one. A progress
+# update this long is not kept on one page either.
+LONG_ASSESSMENT_WORDS = 150
+# A training report lists its participants one per line up to this many; a larger training's
+# report gives the figures for everyone and leaves the list to the training's attendance
+# spreadsheet: 20,000 lines would be some 500 pages, past the render's memory and time limits.
+PARTICIPANT_LIST_MOST = 1000
+CHART_ROWS = 28  # a chart taller than this many one-line rows is split, to fit a page
 
 T = TypeVar("T")
 
@@ -60,7 +69,7 @@ def css_string(text: str) -> SafeString:
 
 
 def _chunks(rows: Sequence[T], size: int = CHART_ROWS) -> list[Sequence[T]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
+    return chart_parts(rows, most=size)
 
 
 def report_html(*, report: Report) -> str:
@@ -182,6 +191,7 @@ def _committee(report: Report) -> dict[str, Any]:
         "subject": period.name,
         "data": data,
         "charts": charts,
+        "long_assessment_words": LONG_ASSESSMENT_WORDS,
     }
 
 
@@ -204,6 +214,7 @@ def _recommendation(report: Report) -> dict[str, Any]:
             else _("All recommendations")
         ),
         "dossiers": [(d, d.row.recommendation.text_status(report.language)) for d in dossiers],
+        "long_update_words": LONG_ASSESSMENT_WORDS,
         "status_chart": bar_chart(
             title=_("Recommendations by overall status"), bars=_status_bars(counts)
         )
@@ -227,6 +238,8 @@ def _training(report: Report) -> dict[str, Any]:
         "title": _("Training report"),
         "subject": data.record.training.title,
         "data": data,
+        "participants_listed": len(data.lines) <= PARTICIPANT_LIST_MOST,
+        "participant_list_most": PARTICIPANT_LIST_MOST,
         "charts": {
             "sex": bar_chart(
                 title=_("Participants by sex"), bars=[(t.label, t.count) for t in summary.by_sex]

@@ -64,7 +64,10 @@ class ReportRequestForm(forms.Form):
     pdfa = forms.BooleanField(
         label=_("Archival PDF/A"),
         required=False,
-        help_text=_("A PDF/A-2u file, for the archive. Leave it unticked for everyday use."),
+        help_text=_(
+            "A PDF/A-2a file (tagged, as every report is), for the archive. "
+            "Leave it unticked for everyday use."
+        ),
     )
 
     def __init__(self, *args: Any, kind: str, user: User, **kwargs: Any) -> None:

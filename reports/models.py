@@ -30,7 +30,7 @@ class Report(TimeStamped):
     pdfa = models.BooleanField(
         _("archival PDF/A"),
         default=False,
-        help_text=_("A PDF/A-2u file, for long-term archiving."),
+        help_text=_("A tagged PDF/A-2a file, for long-term archiving."),
     )
     period = models.ForeignKey(
         "programme.ReportingPeriod",
@@ -139,7 +139,14 @@ class Report(TimeStamped):
     @property
     def download_name(self) -> str:
         """A safe file name built from codes and numbers, never from what a user typed freely."""
-        parts: list[Any] = [self.kind, self.parameters.get("slug") or "report", self.language]
+        slug = self.parameters.get("slug") or "report"
+        if self.kind == ReportKind.MEETING:
+            # "steering-committee-meeting-4-en.pdf", not "meeting-meeting-4-en.pdf".
+            number = self.parameters.get("meeting", {}).get("number")
+            parts: list[Any] = ["steering-committee", f"meeting-{number}" if number else slug]
+        else:
+            parts = [self.kind, slug]
+        parts.append(self.language)
         if self.version:
             parts.append(f"v{self.version}")
         if self.pdfa:

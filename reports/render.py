@@ -21,6 +21,11 @@ contents, whose page numbers it now knows), joins the parts (pypdf), and stamps 
 contents and running headers come out as in one document; an archival PDF/A copy is always
 rendered as one document, so that its conformance is WeasyPrint's own.
 
+Every report is tagged (PDF/UA-1; the archival copy PDF/A-2a). A joined report keeps one
+structure tree: the front matter's tree, with each part's elements added after it in reading
+order, their parent-tree keys renumbered, the contents' links added to the structure, and the
+stamped page numbers marked as artifacts (:func:`_join_structure`).
+
 The child imports this module without Django, so Django is only imported inside the
 functions the parent calls.
 """
@@ -50,7 +55,7 @@ from urllib.parse import unquote, unquote_to_bytes
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.choices import PDFA_VARIANT
+from reports.choices import PDFA_VARIANT, PDFUA_VARIANT
 
 # A reserved domain (RFC 2606) that can never resolve: relative URLs in a report resolve
 # against it, and only its /static/ part means anything, to the fetcher below.
@@ -180,12 +185,34 @@ def _data_url(url: str) -> tuple[bytes, str]:
     return body, content_type
 
 
+def _tag_header_scopes() -> None:
+    """Give every table header cell of the structure tree its ``/Scope`` (Column or Row), from
+    its ``scope`` attribute, as PDF/UA asks. WeasyPrint 70 names each header cell for its data
+    cells (``/Headers``) but writes no scope; its tree builder is wrapped, once per process.
+    """
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+    if getattr(original, "with_scopes", False):
+        return
+
+    def build(box: Any, parent: Any, *args: Any) -> Any:
+        for element in original(box, parent, *args):
+            if element.get("S") == "/TH" and box.element is not None and "A" in element:
+                scope = box.element.attrib.get("scope", "col")
+                element["A"]["Scope"] = "/Row" if scope in ("row", "rowgroup") else "/Column"
+            yield element
+
+    build.with_scopes = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build
+
+
 def write_pdf(
     *,
     html: str,
     target: Path,
     static_roots: Sequence[Path | str],
-    pdf_variant: str | None = None,
+    pdf_variant: str | None = PDFUA_VARIANT,
     fetcher: SafeURLFetcher | None = None,
 ) -> int:
     """Lay out the HTML and write the PDF; returns the number of pages.
@@ -193,6 +220,7 @@ def write_pdf(
     Runs in the child process; tests call it directly to watch the fetcher at work.
     """
     fetcher = fetcher or SafeURLFetcher(static_roots=static_roots)
+    _tag_header_scopes()
     document = _layout(html, fetcher)
     document.write_pdf(target, pdf_variant=pdf_variant)
     return len(document.pages)
@@ -288,7 +316,7 @@ def render_pdf(
         try:
             parts = None if pdfa or processes < 2 else report_parts(html)
             if parts is None or len(parts.chunks) < 3:  # the front matter and two parts
-                return renderer.whole(html, pdf_variant=PDFA_VARIANT if pdfa else None)
+                return renderer.whole(html, pdf_variant=PDFA_VARIANT if pdfa else PDFUA_VARIANT)
             return renderer.in_parts(parts, processes=processes)
         finally:
             renderer.stop()
@@ -520,10 +548,11 @@ def _render_parts(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()  # loaded once for all this child's parts
+    _tag_header_scopes()
     done = []
     for part in job["documents"]:
         document = _layout(part["html"], fetcher, fonts)
-        document.write_pdf(part["output"])
+        document.write_pdf(part["output"], pdf_variant=PDFUA_VARIANT)
         done.append({"pages": len(document.pages), "anchors": _anchors(document)})
     return {"documents": done}
 
@@ -541,10 +570,11 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
     """Lay out the front matter with its page numbers, join the parts, stamp page numbers."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.annotations import Link
-    from pypdf.generic import Fit
+    from pypdf.generic import Fit, TextStringObject
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
+    _tag_header_scopes()
     named = set(_INTERNAL_HREF.findall(job["front"]))
     front_pages = job["front_pages"]
     for _attempt in range(3):
@@ -567,23 +597,31 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
     else:
         raise RuntimeError("The front matter's length does not settle")
 
-    writer = PdfWriter(clone_from=io.BytesIO(front.write_pdf()))
+    writer = PdfWriter(clone_from=io.BytesIO(front.write_pdf(pdf_variant=PDFUA_VARIANT)))
+    structure = _Structure(writer)
     for part in job["parts"]:
-        writer.append(part["output"])
+        reader = PdfReader(part["output"])
+        first = len(writer.pages)
+        writer.append(reader)
+        structure.adopt(reader, writer.pages[first:])
     total = len(writer.pages)
     stamp = _layout(
         job["stamp"].replace("</body>", '<div class="page-stamp"></div>' * total + "</body>", 1),
         fetcher,
         fonts,
     )
-    stamps = PdfReader(io.BytesIO(stamp.write_pdf()))
+    # A writer of its own, so that its pages may be given new contents (_as_artifact).
+    stamps = PdfWriter(clone_from=io.BytesIO(stamp.write_pdf()))
     for page, numbered in zip(writer.pages, stamps.pages, strict=True):
+        _as_artifact(numbered)
         page.merge_page(numbered)
         page.compress_content_streams()
     # The contents' links: WeasyPrint left out those to anchors it did not see.
     for index, page in enumerate(front.pages):
         height = float(writer.pages[index].mediabox.height)
-        for kind, target, (x1, y1, x2, y2), _box in page.links:
+        unlinked = structure.links_without_annotation(writer.pages[index])
+        element, previous_target = None, None
+        for kind, target, (x1, y1, x2, y2), box in page.links:
             if kind != "internal" or target not in places:
                 continue
             number, x, y = places[target]
@@ -593,9 +631,150 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
                 target_page_index=number - 1,
                 fit=Fit.xyz(left=x * PX_TO_PT, top=height - y * PX_TO_PT),
             )
-            writer.add_annotation(page_number=index, annotation=link)
+            # What the link says, for a screen reader (PDF/UA: a link's alternate description).
+            words = "".join(box.element.itertext()).split() if box.element is not None else []
+            link[_name("/Contents")] = TextStringObject(" ".join(words) or target)
+            added = writer.add_annotation(page_number=index, annotation=link)
+            # One element per contents entry; an entry over two lines, or its page number
+            # drawn by ::after, is a second link to the same target, of the same element.
+            if target != previous_target:
+                element = unlinked.pop(0) if unlinked else None
+            if element is not None:
+                structure.link(element, added, writer.pages[index])
+            previous_target = target
     writer.write(job["output"])
     return {"pages": total}
+
+
+class _Structure:
+    """The joined report's one structure tree: the front matter's, grown by each part's."""
+
+    def __init__(self, writer: Any) -> None:
+        from pypdf.generic import ArrayObject, NameObject, NumberObject
+
+        self.writer = writer
+        root = writer.root_object["/StructTreeRoot"].get_object()
+        self.document = root["/K"][0].get_object()
+        self.kids: Any = self.document["/K"]
+        parent_tree = root["/ParentTree"].get_object()
+        if "/Nums" not in parent_tree:
+            parent_tree[NameObject("/Nums")] = ArrayObject()
+        self.nums: Any = parent_tree["/Nums"]
+        keys = [int(key) for key in self.nums[::2]]
+        self.next_key = max(keys, default=-1) + 1
+        root[NameObject("/ParentTreeNextKey")] = NumberObject(self.next_key)
+        self.root = root
+
+    def adopt(self, reader: Any, pages: Sequence[Any]) -> None:
+        """Add a part's structure after what is there, its keys moved past those in use.
+
+        The part's pages and annotations were cloned by the append before this: cloning the
+        elements now makes their page and annotation references point to those clones.
+        """
+        from pypdf.generic import NumberObject
+
+        part_root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+        part_document = part_root["/K"][0].get_object()
+        offset = self.next_key
+        for kid in part_document["/K"]:
+            clone = kid.get_object().clone(self.writer, ignore_fields=("/P",))
+            self.kids.append(clone.indirect_reference)
+            _set_parents(clone, self.document.indirect_reference)
+        nums = part_root["/ParentTree"].get_object()["/Nums"]
+        for key, value in zip(nums[::2], nums[1::2], strict=True):
+            self.nums.append(NumberObject(int(key) + offset))
+            # A page's array of elements, or an annotation's element: already cloned above.
+            self.nums.append(value.clone(self.writer, ignore_fields=("/P",)))
+            self.next_key = max(self.next_key, int(key) + offset + 1)
+        for page, original in zip(pages, reader.pages, strict=True):
+            # The append leaves the page's key out: it is the original's, moved.
+            if "/StructParents" in original:
+                page[_name("/StructParents")] = NumberObject(
+                    int(original["/StructParents"]) + offset
+                )
+            for annotation in page.get("/Annots") or []:
+                annotation = annotation.get_object()
+                if "/StructParent" in annotation:
+                    annotation[_name("/StructParent")] = NumberObject(
+                        int(annotation["/StructParent"]) + offset
+                    )
+        self.root[_name("/ParentTreeNextKey")] = NumberObject(self.next_key)
+
+    def links_without_annotation(self, page: Any) -> list[Any]:
+        """The page's link elements that have no annotation (the contents' links, whose
+        targets the front matter did not hold when it was laid out), in reading order."""
+        found: list[Any] = []
+        page_ref = page.indirect_reference
+
+        def walk(element: Any) -> None:
+            kids = element.get("/K")
+            if element.get("/S") == "/Link" and element.get("/Pg") == page_ref:
+                if not any(_is_objr(kid) for kid in kids or []):
+                    found.append(element)
+                return
+            for kid in kids if isinstance(kids, list) else []:
+                kid = kid.get_object() if hasattr(kid, "get_object") else kid
+                if isinstance(kid, dict) and kid.get("/Type") == "/StructElem":
+                    walk(kid)
+
+        walk(self.document)
+        return found
+
+    def link(self, element: Any, annotation: Any, page: Any) -> None:
+        """Make a link annotation part of its link element, as WeasyPrint does."""
+        from pypdf.generic import DictionaryObject, NumberObject
+
+        annotation = annotation.get_object()
+        reference = DictionaryObject(
+            {
+                _name("/Type"): _name("/OBJR"),
+                _name("/Obj"): annotation.indirect_reference,
+                _name("/Pg"): page.indirect_reference,
+            }
+        )
+        element["/K"].append(self.writer._add_object(reference))
+        annotation[_name("/StructParent")] = NumberObject(self.next_key)
+        self.nums.append(NumberObject(self.next_key))
+        self.nums.append(element.indirect_reference)
+        self.next_key += 1
+        self.root[_name("/ParentTreeNextKey")] = NumberObject(self.next_key)
+
+
+def _name(text: str) -> Any:
+    from pypdf.generic import NameObject
+
+    return NameObject(text)
+
+
+def _is_objr(kid: Any) -> bool:
+    kid = kid.get_object() if hasattr(kid, "get_object") else kid
+    return isinstance(kid, dict) and kid.get("/Type") == "/OBJR"
+
+
+def _set_parents(element: Any, parent: Any) -> None:
+    """Give every element of a cloned subtree its parent again (the clone left /P out)."""
+    stack = [(element, parent)]
+    while stack:
+        node, up = stack.pop()
+        node[_name("/P")] = up
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and kid.get("/Type") == "/StructElem":
+                stack.append((kid, node.indirect_reference))
+
+
+def _as_artifact(page: Any) -> None:
+    """Mark what a page draws as an artifact (the stamped page number): not the report's
+    text, so that a tagged PDF holds no content outside its structure tree."""
+    from pypdf.generic import ContentStream
+
+    content = page.get_contents()
+    if content is None:
+        return
+    stream = ContentStream(None, None)
+    stream.set_data(b"/Artifact BMC\n" + content.get_data() + b"\nEMC\n")
+    page.replace_contents(stream)
 
 
 MODES = {"whole": _render_whole, "parts": _render_parts, "finish": _finish}

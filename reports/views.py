@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -80,7 +78,8 @@ def report_request(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Your report is queued. This page shows when it is ready."))
+            # No message here: where jobs run in the request (no queue), the report is done
+            # before the next page is shown. The report's page says how it stands.
             return redirect(report)
     return render(
         request,

@@ -104,3 +104,10 @@ def _descends_from(pid: int, ancestor: int) -> bool:
         if pid == ancestor:
             return True
     return False
+
+
+def in_language(record: Any, field: str, language: str, *, words: int = 6) -> str:
+    """The first words of a record's translated text as a report in that language shows it:
+    the translation where there is one, else the English original (one run of spaces each)."""
+    text = getattr(record, f"{field}_{language}", None) or getattr(record, f"{field}_en")
+    return " ".join(str(text).split()[:words])

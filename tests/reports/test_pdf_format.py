@@ -25,7 +25,7 @@ def _inflated(pdf: bytes) -> bytes:
     return b"\n".join(parts)
 
 
-def test_the_archival_variant_is_pdf_a_2u_and_the_everyday_one_is_not(demo, generate) -> None:
+def test_the_archival_variant_is_pdf_a_2a_and_the_everyday_one_is_not(demo, generate) -> None:
     period = ReportingPeriod.objects.get(name="2024 H2")
     archival = generate(
         by=demo["demo-admin"], kind=ReportKind.COMMITTEE, language="mk", period=period, pdfa=True
@@ -37,7 +37,8 @@ def test_the_archival_variant_is_pdf_a_2u_and_the_everyday_one_is_not(demo, gene
     xmp = pdf_tool("pdfinfo", pdf, "-meta")
     # XMP may write the identification as attributes or as elements.
     assert re.search(r'pdfaid:part(="|>)2\b', xmp), xmp
-    assert re.search(r'pdfaid:conformance(="|>)U\b', xmp), xmp
+    # Level A (accessible): tagged, as every report is (tests/reports/test_tagged.py).
+    assert re.search(r'pdfaid:conformance(="|>)A\b', xmp), xmp
     objects = _inflated(pdf)
     assert b"/GTS_PDFA1" in objects  # the output intent, with its colour profile
     assert b"/DestOutputProfile" in objects
