@@ -593,6 +593,8 @@ DEMO_INDICATORS = [
         responsible="demo-cso-a",
     ),
 ]
+# The indicators the public site shows: all but the programme team's own process measures.
+DEMO_PUBLIC_INDICATORS = {"1.1.a", "1.1.b", "1.1.c", "1.2.a", "2.1.a", "3.a", "3.2.a"}
 # The reported indicator's values, period by period: (total, women, men, other), and how far
 # each went through review. A period not begun yet when the demo is loaded gets none.
 DEMO_REPORTED = [
@@ -745,6 +747,7 @@ def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[I
             if spec.responsible
             else None,
             source=spec.source,
+            is_public=spec.code in DEMO_PUBLIC_INDICATORS,
             is_demo=True,
         )
         indicator.full_clean()
@@ -810,6 +813,7 @@ def _studies(action: Action, inst: dict[str, Institution], admin: User) -> None:
             authors="Demo research team",
             contractor=inst["demo-cso-b"],
             start_date=date(validated_on.year - 1, 9, 1),
+            is_public=True,  # listed on the public site; no file until published
             is_demo=True,
         )
         study_advance(study=study, to_status=StudyStatus.VALIDATED, by=admin)
@@ -877,6 +881,7 @@ def _meetings(
     decision = Decision.objects.create(
         meeting=fourth,
         number=1,
+        is_public=True,
         is_demo=True,
         text_en="The 2025 training calendar gives priority to online recruitment and to "
         "children leaving school early.",

@@ -99,6 +99,7 @@ class IndicatorInline(TranslationStackedInline):
         ("unit", "baseline", "baseline_year", "by_sex"),
         ("kind", "target_end", "direction", "aggregation"),
         "source",
+        "is_public",
         "is_demo",
     )
     show_change_link = True
@@ -174,7 +175,7 @@ class IndicatorAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
             _("Baseline and targets"),
             {"fields": ("baseline", "baseline_year", "target_end", "direction", "aggregation")},
         ),
-        (None, {"fields": ("is_demo",)}),
+        (None, {"fields": ("is_public", "is_demo")}),
     )
     list_display = (
         "code",
@@ -186,9 +187,10 @@ class IndicatorAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
         "baseline",
         "target_end",
         "by_sex",
+        "is_public",
         "is_demo",
     )
-    list_filter = ("is_demo", "kind", "by_sex", "outcome")
+    list_filter = ("is_demo", "is_public", "kind", "by_sex", "outcome")
     list_select_related = ("outcome", "output")
     search_fields = ("code", *in_all_languages("title"))
     autocomplete_fields = ("outcome", "output", "responsible")
@@ -252,7 +254,7 @@ class MeetingAttendanceInline(admin.TabularInline):
 class DecisionInline(TranslationStackedInline):
     model = Decision
     extra = 0
-    fields = ("number", "text", "outcomes", "recommendations", "is_demo")
+    fields = ("number", "text", "outcomes", "recommendations", "is_public", "is_demo")
     autocomplete_fields = ("outcomes", "recommendations")
     show_change_link = True
 
@@ -313,8 +315,8 @@ class MeetingAttendanceAdmin(HistoryAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
-    list_display = ("__str__", "meeting", "is_demo")
-    list_filter = ("is_demo", "meeting")
+    list_display = ("__str__", "meeting", "is_public", "is_demo")
+    list_filter = ("is_demo", "is_public", "meeting")
     list_select_related = ("meeting",)
     search_fields = in_all_languages("text")
     autocomplete_fields = ("meeting", "outcomes", "recommendations")

@@ -176,6 +176,7 @@ class IndicatorSettingsForm(forms.Form):
         "direction",
         "aggregation",
         "by_sex",
+        "is_public",
     )
 
     kind = forms.ChoiceField(
@@ -211,6 +212,11 @@ class IndicatorSettingsForm(forms.Form):
     )
     by_sex = forms.BooleanField(
         label=_indicator_label("by_sex"), required=False, help_text=_indicator_help("by_sex")
+    )
+    is_public = forms.BooleanField(
+        label=_indicator_label("is_public"),
+        required=False,
+        help_text=_indicator_help("is_public"),
     )
 
     def __init__(
@@ -315,6 +321,7 @@ class IndicatorSettingsForm(forms.Form):
             "direction": data["direction"],
             "aggregation": data["aggregation"],
             "by_sex": bool(data["by_sex"]),
+            "is_public": bool(data["is_public"]),
             "targets": {
                 period.pk: data.get(f"target_{period.pk}")
                 for period in self.periods
@@ -463,7 +470,7 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Decision
-        fields = ["number", "text", "outcomes", "recommendations"]
+        fields = ["number", "text", "outcomes", "recommendations", "is_public"]
         widgets = {
             "text": forms.Textarea(attrs={"rows": 5}),
             "outcomes": forms.CheckboxSelectMultiple,

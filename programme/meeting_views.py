@@ -217,6 +217,7 @@ def _decision_form(
             "text": data["text"],
             "outcomes": list(data["outcomes"]),
             "recommendations": list(data["recommendations"]),
+            "is_public": data["is_public"],
         }
         try:
             if decision is None:

@@ -459,6 +459,7 @@ def indicator_settings_save(
     aggregation: str,
     by_sex: bool,
     targets: Mapping[int, Decimal | None],
+    is_public: bool | None = None,
 ) -> Indicator:
     """Set how an indicator's value is found, its baseline and its targets (the programme
     team's settings).
@@ -476,6 +477,8 @@ def indicator_settings_save(
     indicator.direction = direction
     indicator.aggregation = aggregation
     indicator.by_sex = by_sex
+    if is_public is not None:  # shown on the public site; None leaves it as it is
+        indicator.is_public = is_public
     if kind == IndicatorKind.COMPUTED:
         found = calculation_get(calculation)
         if found is None:
@@ -705,13 +708,14 @@ def decision_add(
     text: str,
     outcomes: Sequence[Outcome] = (),
     recommendations: Sequence[Any] = (),
+    is_public: bool = False,
 ) -> Decision:
     """Record what the committee agreed at a meeting, with the outcomes and recommendations
     it bears on."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _decision_number_free(meeting, number)
     _decision_outcomes_check(meeting, outcomes)
-    decision = Decision(meeting=meeting)
+    decision = Decision(meeting=meeting, is_public=is_public)
     _decision_fill(decision, number=number, text=text)
     decision.full_clean()
     with acting_as(by):
@@ -730,8 +734,11 @@ def decision_update(
     text: str,
     outcomes: Sequence[Outcome] = (),
     recommendations: Sequence[Any] = (),
+    is_public: bool | None = None,
 ) -> Decision:
     decision = Decision.objects.select_for_update().select_related("meeting").get(pk=decision.pk)
+    if is_public is not None:  # shown on the public site; None leaves it as it is
+        decision.is_public = is_public
     _decision_number_free(decision.meeting, number, but=decision)
     _decision_outcomes_check(decision.meeting, outcomes)
     _decision_fill(decision, number=number, text=text)

@@ -104,9 +104,10 @@ class StudyAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
         "commissioned_by",
         "due_date",
         "published_on",
+        "is_public",
         "is_demo",
     )
-    list_filter = ("status", "is_demo", "action")
+    list_filter = ("status", "is_public", "is_demo", "action")
     list_select_related = ("contractor", "commissioned_by")
     search_fields = (*in_all_languages("title"), "slug", "authors")
     autocomplete_fields = ("action", "contractor", "commissioned_by", "recommendations", "outcomes")
