@@ -32,6 +32,16 @@ def meetings_visible_to(user: User) -> QuerySet[Meeting]:
     return Meeting.objects.all()
 
 
+def decisions_visible_to(user: User) -> QuerySet[Decision]:
+    """The decisions of the meetings the user may read: as the meeting pages show them."""
+    return Decision.objects.filter(meeting__in=meetings_visible_to(user))
+
+
+def action_points_visible_to(user: User) -> QuerySet[ActionPoint]:
+    """The action points of the meetings the user may read: as the meeting pages show them."""
+    return ActionPoint.objects.filter(meeting__in=meetings_visible_to(user))
+
+
 def action_points_editable_by(user: User) -> QuerySet[ActionPoint]:
     if persona_for(user).is_programme_team:
         return ActionPoint.objects.all()

@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import F, Prefetch
+from django.utils import timezone
 
 from core.figures import figures_cached
 from programme.calculations import EMPTY, Ask, Calculation, Measure, Span, calculation_get
@@ -388,3 +389,29 @@ def indicator_figures_one(
         on_track_percent=action.on_track_percent,
     )
     return figures
+
+
+def indicators_figures(*, indicators: Sequence[Indicator]) -> list[IndicatorFigures]:
+    """Any indicators' figures for every period of their action, judged at the period the
+    framework page opens on (the API's lists; the framework page uses ``framework_figures``)."""
+    by_action: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in indicators:
+        by_action[indicator.outcome.action_id].append(indicator)
+    periods: dict[int, list[ReportingPeriod]] = defaultdict(list)
+    for period in ReportingPeriod.objects.filter(action__in=list(by_action)).order_by(
+        "start_date", "pk"
+    ):
+        periods[period.action_id].append(period)
+    rows = list(IndicatorValue.objects.filter(indicator__in=[i.pk for i in indicators]))
+    today = timezone.localdate()
+    figures: dict[int, IndicatorFigures] = {}
+    for action in Action.objects.filter(pk__in=list(by_action)):
+        for f in indicator_figures(
+            indicators=by_action[action.pk],
+            periods=periods[action.pk],
+            rows=rows,
+            at=period_current(action=action, today=today),
+            on_track_percent=action.on_track_percent,
+        ):
+            figures[f.indicator.pk] = f
+    return [figures[i.pk] for i in indicators]

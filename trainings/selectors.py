@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -424,3 +425,23 @@ def trainings_to_complete(
 def evaluation_of(training: Training) -> Evaluation | None:
     """The training's evaluation, or None while nobody has recorded one."""
     return Evaluation.objects.filter(training=training).first()
+
+
+def participants_by_profession(*, training_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per training, its distinct participants per profession, largest first; two queries."""
+    rows = (
+        Attendance.objects.filter(training_id__in=training_ids)
+        .order_by()
+        .values_list("training_id", "participant__professional_group")
+        .annotate(n=Count("participant", distinct=True))
+    )
+    counted = list(rows)
+    names = dict(
+        ProfessionalGroup.objects.filter(
+            pk__in={group for _t, group, _n in counted if group is not None}
+        ).values_list("pk", "slug")
+    )
+    answer: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for training_id, group, n in sorted(counted, key=lambda r: (-r[2], names.get(r[1], ""))):
+        answer[training_id].append({"group": names.get(group, "not_stated"), "count": n})
+    return answer
