@@ -528,6 +528,10 @@ RULES: dict[str, Rule] = {
     "imports:import_recheck": Rule(
         kwargs=_batch, get=_expect(405), post=B_UPLOAD, data=lambda w: {"encoding": "cp1251"}
     ),
+    "imports:import_read_names": Rule(
+        kwargs=_batch, get=_expect(405), post=B_UPLOAD, data=lambda w: {"name-0": "1"}
+    ),
+    "imports:import_read_fractions": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
     "imports:import_discard": Rule(kwargs=_batch, get=_expect(405), post=B_UPLOAD),
     "imports:import_rollback": Rule(
         kwargs=_batch, get=_expect(405), post=_expect(404, demo_cso_b=403, demo_admin=OK)
@@ -666,6 +670,123 @@ RULES: dict[str, Rule] = {
     "programme:results_period_reopen": Rule(
         kwargs=lambda w: {"pk": _period_closed(w)}, get=TEAM_ONLY, post=TEAM_ONLY
     ),
+    # The REST API (api/): the same gates as the portal's pages, signed in through the session
+    # here (tokens in tests/api/). JSON answers 401 without credentials, 405 to any write.
+    # Its answers are expected as 200, not OK: JSON and YAML, not pages for the page walkers.
+    "api:schema": Rule(get=_expect(200, anonymous=200), post=_expect(405, anonymous=405)),
+    "api:docs": Rule(get=EVERYONE),
+    "api:tokens": Rule(get=EVERYONE, post=EVERYONE, data=lambda w: {"name": "Matrix"}),
+    "api:token_revoke": Rule(
+        kwargs=lambda w: {
+            "pk": w.users["demo-cso-b"]
+            .api_tokens.get_or_create(name="Matrix", defaults={"digest": "0" * 64})[0]
+            .pk
+        },
+        get=_expect(404, demo_cso_b=OK),
+        post=_expect(404, demo_cso_b=OK),
+    ),
+    **{
+        f"api:{basename}-list": Rule(
+            get=_expect(200, anonymous=401), post=_expect(405, anonymous=401)
+        )
+        for basename in (
+            "institution",
+            "action",
+            "period",
+            "outcome",
+            "indicator",
+            "indicator-value",
+            "recommendation",
+            "update",
+            "training",
+            "meeting",
+            "decision",
+            "action-point",
+            "study",
+        )
+    },
+    **{
+        f"api:{basename}-detail": Rule(
+            kwargs=kwargs,
+            get=_expect(200, anonymous=401, **refused),
+            post=_expect(405, anonymous=401),
+        )
+        for basename, kwargs, refused in (
+            ("institution", lambda w: {"pk": w.cso_b.pk}, {}),
+            ("action", lambda w: {"pk": Action.objects.get().pk}, {}),
+            ("period", lambda w: {"pk": w.period.pk}, {}),
+            ("outcome", lambda w: {"pk": w.value_draft.indicator.outcome_id}, {}),
+            ("indicator", lambda w: {"pk": w.value_draft.indicator_id}, {}),
+            (
+                "indicator-value",
+                _value_draft,
+                {"demo_cso_a": 404, "demo_ministry": 404, "demo_observer": 404},
+            ),
+            ("recommendation", lambda w: {"pk": w.rec_for_b.pk}, {}),
+            ("update", _update, {"demo_cso_a": 404, "demo_ministry": 404}),
+            ("training", _training, {"demo_cso_a": 404, "demo_ministry": 404}),
+            ("meeting", lambda w: {"pk": w.meeting.pk}, {}),
+            ("decision", lambda w: _decision(w), {}),
+            ("action-point", lambda w: {"pk": w.action_point.pk}, {}),
+            ("study", lambda w: {"pk": w.study.pk}, {}),
+        )
+    },
+    # (api rules end)
+    # Calendar feeds (calendars/).
+    # Everyone signed in manages their own address; the address is the key to its feed.
+    "calendars:settings": Rule(get=EVERYONE),
+    "calendars:address_create": Rule(get=EVERYONE, post=EVERYONE),
+    "calendars:address_revoke": Rule(get=EVERYONE, post=EVERYONE),
+    "calendars:feed": Rule(
+        kwargs=lambda w: {"token": _calendar_token(w)},
+        get=_expect(OK, anonymous=OK),
+        post=_expect(405, anonymous=405),
+    ),
+    "calendars:public": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
+    # One event, behind the gate of its page.
+    "calendars:meeting_ics": Rule(
+        kwargs=lambda w: {"pk": Meeting.objects.exclude(date=None).order_by("pk")[0].pk},
+        get=EVERYONE,
+    ),
+    "calendars:training_ics": Rule(kwargs=_training, get=B_READS),
+    # (calendars rules end)
+    # The public site and the IATI export (public/): anonymous readers welcome.
+    **{
+        f"public:{page}": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405))
+        for page in ("home", "results", "trainings", "research", "recommendations", "meetings")
+    },
+    # The same pages in the language their address names.
+    **{
+        f"public:{page}_in": Rule(
+            kwargs=lambda w: {"language": "mk"},
+            get=_expect(OK, anonymous=OK),
+            post=_expect(405, anonymous=405),
+        )
+        for page in ("home", "results", "trainings", "research", "recommendations", "meetings")
+    },
+    "public:sitemap": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
+    "public:robots": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
+    # A published study's file, once its study is public.
+    "public:study_file": Rule(
+        kwargs=lambda w: {
+            "pk": StudyVersion.objects.create(
+                study=Study.objects.create(
+                    action=Action.objects.get(),
+                    slug="published-for-everyone",
+                    title_en="Published for everyone",
+                    status="published",
+                    published_on=date(2025, 1, 10),
+                    is_public=True,
+                ),
+                language=LanguageVersion.ENGLISH,
+                file=SimpleUploadedFile("published.pdf", PDF),
+            ).pk
+        },
+        get=_expect(OK, anonymous=OK),
+        post=_expect(405, anonymous=405),
+    ),
+    "public:iati_activities": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
+    # (public rules end)
 }
 
 
@@ -699,6 +820,13 @@ def _approved_evidence(w: World) -> int:
         update=approved, title="Forum minutes", file=SimpleUploadedFile("minutes.pdf", PDF)
     )
     return evidence.pk
+
+
+def _calendar_token(w: World) -> str:
+    """CSO B's calendar address: its token opens the feed whoever asks."""
+    from calendars.services import calendar_address_create
+
+    return calendar_address_create(user=w.users["demo-cso-b"]).token
 
 
 def _request_to_cso_b(w: World) -> int:

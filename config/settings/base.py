@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
     # The layers, from the bottom (docs/architecture.md; checked by import-linter).
     "core",
     "stakeholders",
@@ -84,6 +86,9 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "imports",
+    "api",
+    "calendars",
+    "publicsite",
     "loaders",
 ]
 
@@ -408,4 +413,52 @@ LOGGING = {
         # django-axes announces itself at every start; failures still log at WARNING.
         "axes.apps": {"level": "WARNING"},
     },
+}
+
+# --- IATI ------------------------------------------------------------------------------------
+# The action's IATI 2.03 file (/iati/activities.xml, docs/iati.md). The Council of Europe
+# reports it; the European Commission's DG NEAR funds it. Confirm both organisation identifiers
+# with the IATI Registry before registering the file: an identifier, once published, stays.
+IATI_REPORTING_ORG_REF = env.str("IATI_REPORTING_ORG_REF", default="XI-IATI-COE").strip()
+IATI_FUNDING_ORG_REF = env.str("IATI_FUNDING_ORG_REF", default="XI-IATI-EC_NEAR").strip()
+# The action's own code, after the reporting organisation's in the activity identifier;
+# empty: "ACTION-<its number in this database>".
+IATI_ACTIVITY_CODE = env.str("IATI_ACTIVITY_CODE", default="").strip()
+if not IATI_REPORTING_ORG_REF or not IATI_FUNDING_ORG_REF:
+    raise ImproperlyConfigured("IATI_REPORTING_ORG_REF and IATI_FUNDING_ORG_REF cannot be empty.")
+
+# --- The REST API (api/, docs/api.md) --------------------------------------------------------
+# Read-only; personal bearer tokens or the session; every list paged. A token (or a signed-in
+# user) may make API_RATE requests: a number, a slash and second, minute, hour or day.
+API_RATE = env.str("API_RATE", default="600/minute")
+_api_count, _api_slash, _api_per = API_RATE.partition("/")
+if not (
+    _api_count.isdigit() and int(_api_count) > 0 and _api_per in ("second", "minute", "hour", "day")
+):
+    raise ImproperlyConfigured("API_RATE must look like 600/minute (second, minute, hour, day).")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials answers 401 with WWW-Authenticate.
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenOrUserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_RATE},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Anti-trafficking action API",
+    "DESCRIPTION": "Read-only access to the platform's records, as the portal shows them to "
+    "the token's owner. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }

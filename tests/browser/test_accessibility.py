@@ -18,6 +18,12 @@ from tests.test_persona_matrix import OK, RULES, World, world  # noqa: F401 - th
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOT_PAGES = {"health", "logout", "set_language", "login"}  # no page, or not a portal page
+# Public pages in the language their address names, not the reader's: walked anonymously in
+# every language by tests/publicsite/test_public_accessibility.py.
+NOT_PAGES |= {
+    f"public:{p}_in"
+    for p in ("home", "results", "trainings", "research", "recommendations", "meetings")
+}
 # Files and JSON, not pages.
 DOWNLOADS = {
     "recommendations:evidence_download",
@@ -32,6 +38,14 @@ DOWNLOADS = {
     "programme:meeting_minutes_download",
     "programme:results_iptt_xlsx",
     "programme:results_iptt_csv",
+    "public:study_file",
+    "public:sitemap",
+    "public:robots",
+    "public:iati_activities",
+    "calendars:feed",
+    "calendars:public",
+    "calendars:meeting_ics",
+    "calendars:training_ics",
 }
 
 
