@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 NOT_PAGES = {"health", "logout", "set_language", "login"}  # no page, or not a portal page
 # Public pages in the language their address names, not the reader's: walked anonymously in
-# every language by tests/publicsite/test_public_accessibility.py.
+# every language by tests/browser/test_public_pages.py.
 NOT_PAGES |= {
     f"public:{p}_in"
     for p in ("home", "results", "trainings", "research", "recommendations", "meetings")
@@ -46,6 +46,7 @@ DOWNLOADS = {
     "calendars:public",
     "calendars:meeting_ics",
     "calendars:training_ics",
+    "core:translations_export",
 }
 
 

@@ -10,14 +10,7 @@ import pytest
 from django.urls import reverse
 
 from publicsite.views import PAGES
-
-# The browser fixtures live in tests/browser/conftest.py; imported here, they serve this module.
-from tests.browser.conftest import (  # noqa: F401
-    axe_page,
-    axe_violations,
-    chromium,
-    screenshot,
-)
+from tests.browser.conftest import axe_violations, screenshot
 from tests.browser.test_accessibility import portal_pages
 from tests.test_persona_matrix import World, world  # noqa: F401 - the fixture
 
@@ -26,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("language", ["en", "mk", "sq"])
 def test_no_axe_violations_on_any_public_page(
-    axe_page: Any,  # noqa: F811 - the fixture imported above
+    axe_page: Any,
     live_server: Any,
     world: World,  # noqa: F811 - the fixture imported above
     language: str,
@@ -50,7 +43,7 @@ def test_no_axe_violations_on_any_public_page(
 
 
 def test_the_public_pages_fit_a_phone_and_print_without_their_controls(
-    chromium: Any,  # noqa: F811 - the fixture imported above
+    chromium: Any,
     live_server: Any,
     world: World,  # noqa: F811
 ) -> None:
