@@ -9,6 +9,7 @@ from django.utils.functional import SimpleLazyObject
 from notifications.selectors import notifications_unread_count
 from stakeholders.permissions import membership_requests_for
 from stakeholders.roles import needs_second_factor, session_verified
+from stakeholders.selectors import persona_for
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +27,9 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         context["notifications_unread"] = SimpleLazyObject(
             lambda: notifications_unread_count(user=user)
         )
+
+        # The footer's link to the content translations, the programme team's task.
+        context["is_programme_team"] = SimpleLazyObject(lambda: persona_for(user).is_programme_team)
 
         # Shown in the header only while someone asks the user to join an institution.
         context["membership_requests_waiting"] = SimpleLazyObject(

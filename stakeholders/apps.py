@@ -13,13 +13,17 @@ class StakeholdersConfig(AppConfig):
     def ready(self) -> None:
         from core.history import track
         from core.imports import resource_register
+        from core.translation_work import translation_gate_register
         from stakeholders import (
             account_emails,  # noqa: F401 - registers the emails' builders
             signals,  # noqa: F401 - connects the sign-in receivers
         )
         from stakeholders.resources import InstitutionResource
+        from stakeholders.selectors import persona_for
 
         resource_register(InstitutionResource)
+        # Translating the programme's content is the programme team's task.
+        translation_gate_register(lambda user: persona_for(user).is_programme_team)
 
         track(self, "Institution", "Membership", "ContactPerson", "ProfessionalGroup")
         # Who changed an account's rights (active, staff, superuser, groups, permissions):

@@ -670,6 +670,9 @@ RULES: dict[str, Rule] = {
     "programme:results_period_reopen": Rule(
         kwargs=lambda w: {"pk": _period_closed(w)}, get=TEAM_ONLY, post=TEAM_ONLY
     ),
+    # Content translations (core.translation_work): the programme team's task.
+    "core:translations": Rule(get=TEAM_ONLY, post=TEAM_ONLY),
+    "core:translations_export": Rule(get=TEAM_ONLY),
     # The REST API (api/): the same gates as the portal's pages, signed in through the session
     # here (tokens in tests/api/). JSON answers 401 without credentials, 405 to any write.
     # Its answers are expected as 200, not OK: JSON and YAML, not pages for the page walkers.

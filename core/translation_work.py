@@ -1,0 +1,392 @@
+"""Translating content as a task: what lacks a language, and a workbook to translate offline.
+
+Generic machinery (docs/translations.md, "Translating offline"): it walks the
+django-modeltranslation registry and knows no app. The programme team sees which records lack
+a Macedonian or Albanian text, downloads every translatable text as one xlsx, fills it in and
+uploads it back. The upload is checked row by row first and written all or nothing; it never
+overwrites an official text, and what it writes is marked a working (or machine) translation.
+
+Who may do this is the programme team's rule, which lives in stakeholders (a higher layer):
+stakeholders registers it here with ``translation_gate_register``; without it nobody may.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from modeltranslation.translator import translator
+
+from core.choices import TextOrigin
+from core.models import TextProvenance
+from core.spreadsheets import FileRejected, Sheet, read_sheet, unneutralise, write_xlsx
+from core.translations import text_provenance_set
+
+# The workbook's columns: machine keys, the same in every interface language, so that a file
+# downloaded in Macedonian imports in English.
+HEADERS = [
+    "model",
+    "record_id",
+    "record_label",
+    "field",
+    "en",
+    "mk",
+    "sq",
+    "origin_mk",
+    "origin_sq",
+]
+LABEL_CHARS = 80
+# A kind lists at most this many records on the page; its count says how many there are.
+PAGE_RECORDS = 200
+# Origins a file may give: official wording is an administrator's decision, never a file's.
+FILE_ORIGINS = (TextOrigin.WORKING, TextOrigin.MACHINE)
+
+# --- Who may: registered by the app that owns the rule -------------------------------------
+
+_gate: list[Callable[[Any], bool]] = []
+
+
+def translation_gate_register(check: Callable[[Any], bool]) -> None:
+    """Register who may translate content here (the programme team's rule, stakeholders')."""
+    _gate[:] = [check]
+
+
+def check_translate(user: Any) -> None:
+    """403 unless the registered rule lets the user translate content; 403 when none is."""
+    if not _gate or not _gate[0](user):
+        raise PermissionDenied
+
+
+# --- The registry ----------------------------------------------------------------------------
+
+
+def source_language() -> str:
+    return str(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+
+
+def target_languages() -> list[str]:
+    """The languages a text is translated into: every language but the source."""
+    return [code for code, _name in settings.LANGUAGES if code != source_language()]
+
+
+def translatable_models() -> list[tuple[type[models.Model], list[str]]]:
+    """Each concrete registered model with its translated fields, in a stable order."""
+    found = []
+    for model in translator.get_registered_models(abstract=False):
+        if model._meta.proxy:
+            continue  # a proxy's texts are its concrete model's
+        fields = sorted(translator.get_options_for_model(model).fields)  # type: ignore[attr-defined]
+        if fields:
+            found.append((model, fields))
+    return sorted(found, key=lambda pair: pair[0]._meta.label_lower)
+
+
+def _empty(column: str) -> Q:
+    return Q(**{column: ""}) | Q(**{f"{column}__isnull": True})
+
+
+def _label(row: dict[str, Any], fields: list[str]) -> str:
+    """A record's label: its first English text, shortened; no query (``str()`` may make one)."""
+    for name in fields:
+        text = row.get(f"{name}_{source_language()}")
+        if text:
+            return Truncator(str(text)).chars(LABEL_CHARS)
+    return f"#{row['pk']}"
+
+
+# --- Missing translations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingField:
+    """One field of a record and the languages it has no text in."""
+
+    name: str
+    verbose_name: str
+    languages: list[str]
+
+
+@dataclass(frozen=True)
+class MissingRecord:
+    """A record with an English text and no text in some language."""
+
+    pk: int
+    label: str
+    fields: list[MissingField]
+
+
+@dataclass(frozen=True)
+class MissingKind:
+    """A kind of record (one model) and its records that lack a language."""
+
+    label: str
+    model_label: str
+    admin_url_name: str | None  # None when the kind has no admin page
+    count: int
+    records: list[MissingRecord]
+
+
+def _admin_url_name(model: type[models.Model]) -> str | None:
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
+    try:
+        reverse(name, args=[1])
+    except NoReverseMatch:
+        return None
+    return name
+
+
+def missing_translations() -> list[MissingKind]:
+    """Per kind of record, the records whose fields have English but lack a language: one
+    query per model. Kinds without such records are left out."""
+    source, targets = source_language(), target_languages()
+    kinds = []
+    for model, fields in translatable_models():
+        lacking = Q()
+        for name in fields:
+            for lang in targets:
+                lacking |= ~_empty(f"{name}_{source}") & _empty(f"{name}_{lang}")
+        columns = [f"{name}_{lang}" for name in fields for lang in [source, *targets]]
+        rows = model._default_manager.filter(lacking).order_by("pk").values("pk", *columns)
+        records = []
+        for row in rows:
+            missing = [
+                MissingField(
+                    name=name,
+                    verbose_name=str(getattr(model._meta.get_field(name), "verbose_name", name)),
+                    languages=[lang for lang in targets if not row[f"{name}_{lang}"]],
+                )
+                for name in fields
+                if row[f"{name}_{source}"] and any(not row[f"{name}_{lang}"] for lang in targets)
+            ]
+            records.append(MissingRecord(pk=row["pk"], label=_label(row, fields), fields=missing))
+        if records:
+            meta = model._meta
+            kinds.append(
+                MissingKind(
+                    label=str(meta.verbose_name_plural),
+                    model_label=meta.label_lower,
+                    admin_url_name=_admin_url_name(model),
+                    count=len(records),
+                    records=records[:PAGE_RECORDS],
+                )
+            )
+    return kinds
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def _origins(
+    model: type[models.Model], fields: list[str], pks: list[int] | None = None
+) -> dict[tuple[int, str, str], TextOrigin]:
+    """The provenance rows of a model's texts, by (record, field, language): one query."""
+    rows = TextProvenance.objects.filter(
+        content_type=ContentType.objects.get_for_model(model, for_concrete_model=True),
+        field__in=fields,
+    )
+    if pks is not None:
+        rows = rows.filter(object_id__in=pks)
+    return {
+        (r.object_id, r.field, r.language): TextOrigin(r.origin)
+        for r in rows.only("object_id", "field", "language", "origin")
+    }
+
+
+def translations_export() -> bytes:
+    """Every translatable text as one xlsx: a row per record and field, with each translation's
+    origin (official where no provenance row says otherwise). Two queries per model."""
+    source, targets = source_language(), target_languages()
+    out = []
+    for model, fields in translatable_models():
+        columns = [f"{name}_{lang}" for name in fields for lang in [source, *targets]]
+        origins = _origins(model, fields)
+        for row in model._default_manager.order_by("pk").values("pk", *columns):
+            label = _label(row, fields)
+            for name in fields:
+                texts = [row[f"{name}_{lang}"] or "" for lang in [source, *targets]]
+                own = [
+                    origins.get((row["pk"], name, lang), TextOrigin.OFFICIAL).value
+                    if row[f"{name}_{lang}"]
+                    else ""
+                    for lang in targets
+                ]
+                out.append([model._meta.label_lower, row["pk"], label, name, *texts, *own])
+    return write_xlsx(HEADERS, out, title=_("Translations"))
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row of an uploaded file cannot be written, in the reader's language."""
+
+    row: int
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an upload did: the texts written, or the rows that kept anything from being."""
+
+    written: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A text (or only its origin) to write."""
+
+    obj: models.Model
+    field: str
+    language: str
+    text: str
+    origin: TextOrigin
+
+
+def _is_header(headers: list[str]) -> bool:
+    keys = {str(h or "").strip().lower() for h in headers}
+    return {"model", "record_id", "field"} <= keys
+
+
+def _cell(cells: list[Any], index: dict[str, int], name: str) -> str:
+    position = index.get(name)
+    if position is None or position >= len(cells) or cells[position] is None:
+        return ""
+    value = cells[position]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(unneutralise(str(value))).strip()
+
+
+def _check_rows(sheet: Sheet) -> tuple[list[_Change], list[RowError]]:
+    """Every row checked before anything is written: the changes, or the row errors."""
+    index = {str(h or "").strip().lower(): i for i, h in enumerate(sheet.headers)}
+    targets = target_languages()
+    wanted = {"model", "record_id", "field", *targets}
+    errors: list[RowError] = []
+    if missing_columns := sorted(wanted - index.keys()):
+        message = _("The file has no column %(columns)s.") % {"columns": ", ".join(missing_columns)}
+        return [], [RowError(row=sheet.header_row, message=message)]
+    registered = {
+        model._meta.label_lower: (model, fields) for model, fields in translatable_models()
+    }
+    blocked = {note.row: note.message for note in sheet.cell_notes if note.blocking}
+
+    # The records named, fetched once per model with the provenance of their texts.
+    wanted_pks: dict[str, set[int]] = defaultdict(set)
+    for row in sheet.rows:
+        model_label = _cell(row.cells, index, "model").lower()
+        pk = _cell(row.cells, index, "record_id")
+        if model_label in registered and pk.isdigit():
+            wanted_pks[model_label].add(int(pk))
+    objects: dict[str, dict[Any, models.Model]] = {}
+    origins: dict[str, dict[tuple[int, str, str], TextOrigin]] = {}
+    for model_label, pks in wanted_pks.items():
+        model, fields = registered[model_label]
+        objects[model_label] = model._default_manager.in_bulk(sorted(pks))
+        origins[model_label] = _origins(model, fields, sorted(pks))
+
+    changes: list[_Change] = []
+    for row in sheet.rows:
+
+        def fail(message: str, number: int = row.number) -> None:
+            errors.append(RowError(row=number, message=message))
+
+        if row.number in blocked:
+            fail(blocked[row.number])
+            continue
+        model_label = _cell(row.cells, index, "model").lower()
+        name = _cell(row.cells, index, "field")
+        pk = _cell(row.cells, index, "record_id")
+        if model_label not in registered:
+            fail(
+                _("“%(model)s” is not a kind of record with translations.") % {"model": model_label}
+            )
+            continue
+        model, fields = registered[model_label]
+        if name not in fields:
+            fail(
+                _("“%(field)s” is not a translated field of this kind of record.") % {"field": name}
+            )
+            continue
+        obj = objects[model_label].get(int(pk)) if pk.isdigit() else None
+        if obj is None:
+            fail(_("There is no record %(id)s of this kind.") % {"id": pk or "—"})
+            continue
+        for lang in targets:
+            text = _cell(row.cells, index, lang)
+            if not text:
+                continue  # an empty cell leaves the text as it is; nothing is ever cleared
+            current = getattr(obj, f"{name}_{lang}") or ""
+            existing = origins[model_label].get((obj.pk, name, lang), TextOrigin.OFFICIAL)
+            given = _cell(row.cells, index, f"origin_{lang}").lower()
+            if text == current.strip():
+                # The same text: only a working or machine one may change origin (a reviewed
+                # machine translation becomes a working one); official stays official.
+                if existing != TextOrigin.OFFICIAL and given in FILE_ORIGINS and given != existing:
+                    changes.append(_Change(obj, name, lang, text=current, origin=TextOrigin(given)))
+                continue
+            if current and existing == TextOrigin.OFFICIAL:
+                fail(
+                    _(
+                        "The %(language)s text of “%(field)s” is the official wording: a file "
+                        "does not replace it. Change it in the administration if it must change."
+                    )
+                    % {"language": lang, "field": name}
+                )
+                continue
+            if given and given not in FILE_ORIGINS:
+                fail(
+                    _("The origin in column %(column)s must be “working” or “machine”.")
+                    % {"column": f"origin_{lang}"}
+                )
+                continue
+            limit = getattr(model._meta.get_field(f"{name}_{lang}"), "max_length", None)
+            if limit is not None and len(text) > limit:
+                fail(
+                    _("The %(language)s text is %(length)s characters long; at most %(limit)s fit.")
+                    % {"language": lang, "length": len(text), "limit": limit}
+                )
+                continue
+            origin = TextOrigin(given) if given else TextOrigin.WORKING
+            changes.append(_Change(obj, name, lang, text=text, origin=origin))
+    return changes, errors
+
+
+def translations_import(*, data: bytes, filename: str, by: Any) -> ImportResult:
+    """Read a filled-in export and write its new texts, all or nothing: nothing is written
+    while one row has an error. Official texts are never overwritten; the texts written are
+    marked working translations (or machine ones, where the file's origin column says so)."""
+    try:
+        sheet = read_sheet(data, filename=filename, is_header=_is_header)
+    except FileRejected as exc:
+        return ImportResult(errors=[RowError(row=0, message=exc.message)])
+    changes, errors = _check_rows(sheet)
+    if errors:
+        return ImportResult(errors=errors)
+    by_object: dict[tuple[str, Any], list[_Change]] = defaultdict(list)
+    for change in changes:
+        by_object[(change.obj._meta.label_lower, change.obj.pk)].append(change)
+    with transaction.atomic():
+        for group in by_object.values():
+            obj = group[0].obj
+            for change in group:
+                setattr(obj, f"{change.field}_{change.language}", change.text)
+            obj._history_user = by  # type: ignore[attr-defined]  # django-simple-history
+            obj.save(update_fields=[f"{c.field}_{c.language}" for c in group])
+            for change in group:
+                text_provenance_set(
+                    obj=obj, field=change.field, language=change.language, origin=change.origin
+                )
+    return ImportResult(written=len(changes))
