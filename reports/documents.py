@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.templatetags.translated import FALLBACK_MARK
 from programme.selectors import action_primary
 from recommendations.choices import ImplementationStatus
 from reports import selectors
@@ -51,6 +52,9 @@ LONG_ASSESSMENT_WORDS = 150
 PARTICIPANT_LIST_MOST = 1000
 CHART_ROWS = 28  # a chart taller than this many one-line rows is split, to fit a page
 
+# Where the cover holds the note on texts shown in English (``_fallback_note``).
+FALLBACK_NOTE = "<!-- report:fallback-note -->"
+
 T = TypeVar("T")
 
 
@@ -77,7 +81,18 @@ def report_html(*, report: Report) -> str:
     with translation.override(report.language):
         context = {**_common(report), **BUILDERS[report.kind](report)}
         context["running"] = _running_texts(context)
-        return render_to_string(TEMPLATES[ReportKind(report.kind)], context)
+        html = render_to_string(TEMPLATES[ReportKind(report.kind)], context)
+        return html.replace(FALLBACK_NOTE, _fallback_note(html, report.language), 1)
+
+
+def _fallback_note(html: str, language: str) -> str:
+    """The note, said once near the start, that the texts marked EN have no translation yet;
+    nothing where every text is in the report's language. Known only once the report is
+    written: the marks are what the ``translated`` tag printed."""
+    if FALLBACK_MARK not in html:
+        return ""
+    name = str(translation.get_language_info(language)["name_translated"]).lower()
+    return render_to_string("reports/includes/fallback_note.html", {"language_name": name})
 
 
 def _common(report: Report) -> dict[str, Any]:
@@ -213,7 +228,7 @@ def _recommendation(report: Report) -> dict[str, Any]:
             if report.recommendation
             else _("All recommendations")
         ),
-        "dossiers": [(d, d.row.recommendation.text_status(report.language)) for d in dossiers],
+        "dossiers": dossiers,
         "long_update_words": LONG_ASSESSMENT_WORDS,
         "status_chart": bar_chart(
             title=_("Recommendations by overall status"), bars=_status_bars(counts)

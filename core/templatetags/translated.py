@@ -32,6 +32,11 @@ from core.translations import ShownText, shown_text, text_origins
 register = template.Library()
 
 
+# After a printed text shown in English on a Macedonian or Albanian page; a report that holds
+# one says once, near its start, what the mark means (reports.documents).
+FALLBACK_MARK = SafeString(' <span class="fallback-mark note" lang="en">EN</span>')
+
+
 def _page_language() -> str:
     return get_language() or settings.LANGUAGE_CODE
 
@@ -55,9 +60,13 @@ def _shown(obj: models.Model, field: str, origins: Mapping[int, TextOrigin] | No
     return shown_text(obj, field, _page_language(), origin=origin)
 
 
-def _status_html(shown: ShownText, *, printed: bool = False) -> SafeString:
+def _status_html(shown: ShownText, *, printed: bool = False, source: bool = True) -> SafeString:
     if not shown.needs_status:
         return SafeString("")
+    if printed and not source:  # a report's small print: the status alone, on its own line
+        return format_html(
+            '<span class="text-origin note line">{}</span>', TextOrigin(shown.origin).label
+        )
     if printed:  # a PDF has no click: the source is printed beside the status
         return format_html(
             '<p class="text-origin small">{}. {}: <span lang="{}">{}</span></p>',
@@ -66,7 +75,7 @@ def _status_html(shown: ShownText, *, printed: bool = False) -> SafeString:
             _source_language(),
             shown.source,
         )
-    source = (
+    original = (
         format_html('<div lang="{}">{}</div>', _source_language(), linebreaks_filter(shown.source))
         if "\n" in shown.source.strip()
         else format_html('<p lang="{}">{}</p>', _source_language(), shown.source)
@@ -76,7 +85,7 @@ def _status_html(shown: ShownText, *, printed: bool = False) -> SafeString:
         '<details class="source-text"><summary>{}</summary>{}</details></div>',
         TextOrigin(shown.origin).label,
         _("Source text"),
-        source,
+        original,
     )
 
 
@@ -94,9 +103,12 @@ def translated(
     truncate: int = 0,
     status: bool = True,
     printed: bool = False,
+    source: bool = True,
 ) -> SafeString:
     """``obj``'s ``field`` in the reader's language (or English where it has none yet, in an
-    element marked ``lang="en"``), followed by its status when it is not official."""
+    element marked ``lang="en"``), followed by its status when it is not official.
+    ``printed=True`` also marks a fallback with a small "EN" (``FALLBACK_MARK``); with
+    ``source=False`` its status is printed without the English source."""
     shown = _shown(obj, field, origins)
     # ``lang`` only where the text is not in the page's language (the fallback to English).
     lang = format_html(' lang="{}"', shown.language) if shown.language != _page_language() else ""
@@ -108,9 +120,11 @@ def translated(
         text = linebreaksbr(body)
         if lang:
             text = format_html("<span{}>{}</span>", lang, text)
+    if lang and printed:  # on paper the reader cannot ask: the English text says so
+        text = format_html("{}{}", text, FALLBACK_MARK)
     if not status:
         return text
-    return format_html("{}{}", text, _status_html(shown, printed=printed))
+    return format_html("{}{}", text, _status_html(shown, printed=printed, source=source))
 
 
 @register.simple_tag
@@ -120,11 +134,13 @@ def text_status(
     *,
     origins: Mapping[int, TextOrigin] | None = None,
     printed: bool = False,
+    source: bool = True,
 ) -> SafeString:
     """The status of ``obj``'s ``field`` as the page shows it, with the source text; nothing
     for an official text or one shown in English. ``printed=True`` for a PDF: the source text
-    printed in full after the status instead of behind a click."""
-    return _status_html(_shown(obj, field, origins), printed=printed)
+    printed in full after the status instead of behind a click (``source=False``: not at
+    all)."""
+    return _status_html(_shown(obj, field, origins), printed=printed, source=source)
 
 
 @register.simple_tag
