@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 from calendars.choices import UID_DOMAIN
 from calendars.models import CalendarAddress, token_hash
 from core.places import place_name
-from programme.choices import OPEN_ACTION_POINT_STATUSES, MeetingStatus
+from programme.choices import MeetingStatus
 from programme.models import ActionPoint, Meeting, MeetingAttendance
 from programme.permissions import meetings_visible_to
-from programme.selectors import OwedValue, indicator_values_owed
+from programme.selectors import OwedValue, action_points_open_owned, indicator_values_owed
 from recommendations.choices import OwedState
 from recommendations.selectors import OwedUpdate, updates_owed
 from stakeholders.models import User
@@ -291,11 +291,11 @@ def personal_entries(*, user: User, today: date) -> list[CalendarEntry]:
     trainings = _dated_trainings(trainings_visible_to(user))
     entries += _dated(training_entry(t) for t in trainings)
     if persona.member_of:
-        points = ActionPoint.objects.filter(
-            owner_id__in=persona.member_of,
-            status__in=OPEN_ACTION_POINT_STATUSES,
-            due_date__isnull=False,
-        ).select_related("owner", "meeting")
+        points = (
+            action_points_open_owned(institution_ids=persona.member_of)
+            .filter(due_date__isnull=False)
+            .select_related("owner", "meeting")
+        )
         entries += [_action_point_entry(p) for p in points.order_by("due_date", "pk")]
         entries += _updates_entries(updates_owed(today=today, institution_ids=persona.member_of))
     if persona.member_of or persona.is_programme_team:

@@ -21,7 +21,12 @@ from dashboard.glance import glance_figures
 from programme.choices import OPEN_ACTION_POINT_STATUSES
 from programme.models import Action, ActionPoint, IndicatorValue, ReportingPeriod
 from programme.results import IndicatorFigures, framework_figures, period_current
-from programme.selectors import OwedValue, indicator_values_owed, indicator_values_to_review
+from programme.selectors import (
+    OwedValue,
+    action_points_open_owned,
+    indicator_values_owed,
+    indicator_values_to_review,
+)
 from recommendations.choices import ImplementationStatus, OwedState, UpdateState
 from recommendations.models import ProgressUpdate, Recommendation
 from recommendations.selectors import OwedUpdate, updates_owed
@@ -190,9 +195,9 @@ def dashboard_tasks(*, user: User) -> list[Task]:
                 tasks.append(
                     _update_task(update.recommendation, update.institution, update.period, update)
                 )
-        for point in ActionPoint.objects.filter(
-            owner_id__in=persona.edits_for, status__in=OPEN_ACTION_POINT_STATUSES
-        ).select_related("meeting"):
+        for point in action_points_open_owned(institution_ids=persona.edits_for).select_related(
+            "meeting"
+        ):
             tasks.append(
                 Task(
                     kind="action_point",

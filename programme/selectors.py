@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import datetime, timedelta
@@ -129,10 +129,18 @@ def meeting_latest(*, action: Action, on: date_type) -> Meeting | None:
     )
 
 
+def action_points_open_owned(*, institution_ids: Iterable[int]) -> QuerySet[ActionPoint]:
+    """The open action points these institutions own: what they still owe the committee
+    (an institution's page, the dashboard's tasks, the calendar feed)."""
+    return ActionPoint.objects.filter(
+        owner_id__in=list(institution_ids), status__in=OPEN_ACTION_POINT_STATUSES
+    )
+
+
 def action_points_open_owned_by(institution: Institution, user: Any = None) -> list[ActionPoint]:
     """The institution's open action points, soonest due first (its page's section)."""
     return list(
-        ActionPoint.objects.filter(owner=institution, status__in=OPEN_ACTION_POINT_STATUSES)
+        action_points_open_owned(institution_ids=[institution.pk])
         .select_related("meeting")
         .order_by("due_date", "pk")
     )

@@ -119,9 +119,11 @@ def test_choices_apply_to_every_row_and_are_remembered_for_the_next_file(
     )
     assert batch.status == "checked", batch.errors
     assert batch.unknown_values == []
-    assert "“полициски службеник” was read as “Полициски службеници”, as chosen for this file." in (
-        batch.notes
-    ) or any("полициски службеник" in note for note in batch.notes)
+    # In the importer's language: "“…” was read as “…”, as chosen for this file."
+    assert (
+        "„полициски службеник“ е прочитано како „Полициски службеници“, како што е избрано "
+        "за оваа датотека." in batch.notes
+    )
     with django_capture_on_commit_callbacks(execute=True):
         import_services.import_batch_confirm(batch=batch, by=ministry)
     batch.refresh_from_db()
