@@ -187,7 +187,10 @@ class TextWidget(widgets.Widget):
             text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
             text = text.strip()
         else:
-            text = " ".join(text.split())
+            spaced = " ".join(text.split())
+            # The cell's own string when nothing changed: the reader keeps a value repeated
+            # down a column once, and a plan of 50,000 rows would copy it 50,000 times.
+            text = text if spaced == text else spaced
         if self.max_length and len(text) > self.max_length:
             raise CellProblem(
                 _("At most %(max)s characters; this has %(n)s.")
@@ -662,12 +665,33 @@ class Plan:
     # check page asks once whether they are percentages.
     score_cells: int = 0
     fraction_cells: int = 0
+    # A check keeps only what its batch stores: the first ``keep_rows`` rows that change
+    # something (the preview), without what to write; ``counts`` cover every row. None keeps
+    # every row, as the import needs them to write (see docs/benchmarks.md, "Import memory").
+    keep_rows: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def all_scores_fractions(self) -> bool:
         return self.fraction_cells > 0 and self.fraction_cells == self.score_cells
 
+    def keeps(self, row: RowPlan) -> bool:
+        """Whether a planned row is kept in ``rows`` (all are counted)."""
+        if self.keep_rows is None:
+            return True
+        return row.action != "unchanged" and len(self.rows) < self.keep_rows
+
+    def add(self, row: RowPlan) -> None:
+        """Count a planned row, and keep it when the plan keeps it."""
+        self.counts[row.action] = self.counts.get(row.action, 0) + 1
+        if self.keeps(row):
+            if self.keep_rows is not None:
+                row.data = None  # the import plans the row again before it writes
+            self.rows.append(row)
+
     def count(self, action: str) -> int:
+        if self.counts:
+            return self.counts.get(action, 0)
         return sum(1 for r in self.rows if r.action == action)
 
 
@@ -878,8 +902,23 @@ class SpreadsheetResource(resources.ModelResource):
     def write(self, rows: list[RowPlan], changes: Changes) -> None:
         raise NotImplementedError
 
-    def plan(self, sheet: Sheet, *, progress: Callable[[int, int], None] | None = None) -> Plan:
-        plan = Plan(total=len(sheet.rows), notes=[str(note) for note in sheet.notes])
+    def plan(
+        self,
+        sheet: Sheet,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        keep_rows: int | None = None,
+        release: bool = False,
+    ) -> Plan:
+        """Plan every row of the sheet; ``keep_rows``: keep only that many rows that change
+        something (a check, which stores a preview), else every row (an import).
+
+        ``release``: the sheet is planned once (a check): its rows are let go as they are
+        planned, so that the file's rows and the plan are not both held whole at the peak.
+        """
+        plan = Plan(
+            total=len(sheet.rows), notes=[str(note) for note in sheet.notes], keep_rows=keep_rows
+        )
         problem = self.target_problem()
         if problem:
             plan.errors.append(RowError(0, "", "", "", problem))
@@ -896,11 +935,16 @@ class SpreadsheetResource(resources.ModelResource):
         seen: dict[tuple[Any, ...], int] = {}
         columns = dict(self.import_columns())
         plan.columns = [name for _position, (name, _header) in sorted(mapping.items())]
-        for i, row in enumerate(rows, start=1):
+        count = len(rows)
+        if release:
+            sheet.rows = []
+            rows.reverse()  # planned from the end of the list: each popped row is let go
+        for i in range(1, count + 1):
+            row = rows.pop() if release else rows[i - 1]
             self._plan_one(row, mapping, columns, plan, seen)
-            if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(rows)):
-                progress(i, len(rows))
-        if not rows:
+            if progress is not None and (i % PROGRESS_EVERY == 0 or i == count):
+                progress(i, count)
+        if not count:
             plan.errors.append(
                 RowError(sheet.header_row, "", "", "", _("The file has headers but no rows."))
             )
@@ -1177,9 +1221,9 @@ class SpreadsheetResource(resources.ModelResource):
                 )
                 return
             seen[row_plan.key] = row.number
-        if row_plan.action != "unchanged":
+        if row_plan.action != "unchanged" and plan.keeps(row_plan):
             self._preview_cells(row_plan, values, plan.columns)
-        plan.rows.append(row_plan)
+        plan.add(row_plan)
 
     def _column_map(self) -> dict[str, Column]:
         # Asked for each cell of the preview: built once per resource.

@@ -388,6 +388,7 @@ def _collect(
     header_row = first_row = last_title = 0
     looked_at = 0
     rows: list[SheetRow] = []
+    repeated: list[dict[str, str]] = []
     blank_run = 0
     for number, raw in numbered_rows:
         cells = _trimmed(raw)
@@ -411,12 +412,33 @@ def _collect(
             else:
                 last_title = number
             continue
-        rows.append(SheetRow(number, cells))
+        rows.append(SheetRow(number, _shared(cells, repeated)))
         if len(rows) > MAX_ROWS:
             raise _too_many_rows()
     if headers is None:
         return None
     return _Table(headers, header_row, rows, first_row, last_title)
+
+
+# Distinct values a column keeps to share; a column of names or emails is mostly distinct.
+SHARED_VALUES = 2_000
+
+
+def _shared(cells: list[Any], repeated: list[dict[str, str]]) -> list[Any]:
+    """The row's cells, a value repeated down a column kept once: the sheet holds every row,
+    and an xlsx's inline strings (and a CSV's fields) are a new string in every row, so a
+    training's title on 50,000 rows would be held 50,000 times."""
+    while len(repeated) < len(cells):
+        repeated.append({})
+    for i, value in enumerate(cells):
+        if isinstance(value, str) and value:
+            seen = repeated[i]
+            kept = seen.get(value)
+            if kept is not None:
+                cells[i] = kept
+            elif len(seen) < SHARED_VALUES:
+                seen[value] = value
+    return cells
 
 
 def _sheet(table: _Table, facts: _SheetFacts | None, file_format: str, **kwargs: Any) -> Sheet:
@@ -789,52 +811,100 @@ def _xlsx_cells(
     Hidden columns and merged cells go into ``facts``; merged cells are listed after the
     rows, so ``facts.merges`` is complete only once the generator is exhausted.
     """
-    from defusedxml.ElementTree import iterparse
+    from defusedxml.ElementTree import DefusedXMLParser
 
-    shared_links: dict[str, bool] = {}  # shared formulas name their first cell's formula
-    number = 0
-    column = -1
-    found: dict[int, tuple[int | None, str | None]] = {}
-    tags = _XLSX_TAGS
+    # No tree is built: a sheet formatted down to row 1,048,576 would keep a million emptied
+    # row elements (~65 MB) until the end. The target keeps one cell's facts at a time.
+    target = _CellsTarget(percent_styles, facts)
+    parser = DefusedXMLParser(target=target, forbid_dtd=True)
     with stream:
-        # Only "end" events: a row's cells end before it does, so its number is known then.
-        for _event, element in iterparse(stream, events=("end",), forbid_dtd=True):
-            tag = tags.get(element.tag)
-            if tag == "c":
-                column = _cell_position(element.get("r"), column)
-                style = element.get("s")
-                decimals = percent_styles.get(_number(style, -1)) if style else None
-                kind = None
-                formula = value = None
-                for child in element:
-                    name = tags.get(child.tag)
-                    if name == "f":
-                        formula = child
-                    elif name == "v":
-                        value = child
-                if formula is not None:
-                    text = formula.text or ""
-                    link = bool(_HYPERLINK.search(text))
-                    if formula.get("t") == "shared":
-                        index = formula.get("si", "")
-                        if text:
-                            shared_links.setdefault(index, link)
-                        else:
-                            link = shared_links.get(index, False)
-                    # An empty <v/> is no value, but for a formula giving text it is "".
-                    saved = value is not None and bool(value.text or element.get("t") == "str")
-                    kind = LINK if link else SAVED if saved else UNSAVED
-                if (decimals is not None or kind) and column < MAX_COLUMNS:
-                    found[column] = (decimals, kind)
-            elif tag == "row":
-                number = _number(element.get("r"), number + 1)
-                if found:
-                    yield number, found
-                    found = {}
-                column = -1
-                element.clear()  # its cells are read; the emptied row stays, a few bytes
-            else:
-                _xlsx_outline_element(tag, element, facts)
+        while chunk := stream.read(256 * 1024):
+            parser.feed(chunk)
+            yield from target.take()
+        parser.close()
+    yield from target.take()
+
+
+class _CellsTarget:
+    """The XML parser's target for ``_xlsx_cells``: what one cell says, row by row."""
+
+    def __init__(self, percent_styles: dict[int, int], facts: _SheetFacts) -> None:
+        self.percent_styles = percent_styles
+        self.facts = facts
+        self.done: list[tuple[int, dict[int, tuple[int | None, str | None]]]] = []
+        self.shared_links: dict[str, bool] = {}  # shared formulas name their first cell's
+        self.number = 0
+        self.row_ref: str | None = None
+        self.column = -1
+        self.found: dict[int, tuple[int | None, str | None]] = {}
+        self.cell: dict[str, str] = {}
+        self.formula: dict[str, str] | None = None
+        self.formula_text = ""
+        self.value: str | None = None
+        self.text: list[str] | None = None  # the text of the <f> or <v> being read
+
+    def take(self) -> list[tuple[int, dict[int, tuple[int | None, str | None]]]]:
+        done, self.done = self.done, []
+        return done
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = _XLSX_TAGS.get(tag)
+        if name == "c":
+            self.cell = attrib
+            self.formula = self.value = None
+            self.formula_text = ""
+        elif name == "f":
+            self.formula = attrib
+            self.text = []
+        elif name == "v":
+            self.text = []
+        elif name == "row":
+            self.row_ref = attrib.get("r")
+        else:
+            _xlsx_outline_element(name, attrib, self.facts)
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        name = _XLSX_TAGS.get(tag)
+        if name == "f" and self.text is not None:
+            self.formula_text, self.text = "".join(self.text), None
+        elif name == "v" and self.text is not None:
+            self.value, self.text = "".join(self.text), None
+        elif name == "c":
+            self._cell_end()
+        elif name == "row":
+            self.number = _number(self.row_ref, self.number + 1)
+            if self.found:
+                self.done.append((self.number, self.found))
+                self.found = {}
+            self.column = -1
+
+    def _cell_end(self) -> None:
+        cell = self.cell
+        self.column = column = _cell_position(cell.get("r"), self.column)
+        style = cell.get("s")
+        decimals = self.percent_styles.get(_number(style, -1)) if style else None
+        kind = None
+        if self.formula is not None:
+            text = self.formula_text
+            link = bool(_HYPERLINK.search(text))
+            if self.formula.get("t") == "shared":
+                index = self.formula.get("si", "")
+                if text:
+                    self.shared_links.setdefault(index, link)
+                else:
+                    link = self.shared_links.get(index, False)
+            # An empty <v/> is no value, but for a formula giving text it is "".
+            saved = self.value is not None and bool(self.value or cell.get("t") == "str")
+            kind = LINK if link else SAVED if saved else UNSAVED
+        if (decimals is not None or kind) and column < MAX_COLUMNS:
+            self.found[column] = (decimals, kind)
+
+    def close(self) -> None:
+        return None
 
 
 def _merge_range(ref: str) -> tuple[int, int, int, int] | None:
@@ -904,7 +974,7 @@ def _ods_value(cell: Any) -> Any:
         if not number.is_finite():
             return _ods_text(cell)
         if kind == "percentage":
-            return _as_shown(number, 4)
+            return _as_shown(number, _ods_percent_decimals(cell))
         return int(number) if number == number.to_integral_value() else number
     if kind == "date":
         raw = cell.get(f"{_OFFICE}date-value") or ""
@@ -915,6 +985,18 @@ def _ods_value(cell: Any) -> Any:
     if kind == "boolean":
         return cell.get(f"{_OFFICE}boolean-value") == "true"
     return _ods_text(cell)
+
+
+# The number before the per cent sign of a percentage cell's text: "46%", "60,50 %".
+_PERCENT_SHOWN = re.compile(r"\d(?:[.,](\d+))?\s*%")
+
+
+def _ods_percent_decimals(cell: Any) -> int:
+    """The decimals a percentage cell shows, read from the text saved with its value
+    (LibreOffice saves 0.455 shown as "46%"), as xlsx's are from its format; four when the
+    text does not say."""
+    shown = _PERCENT_SHOWN.search(_ods_text(cell))
+    return 4 if shown is None else len(shown.group(1) or "")
 
 
 def _ods_text(cell: Any) -> str:

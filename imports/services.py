@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.history import acting_as
-from core.jobs import job_enqueue, job_enqueue_after_commit
+from core.jobs import job_enqueue, job_enqueue_after_commit, job_run_in_child
 from core.signals import rows_changed
 from core.spreadsheets import (
     MAX_FILE_BYTES,
@@ -490,7 +490,14 @@ def import_batch_check(*, batch_id: int) -> None:
         batch.excluded_rows = []  # a file checked again is chosen from again
         try:
             sheet = _read_batch(batch, resource)
-            plan = resource.plan(sheet, progress=_progress_saver(batch))
+            # The check stores counts, problems and a preview: it keeps no more rows than
+            # that, and lets each of the file's rows go once planned.
+            plan = resource.plan(
+                sheet, progress=_progress_saver(batch), keep_rows=PREVIEW_ROWS, release=True
+            )
+            # The resource's look-ups and the people it planned (the larger part) are done
+            # with: freed before the batch's preview is written, which needs as much again.
+            del sheet, resource
         except EncodingUncertain as exc:
             batch.status = ImportStatus.INVALID
             batch.file_error = exc.message
@@ -726,13 +733,59 @@ def export_file(*, kind: str, fmt: str, user: User, training: Training | None = 
 @shared_task(name="imports.check", acks_late=True)
 def import_check(batch_id: int) -> None:
     """Check an uploaded spreadsheet. Safe to run twice: only a queued batch is checked."""
-    import_batch_check(batch_id=batch_id)
+    if settings.IMPORT_JOBS_IN_CHILD_PROCESS:
+        _job_in_child("check", batch_id)
+    else:
+        import_batch_check(batch_id=batch_id)
 
 
 @shared_task(name="imports.apply", acks_late=True)
 def import_apply(batch_id: int) -> None:
     """Import a confirmed batch. Safe to run twice: an imported batch is left as it is."""
-    import_batch_apply(batch_id=batch_id)
+    if settings.IMPORT_JOBS_IN_CHILD_PROCESS:
+        _job_in_child("apply", batch_id)
+    else:
+        import_batch_apply(batch_id=batch_id)
+
+
+def _job_in_child(job: str, batch_id: int) -> None:
+    """Run the check or the import of a batch in a child process (the embedded mode, where
+    jobs run inside the web process: its memory is as before once the job is done).
+
+    The service keeps what it found on the batch, as in a worker; a child that died before
+    it could (killed for its memory) leaves the batch failed, as an error on our side does.
+    """
+    service = import_batch_check if job == "check" else import_batch_apply
+    run = job_run_in_child(f"{__name__}.{service.__name__}", batch_id=batch_id)
+    logger.info(
+        "Import batch %s (%s) ran in a child process: exit code %s, %.0f MB above its %.0f MB",
+        batch_id,
+        job,
+        run.exitcode,
+        run.peak_mb,
+        run.idle_mb,
+    )
+    if run.ok:
+        return
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return
+    with translation.override(batch.language):
+        if job == "check":
+            reason = _(
+                "The file could not be checked because of an error on our side. It was kept; "
+                "the administrators can look into it."
+            )
+            left = Q(status=ImportStatus.CHECKING)
+        else:
+            reason = _(
+                "Nothing was imported because of an error on our side. The file was kept; "
+                "the administrators can look into it."
+            )
+            left = Q(status=ImportStatus.APPLYING, applied_at__isnull=True)
+        ImportBatch.objects.filter(left, pk=batch_id).update(
+            status=ImportStatus.FAILED, failure_reason=str(reason), updated_at=timezone.now()
+        )
 
 
 # A batch still queued this long after it was asked for (or last queued) has most likely lost

@@ -316,6 +316,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest task, so Redis does not redeliver a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Memory (docs/deployment.md, "Memory"): a worker process grown past this many KiB by a job
+# (an import of a large file) is replaced by a fresh one once the job is done.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 200_000)
+# In the embedded mode the import jobs run in a child process, so the web process is as small
+# after an import as before it; the tests run them in-process, inside their transactions.
+IMPORT_JOBS_IN_CHILD_PROCESS = env_bool("IMPORT_JOBS_IN_CHILD_PROCESS", CELERY_TASK_ALWAYS_EAGER)
 # The email outbox (notifications): tries before an email is marked failed, and the
 # wait after the first failed try, which doubles after each one.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)

@@ -37,3 +37,6 @@ MEDIA_ROOT = env.path(
     "DJANGO_MEDIA_ROOT",
     default=f"/tmp/antitrafficking-test-media{os.environ.get('PYTEST_XDIST_WORKER', '')}",  # noqa: S108
 )
+# The suite's tests hold their data in transactions another process cannot see: the import
+# jobs run in-process (tests/imports/test_import_memory.py runs them in a child on purpose).
+IMPORT_JOBS_IN_CHILD_PROCESS = False
