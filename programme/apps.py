@@ -42,4 +42,7 @@ class ProgrammeConfig(AppConfig):
             "Decision",
             "ActionPoint",
             "Intervention",
+            "PeriodNarrative",
+            "OutcomeNarrative",
+            "PeriodRisk",
         )

@@ -79,3 +79,11 @@ class IndicatorStatus(models.TextChoices):
     BEHIND = "behind", _("Behind")
     NO_TARGET = "no_target", _("No target to date")
     NO_DATA = "no_data", _("No data")
+
+
+class RiskLevel(models.TextChoices):
+    """How likely a risk to the action is, or how much harm it would do (the period narrative)."""
+
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")

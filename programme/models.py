@@ -25,6 +25,7 @@ from programme.choices import (
     InterventionKind,
     MeetingFormat,
     MeetingStatus,
+    RiskLevel,
     ValueState,
 )
 
@@ -794,3 +795,89 @@ class ActionPointGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("institution's access to an action point")
         verbose_name_plural = _("institutions' access to action points")
+
+
+# --- The period narrative ---------------------------------------------------------------------
+#
+# What the programme team writes for each reporting period; the committee report opens with it.
+# Every text is stored in English, Macedonian and Albanian (programme/translation.py), with its
+# provenance per language in core.TextProvenance.
+
+
+class PeriodNarrative(DemoMarked):
+    """The programme team's executive summary and next steps for one reporting period."""
+
+    period = models.OneToOneField(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.CASCADE,
+        related_name="narrative",
+    )
+    executive_summary = models.TextField(
+        _("executive summary"), blank=True, help_text=NO_VICTIM_DETAILS
+    )
+    next_steps = models.TextField(_("next steps"), blank=True, help_text=NO_VICTIM_DETAILS)
+
+    class Meta:
+        verbose_name = _("period narrative")
+        verbose_name_plural = _("period narratives")
+        ordering = ["period__start_date"]
+
+    def __str__(self) -> str:
+        return str(self.period)
+
+
+class OutcomeNarrative(DemoMarked):
+    """What the programme team says about one outcome's progress in one reporting period."""
+
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.CASCADE,
+        related_name="outcome_narratives",
+    )
+    outcome = models.ForeignKey(
+        Outcome, verbose_name=_("outcome"), on_delete=models.CASCADE, related_name="narratives"
+    )
+    text = models.TextField(_("narrative"), blank=True, help_text=NO_VICTIM_DETAILS)
+
+    class Meta:
+        verbose_name = _("outcome narrative")
+        verbose_name_plural = _("outcome narratives")
+        ordering = ["period__start_date", "outcome__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "outcome"],
+                name="outcome_narrative_unique",
+                violation_error_message=_("This outcome already has a narrative for the period."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} · {self.outcome.code}"
+
+
+class PeriodRisk(DemoMarked):
+    """A risk to the action the programme team names for a reporting period, with its mitigation."""
+
+    period = models.ForeignKey(
+        ReportingPeriod,
+        verbose_name=_("reporting period"),
+        on_delete=models.CASCADE,
+        related_name="risks",
+    )
+    description = models.TextField(_("risk"), help_text=NO_VICTIM_DETAILS)
+    mitigation = models.TextField(_("mitigation"), blank=True, help_text=NO_VICTIM_DETAILS)
+    likelihood = models.CharField(
+        _("likelihood"), max_length=10, choices=RiskLevel.choices, blank=True
+    )
+    impact = models.CharField(_("impact"), max_length=10, choices=RiskLevel.choices, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+
+    class Meta:
+        verbose_name = _("risk")
+        verbose_name_plural = _("risks")
+        ordering = ["period__start_date", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} · {self.description[:80]}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from programme import results_views
+from programme import narrative_views, results_views
 
 # Included under "results/" in the programme's namespace.
 urlpatterns = [
@@ -18,4 +18,43 @@ urlpatterns = [
     ),
     path("periods/<int:pk>/close/", results_views.period_close, name="results_period_close"),
     path("periods/<int:pk>/reopen/", results_views.period_reopen, name="results_period_reopen"),
+]
+
+# The period narrative (programme/narrative_views.py): the programme team's pages.
+urlpatterns += [
+    path(
+        "periods/<int:pk>/narrative/",
+        narrative_views.narrative_period,
+        name="narrative_period",
+    ),
+    path(
+        "periods/<int:pk>/narrative/outcomes/<int:outcome>/",
+        narrative_views.narrative_outcome_edit,
+        name="narrative_outcome_edit",
+    ),
+    path(
+        "periods/<int:pk>/narrative/risks/add/",
+        narrative_views.narrative_risk_add,
+        name="narrative_risk_add",
+    ),
+    path(
+        "periods/<int:pk>/narrative/risks/<int:risk>/",
+        narrative_views.narrative_risk_edit,
+        name="narrative_risk_edit",
+    ),
+    path(
+        "periods/<int:pk>/narrative/risks/<int:risk>/remove/",
+        narrative_views.narrative_risk_remove,
+        name="narrative_risk_remove",
+    ),
+    path(
+        "periods/<int:pk>/narrative/undo/<slug:kind>/<int:record>/",
+        narrative_views.narrative_undo,
+        name="narrative_undo",
+    ),
+    path(
+        "periods/<int:pk>/narrative/<slug:part>/",
+        narrative_views.narrative_part_edit,
+        name="narrative_part_edit",
+    ),
 ]

@@ -10,13 +10,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
+from core.choices import TextOrigin
 from core.history import history_model
+from core.models import TextProvenance
+from core.translations import shown_text
 from programme.calculations import Calculation, Measure, calculation_get
 from programme.choices import (
     OPEN_ACTION_POINT_STATUSES,
@@ -35,6 +40,10 @@ from programme.models import (
     IndicatorValueTransition,
     Meeting,
     MeetingAttendance,
+    Outcome,
+    OutcomeNarrative,
+    PeriodNarrative,
+    PeriodRisk,
     ReportingPeriod,
 )
 from programme.results import framework_figures, period_current
@@ -639,3 +648,275 @@ def _agenda_draft(
 def _owed_by(owed: OwedValue) -> str:
     responsible = owed.indicator.responsible
     return responsible.label if responsible is not None else _("the programme team")
+
+
+# --- The period narrative ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NarrativeLanguage:
+    """One language of a narrative text: written or missing, and where the text comes from."""
+
+    code: str
+    name: str
+    written: bool
+    origin: TextOrigin
+
+
+@dataclass(frozen=True)
+class NarrativeText:
+    """One text of the period narrative (a part, an outcome's narrative, a risk's description
+    or mitigation) with its state in each language."""
+
+    label: str
+    languages: list[NarrativeLanguage]
+
+    @property
+    def complete(self) -> bool:
+        return all(language.written for language in self.languages)
+
+
+@dataclass(frozen=True)
+class NarrativeOutcome:
+    """An outcome of the action with its narrative for the period (None while unwritten)."""
+
+    outcome: Outcome
+    narrative: OutcomeNarrative | None
+    text: NarrativeText
+
+
+@dataclass(frozen=True)
+class NarrativeRisk:
+    """A risk named for the period, with the state of its two texts."""
+
+    risk: PeriodRisk
+    description: NarrativeText
+    mitigation: NarrativeText
+
+
+@dataclass(frozen=True)
+class NarrativeOverview:
+    """The programme team's page of a period's narrative: every part and its languages."""
+
+    period: ReportingPeriod
+    narrative: PeriodNarrative | None
+    executive_summary: NarrativeText
+    next_steps: NarrativeText
+    outcomes: list[NarrativeOutcome]
+    risks: list[NarrativeRisk]
+
+
+def _narrative_text(
+    obj: Model | None, field: str, label: str, origins: dict[tuple[Any, ...], str]
+) -> NarrativeText:
+    languages = []
+    for code, name in settings.LANGUAGES:
+        written = obj is not None and bool(getattr(obj, f"{field}_{code}", ""))
+        origin = TextOrigin.OFFICIAL
+        if written and obj is not None:
+            key = (obj._meta.model_name, obj.pk, field, code)
+            origin = TextOrigin(origins.get(key, TextOrigin.OFFICIAL))
+        languages.append(
+            NarrativeLanguage(code=code, name=str(name), written=written, origin=origin)
+        )
+    return NarrativeText(label=label, languages=languages)
+
+
+def _narrative_origins(records: Sequence[Model]) -> dict[tuple[Any, ...], str]:
+    """Every non-official origin of the records' texts, in one query (a handful of records of
+    three kinds)."""
+    if not records:
+        return {}
+    kinds = ContentType.objects.get_for_models(*{type(r) for r in records})
+    wanted = {(kinds[type(r)].pk, r.pk): r._meta.model_name for r in records}
+    rows = TextProvenance.objects.filter(
+        content_type__in=kinds.values(), object_id__in={r.pk for r in records}
+    ).values_list("content_type_id", "object_id", "field", "language", "origin")
+    return {
+        (wanted[(kind, pk)], pk, field, language): origin
+        for kind, pk, field, language, origin in rows
+        if (kind, pk) in wanted
+    }
+
+
+def period_narrative_overview(*, period: ReportingPeriod) -> NarrativeOverview:
+    """The period's narrative part by part, with each text's state per language: a fixed
+    number of queries however many outcomes and risks."""
+    narrative = PeriodNarrative.objects.filter(period=period).first()
+    outcomes = list(Outcome.objects.filter(action_id=period.action_id).order_by("code"))
+    by_outcome = {n.outcome_id: n for n in OutcomeNarrative.objects.filter(period=period)}
+    risks = list(PeriodRisk.objects.filter(period=period).order_by("order", "pk"))
+    records: list[Model] = [*by_outcome.values(), *risks]
+    if narrative is not None:
+        records.append(narrative)
+    origins = _narrative_origins(records)
+    return NarrativeOverview(
+        period=period,
+        narrative=narrative,
+        executive_summary=_narrative_text(
+            narrative, "executive_summary", _("Executive summary"), origins
+        ),
+        next_steps=_narrative_text(narrative, "next_steps", _("Next steps"), origins),
+        outcomes=[
+            NarrativeOutcome(
+                outcome=outcome,
+                narrative=by_outcome.get(outcome.pk),
+                text=_narrative_text(by_outcome.get(outcome.pk), "text", _("Narrative"), origins),
+            )
+            for outcome in outcomes
+        ],
+        risks=[
+            NarrativeRisk(
+                risk=risk,
+                description=_narrative_text(risk, "description", _("Risk"), origins),
+                mitigation=_narrative_text(risk, "mitigation", _("Mitigation"), origins),
+            )
+            for risk in risks
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """An outcome in the committee report's narrative: its narrative, if written in the
+    report's language (or in English, the fallback)."""
+
+    outcome: Outcome
+    narrative: OutcomeNarrative | None
+    written: bool
+
+
+@dataclass(frozen=True)
+class ReportRisk:
+    risk: PeriodRisk
+    described: bool
+    mitigated: bool
+
+
+@dataclass(frozen=True)
+class NarrativeForReport:
+    """The period narrative as the committee report prints it in one language: each part
+    and whether it has a text to print (in the language, or in English as the fallback)."""
+
+    narrative: PeriodNarrative | None
+    summary_written: bool
+    next_steps_written: bool
+    outcomes: list[ReportOutcome]
+    risks: list[ReportRisk]
+
+    @property
+    def outcomes_written(self) -> bool:
+        return any(o.written for o in self.outcomes)
+
+    @property
+    def risks_described(self) -> bool:
+        return any(r.described for r in self.risks)
+
+    @property
+    def anything_written(self) -> bool:
+        return (
+            self.summary_written
+            or self.next_steps_written
+            or self.outcomes_written
+            or self.risks_described
+        )
+
+
+def _printed(obj: Model | None, field: str, language: str) -> bool:
+    """Whether the report in ``language`` has a text to print: as the ``translated`` tag
+    chooses it (the language's own, else English). The origin is not needed to know."""
+    if obj is None:
+        return False
+    return bool(shown_text(obj, field, language, origin=TextOrigin.OFFICIAL).text.strip())
+
+
+def period_narrative_for_report(*, period: ReportingPeriod, language: str) -> NarrativeForReport:
+    """What the committee report prints of the period's narrative in ``language``: four
+    queries however many outcomes and risks."""
+    narrative = PeriodNarrative.objects.filter(period=period).first()
+    outcomes = list(Outcome.objects.filter(action_id=period.action_id).order_by("code"))
+    by_outcome = {n.outcome_id: n for n in OutcomeNarrative.objects.filter(period=period)}
+    risks = list(PeriodRisk.objects.filter(period=period).order_by("order", "pk"))
+    return NarrativeForReport(
+        narrative=narrative,
+        summary_written=_printed(narrative, "executive_summary", language),
+        next_steps_written=_printed(narrative, "next_steps", language),
+        outcomes=[
+            ReportOutcome(
+                outcome=outcome,
+                narrative=by_outcome.get(outcome.pk),
+                written=_printed(by_outcome.get(outcome.pk), "text", language),
+            )
+            for outcome in outcomes
+        ],
+        risks=[
+            ReportRisk(
+                risk=risk,
+                described=_printed(risk, "description", language),
+                mitigated=_printed(risk, "mitigation", language),
+            )
+            for risk in risks
+        ],
+    )
+
+
+# The kinds of record of the period narrative, as the undo's address names them.
+NARRATIVE_KINDS: dict[str, type[PeriodNarrative | OutcomeNarrative | PeriodRisk]] = {
+    "summary": PeriodNarrative,
+    "outcome": OutcomeNarrative,
+    "risk": PeriodRisk,
+}
+
+
+@dataclass(frozen=True)
+class NarrativeChange:
+    """The user's last change to a period's narrative that they may still undo."""
+
+    kind: str
+    record_id: int
+    label: str
+    history_type: str
+    at: datetime
+
+
+def narrative_last_change(*, period: ReportingPeriod, by: Any) -> NarrativeChange | None:
+    """The user's latest change to the period's narrative, when nobody has changed that part
+    since: what the page offers to undo (four queries)."""
+    latest: tuple[str, Any] | None = None
+    for kind, model in NARRATIVE_KINDS.items():
+        version: Any = (
+            history_model(model)
+            ._default_manager.filter(period_id=period.pk, history_user_id=by.pk)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        if version is None:
+            continue
+        if latest is None or version.history_date > latest[1].history_date:
+            latest = (kind, version)
+    if latest is None:
+        return None
+    kind, version = latest
+    model = NARRATIVE_KINDS[kind]
+    newest = (
+        history_model(model)
+        ._default_manager.filter(id=version.id)
+        .order_by("-history_date", "-history_id")
+        .values_list("history_id", flat=True)
+        .first()
+    )
+    if newest != version.history_id:
+        return None
+    if kind == "summary":
+        label = _("Executive summary and next steps")
+    elif kind == "outcome":
+        label = _("Narrative of outcome %(code)s") % {"code": version.outcome.code}
+    else:
+        label = _("Risk: %(text)s") % {"text": Truncator(version.description).words(8)}
+    return NarrativeChange(
+        kind=kind,
+        record_id=version.id,
+        label=label,
+        history_type=version.history_type,
+        at=version.history_date,
+    )

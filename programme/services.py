@@ -13,8 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from modeltranslation.translator import translator
 
-from core.history import acting_as
+from core.choices import TextOrigin
+from core.history import acting_as, history_model
+from core.translation_work import target_languages
+from core.translations import text_origin, text_provenance_set
 from core.uploads import validate_upload
 from programme import signals
 from programme.calculations import Measure, calculation_get
@@ -30,6 +34,9 @@ from programme.models import (
     Meeting,
     MeetingAttendance,
     Outcome,
+    OutcomeNarrative,
+    PeriodNarrative,
+    PeriodRisk,
     ReportingPeriod,
 )
 from programme.permissions import may_report_on_indicator, may_review
@@ -845,3 +852,194 @@ def meeting_prepare_next(*, action: Action, by: User | None, today: date) -> Mee
     with acting_as(by):
         meeting.save()
     return meeting
+
+
+# --- The period narrative ---------------------------------------------------------------------
+#
+# The programme team writes each text in English, Macedonian and Albanian at once, and says of
+# each translation where it comes from (core.TextProvenance, recorded with the same function
+# as the translation workbook and the loaders). Every change is kept in the history with the
+# origins it set (in the version's change reason), so its author can undo it, origins included.
+
+# Where a version keeps the origins it set: "text:mk=working,sq=machine" ("" when all are
+# official); short enough for the history's change reason (at most 100 characters).
+_ORIGIN_NOTE_PREFIX = "origins "
+
+
+def _origins_note(origins: Mapping[str, Mapping[str, str]]) -> str:
+    parts = []
+    for name in sorted(origins):
+        given = [
+            f"{lang}={origin}"
+            for lang, origin in sorted(origins[name].items())
+            if origin != TextOrigin.OFFICIAL
+        ]
+        if given:
+            parts.append(f"{name}:{','.join(given)}")
+    return _ORIGIN_NOTE_PREFIX + ";".join(parts)
+
+
+def _origins_from_note(note: str | None, fields: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The origins a version's change reason kept: every field and language, official where
+    it names none."""
+    found = {name: dict.fromkeys(target_languages(), str(TextOrigin.OFFICIAL)) for name in fields}
+    body = (note or "").removeprefix(_ORIGIN_NOTE_PREFIX)
+    for part in filter(None, body.split(";")):
+        name, _sep, pairs = part.partition(":")
+        for pair in filter(None, pairs.split(",")):
+            lang, _eq, origin = pair.partition("=")
+            if name in found and lang in found[name] and origin in TextOrigin.values:
+                found[name][lang] = origin
+    return found
+
+
+def _narrative_fields(obj: Any) -> list[str]:
+    return sorted(translator.get_options_for_model(type(obj)).fields)  # type: ignore[attr-defined]
+
+
+def _narrative_texts_store(
+    obj: Any,
+    *,
+    by: User | None,
+    texts: Mapping[str, Mapping[str, str]],
+    origins: Mapping[str, Mapping[str, str]],
+) -> None:
+    """Write ``texts`` (field → language → text) and their ``origins`` (field → language →
+    origin), validate, save with its history, and record the provenance. A language left empty
+    has no provenance: there is nothing to say where it comes from."""
+    for name, by_language in texts.items():
+        for lang, text in by_language.items():
+            setattr(obj, f"{name}_{lang}", (text or "").strip())
+    obj.full_clean()
+    official = str(TextOrigin.OFFICIAL)
+    # What every text's origin is once this is saved: the version keeps it, for an undo.
+    after = {
+        name: {
+            lang: str(text_origin(obj, name, lang)) if obj.pk else official
+            for lang in target_languages()
+        }
+        for name in _narrative_fields(obj)
+    }
+    for name in texts:
+        for lang in target_languages():
+            given = origins.get(name, {}).get(lang) or official
+            after[name][lang] = str(given) if getattr(obj, f"{name}_{lang}", "") else official
+    obj._change_reason = _origins_note(after)
+    with acting_as(by):
+        obj.save()
+    for name in texts:
+        for lang, origin in after[name].items():
+            text_provenance_set(obj=obj, field=name, language=lang, origin=origin)
+
+
+@transaction.atomic
+def period_narrative_save(
+    *,
+    period: ReportingPeriod,
+    by: User | None,
+    texts: Mapping[str, Mapping[str, str]],
+    origins: Mapping[str, Mapping[str, str]],
+) -> PeriodNarrative:
+    """Write the period's executive summary or next steps (the fields ``texts`` names) in
+    every language, with where each translation comes from."""
+    unknown = set(texts) - {"executive_summary", "next_steps"}
+    if unknown:
+        raise ValueError(f"Not a text of the period narrative: {sorted(unknown)}")
+    narrative = PeriodNarrative.objects.select_for_update().filter(period=period).first()
+    if narrative is None:
+        narrative = PeriodNarrative(period=period)
+    _narrative_texts_store(narrative, by=by, texts=texts, origins=origins)
+    return narrative
+
+
+@transaction.atomic
+def outcome_narrative_save(
+    *,
+    period: ReportingPeriod,
+    outcome: Outcome,
+    by: User | None,
+    texts: Mapping[str, str],
+    origins: Mapping[str, str],
+) -> OutcomeNarrative:
+    """Write what the programme team says of an outcome's progress in the period, in every
+    language (``texts`` and ``origins`` by language)."""
+    if outcome.action_id != period.action_id:
+        raise ValidationError(_("This outcome belongs to another action."))
+    narrative = (
+        OutcomeNarrative.objects.select_for_update().filter(period=period, outcome=outcome).first()
+    )
+    if narrative is None:
+        narrative = OutcomeNarrative(period=period, outcome=outcome)
+    _narrative_texts_store(narrative, by=by, texts={"text": texts}, origins={"text": origins})
+    return narrative
+
+
+@transaction.atomic
+def period_risk_save(
+    *,
+    period: ReportingPeriod,
+    risk: PeriodRisk | None,
+    by: User | None,
+    texts: Mapping[str, Mapping[str, str]],
+    origins: Mapping[str, Mapping[str, str]],
+    likelihood: str = "",
+    impact: str = "",
+    order: int = 1,
+) -> PeriodRisk:
+    """Name a risk for the period, or correct one: its description and mitigation in every
+    language, how likely and how harmful it is, and its place in the list."""
+    if risk is None:
+        risk = PeriodRisk(period=period)
+    else:
+        risk = PeriodRisk.objects.select_for_update().get(pk=risk.pk, period=period)
+    risk.likelihood = likelihood
+    risk.impact = impact
+    risk.order = order
+    _narrative_texts_store(risk, by=by, texts=texts, origins=origins)
+    return risk
+
+
+@transaction.atomic
+def period_risk_remove(*, risk: PeriodRisk, by: User | None) -> None:
+    """Take a risk off the period; its history keeps it, so its author can undo this."""
+    with acting_as(by):
+        risk.delete()
+
+
+NarrativeRecord = PeriodNarrative | OutcomeNarrative | PeriodRisk
+
+
+@transaction.atomic
+def narrative_change_undo(
+    *, model: type[NarrativeRecord], pk: int, period: ReportingPeriod, by: User
+) -> NarrativeRecord | None:
+    """Undo the last change to a part of the period narrative: only the person who made it
+    may, and only while it is the last. The texts, choices and origins come back as they were
+    before it; a part it created goes again, and a risk it removed comes back. Returns the
+    record as it is now (None when the undo removed it)."""
+    versions: list[Any] = list(
+        history_model(model)
+        ._default_manager.filter(id=pk, period_id=period.pk)
+        .select_for_update()
+        .order_by("-history_date", "-history_id")[:2]
+    )
+    if not versions or versions[0].history_user_id != by.pk:
+        raise ValidationError(
+            _("Only the person who made the last change to this text can undo it."),
+            code="not_author",
+        )
+    previous = versions[1] if len(versions) > 1 else None
+    current = model.objects.filter(pk=pk).first()
+    with acting_as(by):
+        if previous is None or previous.history_type == "-":
+            if current is not None:
+                current.delete()
+            return None
+        restored = previous.instance
+        fields = _narrative_fields(restored)
+        for name, by_language in _origins_from_note(previous.history_change_reason, fields).items():
+            for lang, origin in by_language.items():
+                text_provenance_set(obj=restored, field=name, language=lang, origin=origin)
+        restored._change_reason = previous.history_change_reason
+        restored.save()
+    return restored

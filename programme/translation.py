@@ -12,7 +12,10 @@ from programme.models import (
     Meeting,
     MeetingAttendance,
     Outcome,
+    OutcomeNarrative,
     Output,
+    PeriodNarrative,
+    PeriodRisk,
     Programme,
 )
 
@@ -61,3 +64,18 @@ class MeetingTranslation(TranslationOptions):
 class MeetingAttendanceTranslation(TranslationOptions):
     # Names stay as they are, but the positions beside them are words of a language.
     fields = ("representatives",)
+
+
+@register(PeriodNarrative)
+class PeriodNarrativeTranslation(TranslationOptions):
+    fields = ("executive_summary", "next_steps")
+
+
+@register(OutcomeNarrative)
+class OutcomeNarrativeTranslation(TranslationOptions):
+    fields = ("text",)
+
+
+@register(PeriodRisk)
+class PeriodRiskTranslation(TranslationOptions):
+    fields = ("description", "mitigation")

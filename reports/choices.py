@@ -11,6 +11,17 @@ class ReportKind(models.TextChoices):
     MEETING = "meeting", _("Meeting record")
 
 
+class ReportCopy(models.TextChoices):
+    """A committee report's copy: the final one, or the programme team's draft, which marks
+    each text of the period narrative not yet written (kept in ``parameters["copy"]``)."""
+
+    FINAL = "final", _("Final copy: what is not written yet is left out")
+    DRAFT = "draft", _("Draft for the programme team: what is not written yet is marked")
+
+
+DRAFT = ReportCopy.DRAFT.value
+
+
 class ReportStatus(models.TextChoices):
     """Where a report's generation is: the job's status, as the requester sees it."""
 

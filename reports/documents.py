@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.templatetags.translated import FALLBACK_MARK
-from programme.selectors import action_primary
+from programme.selectors import action_primary, period_narrative_for_report
 from recommendations.choices import ImplementationStatus
 from reports import selectors
 from reports.charts import (
@@ -32,7 +32,7 @@ from reports.charts import (
 )
 from reports.choices import ReportKind
 from reports.models import Report
-from reports.permissions import may_name_participants
+from reports.permissions import is_draft, may_name_participants
 from reports.render import STATIC_BASE_URL
 from trainings.permissions import trainings_visible_to
 
@@ -201,9 +201,14 @@ def _committee(report: Report) -> dict[str, Any]:
             bars=[(c.label, len(c.studies)) for c in data.pipeline],
         ),
     }
+    draft = is_draft(report)
+    title = _("Steering-committee progress report")
     return {
-        "title": _("Steering-committee progress report"),
+        # A draft says so on its cover and in the running header of every page.
+        "title": _("%(title)s – DRAFT") % {"title": title} if draft else title,
         "subject": period.name,
+        "draft": draft,
+        "narrative": period_narrative_for_report(period=period, language=report.language),
         "data": data,
         "charts": charts,
         "long_assessment_words": LONG_ASSESSMENT_WORDS,

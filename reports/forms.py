@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from programme.models import Meeting, ReportingPeriod
 from programme.permissions import meetings_visible_to
 from recommendations.models import Recommendation
-from reports.choices import ReportKind
+from reports.choices import ReportCopy, ReportKind
+from reports.permissions import may_request_draft
 from stakeholders.models import User
 from trainings.models import Training
 from trainings.permissions import trainings_visible_to
@@ -70,9 +71,19 @@ class ReportRequestForm(forms.Form):
         ),
     )
 
+    copy = forms.ChoiceField(
+        label=_("Copy"),
+        choices=ReportCopy.choices,
+        initial=ReportCopy.FINAL,
+        widget=forms.RadioSelect,
+        required=False,  # not said: the final copy
+    )
+
     def __init__(self, *args: Any, kind: str, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        if kind != ReportKind.COMMITTEE or not may_request_draft(user):
+            del self.fields["copy"]  # the final copy: the only one there is for them
         subject = SUBJECT_FIELD[ReportKind(kind)]
         for name in SUBJECT_FIELD.values():
             if name != subject:
@@ -83,6 +94,10 @@ class ReportRequestForm(forms.Form):
             )
         elif subject == "meeting":
             self.fields["meeting"].queryset = meetings_visible_to(user).order_by("-number")  # type: ignore[attr-defined]
+
+    def is_draft(self) -> bool:
+        """Whether the programme team asked for the committee report's draft copy."""
+        return self.cleaned_data.get("copy") == ReportCopy.DRAFT
 
     def subject(self) -> dict[str, Any]:
         """The subject as the service takes it: period=…, recommendation=…, and so on."""

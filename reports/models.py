@@ -147,6 +147,8 @@ class Report(TimeStamped):
         else:
             parts = [self.kind, slug]
         parts.append(self.language)
+        if self.parameters.get("copy") == "draft":  # reports.choices.DRAFT
+            parts.append("draft")
         if self.version:
             parts.append(f"v{self.version}")
         if self.pdfa:

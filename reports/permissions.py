@@ -3,6 +3,7 @@
 - The steering committee's progress report is asked for by the programme team and the EU
   observers; it holds only what they all read (approved assessments, figures without
   names), so each of them may open the others' generations of it.
+- A draft copy of the committee report (``parameters["copy"]``) is the programme team's alone.
 - A meeting record holds what everyone signed in reads, so every generation is open to all.
 - Recommendation and training reports hold what their requester may see (their own
   institution's drafts, say): only the requester and the programme team open them. A training
@@ -26,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from reports.choices import ReportKind, ReportStatus
+from reports.choices import DRAFT, ReportKind, ReportStatus
 from reports.models import Report
 from stakeholders.models import User
 from stakeholders.selectors import persona_for
@@ -54,6 +55,17 @@ def check_request(user: User, kind: str) -> None:
         raise Http404
     if not can_request(user, kind):
         raise PermissionDenied
+
+
+def may_request_draft(user: User) -> bool:
+    """A draft copy of the committee report (its unwritten narrative marked) is the programme
+    team's working copy: only the team asks for one, and only the team opens it."""
+    return persona_for(user).is_programme_team
+
+
+def is_draft(report: Report) -> bool:
+    """Whether the report is a draft copy (kept in its parameters; final when not said)."""
+    return (report.parameters or {}).get("copy") == DRAFT
 
 
 def report_scope(user: User) -> dict[str, Any]:
@@ -91,7 +103,8 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
         requested_by=user, kind__in=[ReportKind.RECOMMENDATION, ReportKind.TRAINING]
     )
     if persona.is_observer:
-        shown |= Q(kind=ReportKind.COMMITTEE)
+        # Draft copies are the programme team's (may_request_draft).
+        shown |= Q(kind=ReportKind.COMMITTEE) & ~Q(parameters__contains={"copy": DRAFT})
     # A requester's own recommendation reports, each held against its scope: a user asks
     # for few, so they are checked here rather than in SQL (which cannot compare JSON lists
     # portably).

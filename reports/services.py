@@ -21,10 +21,10 @@ from core.jobs import job_enqueue
 from notifications.services import notify_report_finished
 from programme.models import Meeting, ReportingPeriod
 from recommendations.models import Recommendation
-from reports.choices import ReportKind, ReportStatus
+from reports.choices import DRAFT, ReportKind, ReportStatus
 from reports.documents import ReportUnavailable, report_html
 from reports.models import Report
-from reports.permissions import report_scope
+from reports.permissions import may_request_draft, report_scope
 from reports.render import RenderedPdf, RenderFailed, render_pdf
 from stakeholders.models import User
 from trainings.models import Training
@@ -116,6 +116,7 @@ def report_request(
     kind: str,
     language: str,
     pdfa: bool = False,
+    draft: bool = False,
     period: ReportingPeriod | None = None,
     recommendation: Recommendation | None = None,
     training: Training | None = None,
@@ -131,6 +132,13 @@ def report_request(
     )
     key = subject.pop("key")
     series = f"{kind}:{key}:{language}"
+    if draft:
+        # The committee report's draft copy: the programme team's, numbered apart from the
+        # final copies the committee reads.
+        if kind != ReportKind.COMMITTEE or not may_request_draft(by):
+            raise ValidationError(_("Only the programme team asks for a draft copy."))
+        subject["copy"] = DRAFT
+        series = f"{series}:draft"
     if kind in PER_REQUESTER:
         # Numbered per requester: a version number counted across everyone would tell a
         # requester that someone else (another institution) asked for this report before.

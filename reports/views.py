@@ -73,6 +73,7 @@ def report_request(request: AuthenticatedRequest) -> HttpResponse:
                 kind=kind,
                 language=form.cleaned_data["language"],
                 pdfa=form.cleaned_data["pdfa"],
+                draft=form.is_draft(),
                 **form.subject(),
             )
         except ValidationError as exc:

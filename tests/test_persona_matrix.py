@@ -673,6 +673,49 @@ RULES: dict[str, Rule] = {
     # Content translations (core.translation_work): the programme team's task.
     "core:translations": Rule(get=TEAM_ONLY, post=TEAM_ONLY),
     "core:translations_export": Rule(get=TEAM_ONLY),
+    # (narrative rules)
+    # The period narrative (programme/narrative_views.py): the programme team's pages alone.
+    "programme:narrative_period": Rule(kwargs=lambda w: {"pk": w.period.pk}, get=TEAM_ONLY),
+    "programme:narrative_part_edit": Rule(
+        kwargs=lambda w: {"pk": w.period.pk, "part": "executive-summary"},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {
+            "executive_summary_en": "Planted",
+            "executive_summary_origin_mk": "working",
+        },
+    ),
+    "programme:narrative_outcome_edit": Rule(
+        kwargs=lambda w: {"pk": w.period.pk, "outcome": w.value_draft.indicator.outcome_id},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"text_en": "Planted", "text_origin_mk": "working"},
+    ),
+    "programme:narrative_risk_add": Rule(
+        kwargs=lambda w: {"pk": w.period.pk},
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"description_en": "Planted", "order": "1"},
+    ),
+    "programme:narrative_risk_edit": Rule(
+        kwargs=lambda w: _narrative_risk(w),
+        get=TEAM_ONLY,
+        post=TEAM_ONLY,
+        data=lambda w: {"description_en": "Planted", "order": "1"},
+    ),
+    "programme:narrative_risk_remove": Rule(
+        kwargs=lambda w: _narrative_risk(w), get=TEAM_ONLY, post=TEAM_ONLY
+    ),
+    "programme:narrative_undo": Rule(
+        kwargs=lambda w: {
+            "pk": w.period.pk,
+            "kind": "risk",
+            "record": _narrative_risk(w)["risk"],
+        },
+        get=_expect(405),
+        post=TEAM_ONLY,
+    ),
+    # (narrative rules end)
     # The REST API (api/): the same gates as the portal's pages, signed in through the session
     # here (tokens in tests/api/). JSON answers 401 without credentials, 405 to any write.
     # Its answers are expected as 200, not OK: JSON and YAML, not pages for the page walkers.
@@ -791,6 +834,18 @@ RULES: dict[str, Rule] = {
     "public:iati_activities": Rule(get=_expect(OK, anonymous=OK), post=_expect(405, anonymous=405)),
     # (public rules end)
 }
+
+
+def _narrative_risk(w: World) -> dict[str, Any]:
+    """A risk the programme team named for the world's period (made once, then reused)."""
+    from programme.models import PeriodRisk
+
+    risk = PeriodRisk.objects.filter(period=w.period).order_by("pk").first()
+    if risk is None:
+        risk = PeriodRisk.objects.create(
+            period=w.period, description_en="Staff turnover in the referral units", order=1
+        )
+    return {"pk": w.period.pk, "risk": risk.pk}
 
 
 def _meeting_with_minutes(w: World) -> dict[str, Any]:
