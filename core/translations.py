@@ -4,17 +4,19 @@ A record's translated field (django-modeltranslation: ``title_en``, ``title_mk``
 holds one text per language. ``TextProvenance`` says, per record, field and language, whether
 that text is the official wording, a working translation by the programme team or a machine
 translation awaiting review. No row means official: the English originals, and what an
-administrator types in a language.
+administrator types in a language. A portal form that edits every language records its texts
+with ``translated_texts_save``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 
 from core.choices import TextOrigin
 from core.models import TextProvenance
@@ -94,25 +96,107 @@ class ShownText:
     language: str
     origin: TextOrigin
     source: str
+    # The reader's language has no text yet: ``text`` is another language's (the fallback).
+    missing: bool = False
 
     @property
     def needs_status(self) -> bool:
         return self.origin != TextOrigin.OFFICIAL and bool(self.source)
 
 
+def fallback_languages(language: str) -> list[str]:
+    """Where a text missing in ``language`` is looked for: English first, then the other
+    languages in the site's order (``MODELTRANSLATION_FALLBACK_LANGUAGES`` says the same)."""
+    default = str(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+    others = [code for code, _name in settings.LANGUAGES if code not in (default, language)]
+    return ([default] if language != default else []) + others
+
+
 def shown_text(
     obj: models.Model, field: str, language: str, *, origin: TextOrigin | None = None
 ) -> ShownText:
-    """What a page in ``language`` shows of ``obj``'s ``field``: the reader's text, or the
-    English one (the fallback) when the reader's language has none. ``origin`` saves the
-    query when a list looked the origins up at once (``text_origins``)."""
+    """What a page in ``language`` shows of ``obj``'s ``field``: the reader's text, or where
+    it has none yet the fallback (English, else the other language that has one), marked
+    ``missing``. ``origin`` saves the query when a list looked the origins up at once
+    (``text_origins``)."""
     default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    own = getattr(obj, f"{field}_{language}", None) if language != default else None
-    if not own:
-        english = getattr(obj, f"{field}_{default}", None)
-        text = english if english is not None else getattr(obj, field, "")
+    if not hasattr(obj, f"{field}_{language}"):  # not a translated field
+        text = getattr(obj, field, "")
         return ShownText(text=text or "", language=default, origin=TextOrigin.OFFICIAL, source="")
+    own = getattr(obj, f"{field}_{language}", None)
+    if not own:
+        for other in fallback_languages(language):
+            if text := getattr(obj, f"{field}_{other}", None):
+                return ShownText(
+                    text=text, language=other, origin=TextOrigin.OFFICIAL, source="", missing=True
+                )
+        return ShownText(text="", language=language, origin=TextOrigin.OFFICIAL, source="")
+    if language == default:
+        # English is the original: it has no provenance, and costs no query.
+        return ShownText(text=own, language=language, origin=TextOrigin.OFFICIAL, source="")
     if origin is None:
         origin = text_origin(obj, field, language)
     source = getattr(obj, f"{field}_{default}", "") or ""
     return ShownText(text=own, language=language, origin=origin, source=source)
+
+
+# --- Texts typed in every language on a portal form -------------------------------------------
+
+
+def _source_language(texts: dict[str, str], written_in: str) -> str | None:
+    """The language a field's texts are translated from: English where it has one; else the
+    language the person works in; else the first that has a text."""
+    default = str(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+    for language in [default, written_in, *(code for code, _name in settings.LANGUAGES)]:
+        if texts.get(language):
+            return language
+    return None
+
+
+@transaction.atomic
+def translated_texts_save(
+    *,
+    obj: models.Model,
+    texts: Mapping[str, Mapping[str, str]],
+    written_in: str,
+    official: bool = False,
+    shown: Mapping[str, Mapping[str, str]] | None = None,
+    by: Any,
+) -> models.Model:
+    """Write the texts a person typed on a portal form (``{field: {language: text}}``; a
+    language left out keeps its text, an empty one is cleared) and record where each comes
+    from: the source text (English, or the language the person wrote in when English has
+    none) is official; a Macedonian or Albanian text written or changed beside it is a
+    working translation unless ``official`` says the person gives the official wording. An
+    unchanged text keeps its origin. ``shown`` is what the form showed (the texts before the
+    edit), when the record's own service wrote one language already. Returns the record as
+    stored now."""
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    changed: list[str] = []
+    origins: list[tuple[str, str, TextOrigin]] = []
+    for field, given in texts.items():
+        current = {
+            code: getattr(obj, f"{field}_{code}", None) or "" for code, _name in settings.LANGUAGES
+        }
+        before = {**current, **((shown or {}).get(field) or {})}
+        final = {**current, **{code: (text or "").strip() for code, text in given.items()}}
+        source = _source_language(final, written_in)
+        for language in given:
+            text = final[language]
+            if text != current[language]:
+                setattr(obj, f"{field}_{language}", text)
+                changed.append(f"{field}_{language}")
+            if text == (before[language] or "").strip() and not (text and official):
+                continue  # unchanged: its origin stays what it was
+            keeps_official = not text or official or language == source
+            origins.append(
+                (field, language, TextOrigin.OFFICIAL if keeps_official else TextOrigin.WORKING)
+            )
+    if changed:
+        if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+            changed.append("updated_at")
+        obj._history_user = by  # type: ignore[attr-defined]  # django-simple-history
+        obj.save(update_fields=changed)
+    for field, language, origin in origins:
+        text_provenance_set(obj=obj, field=field, language=language, origin=origin)
+    return obj

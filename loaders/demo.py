@@ -15,11 +15,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.choices import TextOrigin
 from core.history import history_forgotten
+from core.translations import text_provenance_set
 from dashboard.glance import glance_invalidate
 from loaders.grants import object_permissions_rebuild
 from notifications.services import preference_set
@@ -37,7 +40,10 @@ from programme.models import (
     Meeting,
     MeetingAttendance,
     Outcome,
+    OutcomeNarrative,
     Output,
+    PeriodNarrative,
+    PeriodRisk,
     ReportingPeriod,
 )
 from recommendations import services as rec_services
@@ -180,6 +186,7 @@ def demo_load(*, action: Action) -> bool:
     _updates(inst, users, periods, recs)
     _reported_values(indicators, periods, users)
     _period_closed(periods, users)
+    _period_narrative(action, periods[-1])
     _notification_preferences(users)
     object_permissions_rebuild()
     glance_invalidate()
@@ -204,14 +211,14 @@ def _institutions() -> dict[str, Institution]:
             "Demo Association for Victim Support",
             "Демо здружение за поддршка на жртви",
             "Shoqata Demo për Mbështetjen e Viktimave",
-            "Demo CSO A",
+            ("Demo CSO A", "Демо ГО А", "OShC Demo A"),
         ),
         (
             "demo-cso-b",
             "Demo Youth Education Network",
             "Демо мрежа за едукација на млади",
             "Rrjeti Demo për Edukimin e të Rinjve",
-            "Demo CSO B",
+            ("Demo CSO B", "Демо ГО Б", "OShC Demo B"),
         ),
     ]:
         inst[code] = Institution.objects.create(
@@ -219,12 +226,23 @@ def _institutions() -> dict[str, Institution]:
             name_en=en,
             name_mk=mk,
             name_sq=sq,
-            short_name_en=short,
+            short_name_en=short[0],
+            short_name_mk=short[1],
+            short_name_sq=short[2],
             kind=InstitutionKind.CSO,
             country="North Macedonia",
             is_demo=True,
         )
+        _working_translations(inst[code], "name", "short_name")
     return inst
+
+
+def _working_translations(obj: Model, *fields: str) -> None:
+    """Record the demo's Macedonian and Albanian texts of ``fields`` as working translations
+    (made up with the demo, vouched for by no one), as the seed records its own."""
+    for field in fields:
+        for language in ("mk", "sq"):
+            text_provenance_set(obj=obj, field=field, language=language, origin=TextOrigin.WORKING)
 
 
 def _users(inst: dict[str, Institution]) -> dict[str, User]:
@@ -366,16 +384,17 @@ def _trainings(
     for title, start, end, city, organiser, partners, tps, tgs, rec_numbers in specs:
         training = Training.objects.create(
             action=action,
-            title_en=title,
+            **_in_three("title", title),
             start_date=start,
             end_date=end,
             city=city,
             venue=f"Training centre, {city}",
             organiser=inst[organiser],
             status=TrainingStatus.HELD,
-            methodology="Interactive methods: case studies and role play",
+            **_in_three("methodology", "Interactive methods: case studies and role play"),
             is_demo=True,
         )
+        _working_translations(training, "title", "methodology")
         training.partners.set([inst[p] for p in partners])
         training.topics.set([topics[t] for t in tps])
         training.target_groups.set([groups[g] for g in tgs])
@@ -383,7 +402,7 @@ def _trainings(
         trainings.append(training)
     upcoming = Training.objects.create(
         action=action,
-        title_en="Free legal aid for trafficking victims: regional follow-up",
+        **_in_three("title", "Free legal aid for trafficking victims: regional follow-up"),
         start_date=date(2026, 12, 8),
         end_date=date(2026, 12, 9),
         city="Bitola",
@@ -391,6 +410,7 @@ def _trainings(
         status=TrainingStatus.PLANNED,
         is_demo=True,
     )
+    _working_translations(upcoming, "title")
     upcoming.topics.set([topics["free-legal-aid"]])
     upcoming.target_groups.set([groups["lawyers"], groups["social-workers"]])
     return trainings
@@ -691,12 +711,75 @@ DEMO_TRANSLATIONS: dict[str, tuple[str, str]] = {
     "studies": ("студии", "studime"),
     "recommendations": ("препораки", "rekomandime"),
     "%": ("%", "%"),
+    # Trainings and studies.
+    "Identifying victims of trafficking for labour exploitation": (
+        "Идентификување на жртви на трговија со луѓе заради трудова експлоатација",
+        "Identifikimi i viktimave të trafikimit për shfrytëzim të punës",
+    ),
+    "Recognising and referring child victims of trafficking": (
+        "Препознавање и упатување на деца жртви на трговија со луѓе",
+        "Njohja dhe referimi i fëmijëve viktima të trafikimit",
+    ),
+    "Reporting on human trafficking: a workshop for journalists and CSOs": (
+        "Известување за трговијата со луѓе: работилница за новинари и граѓански организации",
+        "Raportimi për trafikimin e qenieve njerëzore: punëtori për gazetarë dhe organizata "
+        "të shoqërisë civile",
+    ),
+    "Online recruitment and ICT-facilitated trafficking": (
+        "Регрутирање преку интернет и трговија со луѓе олеснета со ИКТ",
+        "Rekrutimi në internet dhe trafikimi i lehtësuar nga TIK",
+    ),
+    "Free legal aid for trafficking victims: regional follow-up": (
+        "Бесплатна правна помош за жртви на трговија со луѓе: регионално следење",
+        "Ndihma juridike falas për viktimat e trafikimit: vazhdimi rajonal",
+    ),
+    "Interactive methods: case studies and role play": (
+        "Интерактивни методи: студии на случај и играње улоги",
+        "Metoda interaktive: studime rastesh dhe lojë me role",
+    ),
+    DEMO_STUDIES[0][1]: (
+        "Регрутирање сезонски земјоделски работници преку неформални агенции (демо)",
+        "Rekrutimi i punëtorëve sezonalë bujqësorë përmes agjencive joformale (demo)",
+    ),
+    DEMO_STUDIES[1][1]: (
+        "Ризици од трговија со луѓе за децата што рано го напуштаат училиштето (демо)",
+        "Rreziqet e trafikimit për fëmijët që braktisin herët shkollën (demo)",
+    ),
+}
+# The demo's fourth steering-committee meeting and its decision.
+DEMO_MEETING = {
+    "purpose": "Review the 2024 plan and agree the 2025 training calendar.",
+    "agenda": "1. Results of 2024\n2. Open action points\n3. Training calendar 2025",
+    "minutes": "Demo minutes: the committee reviewed the 2024 results and open action points.",
+    "decision": "The 2025 training calendar gives priority to online recruitment and to "
+    "children leaving school early.",
+}
+DEMO_TRANSLATIONS |= {
+    DEMO_MEETING["purpose"]: (
+        "Преглед на планот за 2024 година и договор за календарот на обуки за 2025 година.",
+        "Shqyrtimi i planit të vitit 2024 dhe miratimi i kalendarit të trajnimeve për vitin 2025.",
+    ),
+    DEMO_MEETING["agenda"]: (
+        "1. Резултати од 2024 година\n2. Отворени акциски точки\n3. Календар на обуки за 2025",
+        "1. Rezultatet e vitit 2024\n2. Pikat e hapura të veprimit\n3. Kalendari i trajnimeve 2025",
+    ),
+    DEMO_MEETING["minutes"]: (
+        "Демо записник: одборот ги прегледа резултатите од 2024 година и отворените акциски точки.",
+        "Procesverbal demo: komiteti shqyrtoi rezultatet e vitit 2024 dhe pikat e hapura të "
+        "veprimit.",
+    ),
+    DEMO_MEETING["decision"]: (
+        "Календарот на обуки за 2025 година дава приоритет на регрутирањето преку интернет и на "
+        "децата што рано го напуштаат училиштето.",
+        "Kalendari i trajnimeve për vitin 2025 u jep përparësi rekrutimit në internet dhe "
+        "fëmijëve që braktisin herët shkollën.",
+    ),
 }
 
 
 def _in_three(field: str, text: str) -> dict[str, str]:
     """A demo text in English with its Macedonian and Albanian translations."""
-    mk, sq = DEMO_TRANSLATIONS.get(text, (text, text))
+    mk, sq = DEMO_TRANSLATIONS[text]  # a demo text without its translations is a mistake
     return {f"{field}_en": text, f"{field}_mk": mk, f"{field}_sq": sq}
 
 
@@ -708,6 +791,8 @@ def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[I
         )
         for code, title in DEMO_OUTCOMES.items()
     }
+    for outcome in outcomes.values():
+        _working_translations(outcome, "title")
     outputs = {
         code: Output.objects.create(
             outcome=outcomes[code.split(".")[0]],
@@ -717,6 +802,8 @@ def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[I
         )
         for code, title in DEMO_OUTPUTS.items()
     }
+    for output in outputs.values():
+        _working_translations(output, "title")
     groups = {g.slug: str(g.pk) for g in ProfessionalGroup.objects.all()}
     indicators = []
     for spec in DEMO_INDICATORS:
@@ -751,6 +838,10 @@ def _results_framework(action: Action, periods: list[ReportingPeriod]) -> list[I
             is_demo=True,
         )
         indicator.full_clean()
+        # A unit that reads the same in every language ("%") is no translation of anyone's.
+        _working_translations(
+            indicator, "title", *(["unit"] if DEMO_TRANSLATIONS[spec.unit][0] != spec.unit else [])
+        )
         IndicatorValue.objects.bulk_create(
             IndicatorValue(indicator=indicator, period=period, target=Decimal(t), is_demo=True)
             for period, t in zip(periods, spec.targets, strict=True)
@@ -808,7 +899,7 @@ def _studies(action: Action, inst: dict[str, Institution], admin: User) -> None:
         study = Study.objects.create(
             action=action,
             slug=slug,
-            title_en=title,
+            **_in_three("title", title),
             status=StudyStatus.UNDER_REVIEW,
             authors="Demo research team",
             contractor=inst["demo-cso-b"],
@@ -816,6 +907,7 @@ def _studies(action: Action, inst: dict[str, Institution], admin: User) -> None:
             is_public=True,  # listed on the public site; no file until published
             is_demo=True,
         )
+        _working_translations(study, "title")
         study_advance(study=study, to_status=StudyStatus.VALIDATED, by=admin)
         # The move is recorded now; the demo dates it to the day it stands for.
         StudyStatusChange.objects.filter(study=study).update(
@@ -872,10 +964,11 @@ def _meetings(
         place="Skopje",
         format=MeetingFormat.HYBRID,
         is_demo=True,
-        purpose="Review the 2024 plan and agree the 2025 training calendar.",
-        agenda="1. Results of 2024\n2. Open action points\n3. Training calendar 2025",
-        minutes="Demo minutes: the committee reviewed the 2024 results and open action points.",
+        **_in_three("purpose", DEMO_MEETING["purpose"]),
+        **_in_three("agenda", DEMO_MEETING["agenda"]),
+        **_in_three("minutes", DEMO_MEETING["minutes"]),
     )
+    _working_translations(fourth, "purpose", "agenda", "minutes")
     for code in ("eu-delegation", "mspdy", "moi", "coe", "demo-cso-a"):
         MeetingAttendance.objects.create(meeting=fourth, institution=inst[code])
     decision = Decision.objects.create(
@@ -883,9 +976,9 @@ def _meetings(
         number=1,
         is_public=True,
         is_demo=True,
-        text_en="The 2025 training calendar gives priority to online recruitment and to "
-        "children leaving school early.",
+        **_in_three("text", DEMO_MEETING["decision"]),
     )
+    _working_translations(decision, "text")
     decision.recommendations.set([recs[7], recs[10]])
     ActionPoint.objects.create(
         meeting=fourth,
@@ -1028,6 +1121,85 @@ def _submitted_before_due(update: ProgressUpdate) -> None:
     ProgressUpdate.objects.filter(pk=update.pk).update(submitted_at=at)
     update.transitions.filter(to_state=UpdateState.SUBMITTED).update(at=at)
     update.refresh_from_db()
+
+
+# The programme team's narrative for the demo's latest period: English with working
+# translations; outcome 3 is left unwritten, so a draft report shows the mark.
+DEMO_NARRATIVE = {
+    "executive_summary": (
+        "The period consolidated the training of front-line professionals and brought the "
+        "first research findings to the steering committee.",
+        "Периодот ја зацврсти обуката на професионалците од првата линија и ги донесе "
+        "првите наоди од истражувањата пред Управниот одбор.",
+        "Periudha konsolidoi trajnimin e profesionistëve të vijës së parë dhe solli gjetjet "
+        "e para të kërkimeve para komitetit drejtues.",
+    ),
+    "next_steps": (
+        "Agree the training plan for the next year and publish the labour exploitation study.",
+        "Да се усогласи планот за обуки за следната година и да се објави студијата за "
+        "трудова експлоатација.",
+        "Të miratohet plani i trajnimeve për vitin e ardhshëm dhe të publikohet studimi për "
+        "shfrytëzimin e punës.",
+    ),
+}
+DEMO_OUTCOME_NARRATIVES = {
+    "1": (
+        "Trainings reached labour inspectors and social workers in every planning region.",
+        "Обуките ги опфатија трудовите инспектори и социјалните работници во секој плански регион.",
+        "Trajnimet arritën inspektorët e punës dhe punonjësit socialë në çdo rajon planor.",
+    ),
+    "2": (
+        "Two studies moved to validation; their findings shaped the committee's agenda.",
+        "Две студии преминаа во валидација; нивните наоди ја обликуваа агендата на одборот.",
+        "Dy studime kaluan në validim; gjetjet e tyre formësuan agjendën e komitetit.",
+    ),
+}
+DEMO_RISKS = [
+    (
+        "Staff turnover in the social work centres",
+        "Центрите за социјална работа ги менуваат вработените",
+        "Qarkullimi i stafit në qendrat e punës sociale",
+        "Train a second contact person in each centre",
+        "Да се обучи второ лице за контакт во секој центар",
+        "Të trajnohet një person i dytë kontakti në çdo qendër",
+        "high",
+        "medium",
+    ),
+]
+
+
+def _period_narrative(action: Action, period: ReportingPeriod) -> None:
+    narrative = PeriodNarrative.objects.create(
+        period=period,
+        is_demo=True,
+        **{
+            f"{field}_{lang}": text
+            for field, texts in DEMO_NARRATIVE.items()
+            for lang, text in zip(("en", "mk", "sq"), texts, strict=True)
+        },
+    )
+    _working_translations(narrative, *DEMO_NARRATIVE)
+    for code, (en, mk, sq) in DEMO_OUTCOME_NARRATIVES.items():
+        outcome = Outcome.objects.get(action=action, code=code)
+        written = OutcomeNarrative.objects.create(
+            period=period, outcome=outcome, text_en=en, text_mk=mk, text_sq=sq, is_demo=True
+        )
+        _working_translations(written, "text")
+    for order, (en, mk, sq, m_en, m_mk, m_sq, likelihood, impact) in enumerate(DEMO_RISKS, 1):
+        risk = PeriodRisk.objects.create(
+            period=period,
+            description_en=en,
+            description_mk=mk,
+            description_sq=sq,
+            mitigation_en=m_en,
+            mitigation_mk=m_mk,
+            mitigation_sq=m_sq,
+            likelihood=likelihood,
+            impact=impact,
+            order=order,
+            is_demo=True,
+        )
+        _working_translations(risk, "description", "mitigation")
 
 
 @transaction.atomic

@@ -241,7 +241,7 @@ class IndicatorValueAdmin(SpreadsheetAdmin, HistoryAdmin, DemoFlagLast):
 # --- The steering committee ------------------------------------------------------------------
 
 
-class MeetingAttendanceInline(admin.TabularInline):
+class MeetingAttendanceInline(TranslationTabularInline):
     model = MeetingAttendance
     extra = 0
     fields = ("institution", "representatives")
@@ -283,12 +283,12 @@ class ActionPointInline(admin.StackedInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(HistoryAdmin, DemoFlagLast):
+class MeetingAdmin(HistoryAdmin, DemoFlagLast, TranslationAdmin):
     list_display = ("number", "date", "place", "action", "is_demo")
     list_display_links = ("number", "date")
     list_filter = ("is_demo", "action")
     list_select_related = ("action",)
-    search_fields = ("place", "purpose", "agenda", "minutes")
+    search_fields = ("place", *in_all_languages("purpose", "agenda", "minutes"))
     autocomplete_fields = ("action",)
     date_hierarchy = "date"
     inlines = (MeetingAttendanceInline, DecisionInline, ActionPointInline)
@@ -302,13 +302,12 @@ class MeetingAdmin(HistoryAdmin, DemoFlagLast):
 
 
 @admin.register(MeetingAttendance)
-class MeetingAttendanceAdmin(HistoryAdmin):
+class MeetingAttendanceAdmin(HistoryAdmin, TranslationAdmin):
     list_display = ("institution", "meeting", "representatives")
     list_filter = ("meeting__action", "meeting")
     list_select_related = ("institution", "meeting")
     search_fields = (
-        *in_all_languages("institution__name", "institution__short_name"),
-        "representatives",
+        *in_all_languages("institution__name", "institution__short_name", "representatives"),
     )
     autocomplete_fields = ("meeting", "institution")
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
 from core.collation import alphabetical
+from core.forms import TranslatedModelForm
 from core.uploads import ALLOWED_EXTENSIONS, validate_upload
 from programme.calculations import Calculation, calculation_choices, calculations
 from programme.choices import Aggregation, Direction, IndicatorKind
@@ -341,9 +342,10 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MeetingForm(forms.ModelForm):
-    """A meeting's facts, agenda and minutes, as the programme team records them. The model
-    says what a held meeting needs (its date); the number must be free in the action."""
+class MeetingForm(TranslatedModelForm):
+    """A meeting's facts, agenda and minutes, as the programme team records them, its texts in
+    every language. The model says what a held meeting needs (its date); the number must be
+    free in the action."""
 
     class Meta:
         model = Meeting
@@ -465,8 +467,9 @@ AttendanceFormSet = cast(
 )
 
 
-class DecisionForm(forms.ModelForm):
-    """A decision of the committee, with the outcomes and recommendations it bears on."""
+class DecisionForm(TranslatedModelForm):
+    """A decision of the committee in every language, with the outcomes and recommendations it
+    bears on."""
 
     class Meta:
         model = Decision

@@ -115,6 +115,7 @@ def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
             meeting = services.meeting_create(
                 action=action, by=request.user, **form.service_arguments()
             )
+            form.translations_save(meeting, by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -141,6 +142,7 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 minutes_file_clear=form.minutes_file_cleared,
                 **form.service_arguments(),
             )
+            form.translations_save(meeting, by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -221,9 +223,10 @@ def _decision_form(
         }
         try:
             if decision is None:
-                services.decision_add(meeting=meeting, by=request.user, **fields)
+                saved = services.decision_add(meeting=meeting, by=request.user, **fields)
             else:
-                services.decision_update(decision=decision, by=request.user, **fields)
+                saved = services.decision_update(decision=decision, by=request.user, **fields)
+            form.translations_save(saved, by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

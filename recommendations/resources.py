@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.alphabet import alphabet_key
 from core.basemodels import NO_VICTIM_DETAILS
+from core.collation import alphabetical
 from core.imports import (
     BooleanWidget,
     Changes,
@@ -429,7 +430,12 @@ class ProgressUpdateResource(SpreadsheetResource):
         return (
             updates_visible_to(self.user)
             .select_related("recommendation__recommendation_set", "institution", "period")
-            .order_by("recommendation__number", "period__start_date", "institution__name", "pk")
+            .order_by(
+                "recommendation__number",
+                "period__start_date",
+                alphabetical("institution__name"),
+                "pk",
+            )
         )
 
     def prepare(self) -> None:

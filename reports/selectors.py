@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import QuerySet
 
-from core.alphabet import alphabet_key
+from core.collation import alphabetical
 from dashboard.selectors import ActionOverview, Glance, action_overview, programme_glance
 from programme.calculations import EMPTY, Ask, Calculation, Measure, Span, span_q
 from programme.models import Action, Meeting, ReportingPeriod
@@ -193,7 +193,10 @@ def topics_measured(*, action: Action, period: ReportingPeriod) -> list[TopicLin
     calculation, every topic asked at once."""
     span = Span(period.start_date, period.end_date)
     held = trainings_counted(action_id=action.pk, parameters={}).filter(span_q("start_date", span))
-    topics = list(Topic.objects.filter(trainings__in=held).distinct())
+    # By name in the reader's alphabet; the sort below keeps that order among equals.
+    topics = list(
+        Topic.objects.filter(trainings__in=held).distinct().order_by(alphabetical("name"), "pk")
+    )
     settings: dict[int, dict[str, object]] = {t.pk: {"topics": [t.pk]} for t in topics}
     trainings = _measured(TRAININGS_HELD, action=action, spans=[span], parameters=settings)
     trained = _measured(PARTICIPANTS_TRAINED, action=action, spans=[span], parameters=settings)
@@ -208,9 +211,7 @@ def topics_measured(*, action: Action, period: ReportingPeriod) -> list[TopicLin
         for t in topics
     ]
     # Most people first, then by name in the reader's alphabet.
-    return sorted(
-        lines, key=lambda line: (-(line.trained.total or 0), alphabet_key(str(line.topic.name)))
-    )
+    return sorted(lines, key=lambda line: -(line.trained.total or 0))
 
 
 def framework_for_period(*, period: ReportingPeriod) -> list[FrameworkOutcome]:
@@ -275,12 +276,12 @@ def committee_report(*, period: ReportingPeriod) -> CommitteeReport:
         by_group=participants_by_group(attendance=trained),
         by_topic=topics_measured(action=action, period=period),
         pipeline=studies_pipeline(queryset=studies),
-        studies=list(studies.select_related("contractor").order_by("title")),
+        studies=list(studies.select_related("contractor").order_by(alphabetical("title"), "pk")),
         recommendations=[
             RecommendationStanding(row=row, assessments=assessments[row.recommendation.pk])
             for row in rows
         ],
-        meeting=meeting_record(meeting=latest) if latest is not None else None,
+        meeting=meeting_report(meeting=latest) if latest is not None else None,
     )
 
 
@@ -369,4 +370,10 @@ def training_report(*, training: Training, names_permitted: bool) -> TrainingRep
 
 
 def meeting_report(*, meeting: Meeting) -> MeetingRecord:
-    return meeting_record(meeting=meeting)
+    """The meeting's record, the institutions that attended by name in the reader's alphabet
+    (the report's language, active while it is written)."""
+    record = meeting_record(meeting=meeting)
+    attendance = meeting.attendance.select_related("institution").order_by(
+        alphabetical("institution__name"), "pk"
+    )
+    return replace(record, attendance=list(attendance))

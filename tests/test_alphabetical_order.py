@@ -1,4 +1,5 @@
-"""Lists ordered by name follow the reader's alphabet (core.collation), on PostgreSQL.
+"""Lists ordered by name follow the reader's alphabet (core.collation), on PostgreSQL: on the
+pages, in the PDF reports and in the exported spreadsheets.
 
 Under the database's default collation (code points) Macedonian Ѓ, Ѕ, Ј, Љ, Њ, Ќ, Џ sort
 before А, Albanian ç and ë after z, and the digraphs dh, gj, ll, nj, rr, sh, th, xh, zh
@@ -7,6 +8,13 @@ among the letters they are written with: every test here fails with plain orderi
 
 from __future__ import annotations
 
+import io
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -15,14 +23,23 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.collation import ICU_COLLATIONS
+from imports.choices import ImportKind
+from imports.services import export_file
+from reports.choices import ReportKind, ReportStatus
+from reports.models import Report
+from reports.services import report_request
+from stakeholders.models import User
 from stakeholders.selectors import institutions_directory
 from tests.factories import (
     AttendanceFactory,
     InstitutionFactory,
+    MeetingAttendanceFactory,
+    MeetingFactory,
     ParticipantFactory,
     TrainingFactory,
     UserFactory,
 )
+from trainings.models import Training
 from trainings.selectors import training_attendance
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +178,119 @@ def test_the_institutions_page_in_macedonian_puts_gje_after_de_and_before_ie(
     page = response.content.decode()
     positions = [page.index(f"Општина {name}") for name in alphabetical]
     assert positions == sorted(positions)
+
+
+# --- PDFs and exports, in the language they are written in ---------------------------------
+
+ALPHABETS = [("mk", MACEDONIAN), ("sq", ALBANIAN)]
+SURNAME = "Qoshe"  # after each name, so that a name is found as a whole in a PDF's text
+
+
+def _in_order_found(text: str, names: list[str]) -> list[str]:
+    """``names`` in the order ``text`` gives them (each found once, as a whole)."""
+    positions = {}
+    for name in names:
+        label = f"{name} {SURNAME}"
+        assert text.count(label) == 1, label
+        positions[name] = text.index(label)
+    return sorted(names, key=positions.__getitem__)
+
+
+@pytest.fixture
+def team() -> User:
+    return UserFactory.create(programme_team=True)
+
+
+@pytest.fixture
+def pdf_of(
+    team: User, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> Callable[..., str]:
+    """A report asked for by the programme team and made by the report job: its text."""
+    settings.MEDIA_ROOT = tmp_path
+
+    def make(**kwargs: Any) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            report = report_request(by=team, **kwargs)
+        report = Report.objects.get(pk=report.pk)
+        assert report.status == ReportStatus.DONE, report.failure_reason
+        with report.file.open("rb") as handle:
+            data = handle.read()
+        text = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True
+        ).stdout.decode()
+        return " ".join(text.split())
+
+    return make
+
+
+@pytest.mark.parametrize(("language", "names"), ALPHABETS)
+def test_a_meeting_record_lists_the_institutions_present_in_its_alphabet(
+    pdf_of: Callable[..., str], language: str, names: list[str]
+) -> None:
+    meeting = MeetingFactory.create()
+    for n, name in reversed(list(enumerate(names))):
+        institution = InstitutionFactory.create(
+            name_en=f"Institution {n:02} {SURNAME}", **{f"name_{language}": f"{name} {SURNAME}"}
+        )
+        MeetingAttendanceFactory.create(meeting=meeting, institution=institution)
+
+    text = pdf_of(kind=ReportKind.MEETING, language=language, meeting=meeting)
+
+    assert _in_order_found(text, names) == names
+
+
+def _training_attended_by(names: list[str]) -> Training:
+    training = TrainingFactory.create()
+    for name in reversed(names):
+        AttendanceFactory.create(
+            training=training,
+            participant=ParticipantFactory.create(full_name=f"{name} {SURNAME}"),
+            consent=True,
+            consent_date=training.start_date,
+        )
+    return training
+
+
+@pytest.mark.parametrize(("language", "names"), ALPHABETS)
+def test_a_training_report_lists_the_participants_in_its_alphabet(
+    pdf_of: Callable[..., str], language: str, names: list[str]
+) -> None:
+    training = _training_attended_by(names)
+
+    text = pdf_of(kind=ReportKind.TRAINING, language=language, training=training)
+
+    assert _in_order_found(text, names) == names
+
+
+def _xlsx_names(content: bytes, names: list[str]) -> list[str]:
+    """The cells of the exported sheet that hold one of ``names``, top to bottom."""
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    wanted = {f"{name} {SURNAME}": name for name in names}
+    return [wanted[v] for row in sheet.iter_rows(values_only=True) for v in row if v in wanted]
+
+
+@pytest.mark.parametrize(("language", "names"), ALPHABETS)
+def test_the_institutions_export_follows_the_readers_alphabet(
+    team: User, language: str, names: list[str]
+) -> None:
+    for n, name in reversed(list(enumerate(names))):
+        InstitutionFactory.create(
+            name_en=f"Institution {n:02}", **{f"name_{language}": f"{name} {SURNAME}"}
+        )
+
+    with translation.override(language):
+        exported = export_file(kind=ImportKind.INSTITUTIONS, fmt="xlsx", user=team)
+
+    assert _xlsx_names(exported.content, names) == names
+
+
+@pytest.mark.parametrize(("language", "names"), ALPHABETS)
+def test_a_trainings_participants_export_follows_the_readers_alphabet(
+    team: User, language: str, names: list[str]
+) -> None:
+    training = _training_attended_by(names)
+
+    with translation.override(language):
+        exported = export_file(kind=ImportKind.ATTENDANCE, fmt="xlsx", user=team, training=training)
+
+    assert _xlsx_names(exported.content, names) == names

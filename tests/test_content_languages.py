@@ -50,10 +50,11 @@ class _PageText(HTMLParser):
     shown in a Macedonian page's place is what this test looks for), without the source text
     of a working translation."""
 
-    def __init__(self) -> None:
+    def __init__(self, left_out: tuple[str, ...] = ("source-text",)) -> None:
         super().__init__()
         self.pieces: list[str] = []
         self._open: list[str] = []  # from the element left out inwards
+        self._left_out = set(left_out)  # classes of the elements left out
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -61,7 +62,10 @@ class _PageText(HTMLParser):
             if tag not in VOID:
                 self._open.append(tag)
             return
-        if tag in SKIPPED or "source-text" in (values.get("class") or "").split():
+        classes = set((values.get("class") or "").split())
+        # A form that edits a text in every language holds its English in the English field.
+        english_field = tag == "textarea" and values.get("lang") == "en"
+        if tag in SKIPPED or self._left_out & classes or english_field:
             self._open.append(tag)
             return
         self.pieces.extend(values[name] or "" for name in ATTRIBUTES if values.get(name))
@@ -75,8 +79,10 @@ class _PageText(HTMLParser):
             self.pieces.append(data)
 
 
-def page_text(html: str) -> str:
-    parser = _PageText()
+def page_text(html: str, left_out: tuple[str, ...] = ("source-text",)) -> str:
+    """The text people read or hear on ``html``, without the elements of the classes
+    ``left_out`` (a report leaves out the printed status, which names its English source)."""
+    parser = _PageText(left_out)
     parser.feed(html)
     return " ".join(" ".join(parser.pieces).split())
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
 from core.collation import alphabetical
+from core.forms import TranslatedModelForm
 from core.imports import CellProblem, Column, NameIndex
 from programme.models import Outcome
 from recommendations.models import Recommendation
@@ -61,8 +62,9 @@ def _score_field(label: StrOrPromise) -> forms.DecimalField:
     )
 
 
-class TrainingForm(forms.ModelForm):
-    """A training's details. The organiser can only be one the user may log trainings for.
+class TrainingForm(TranslatedModelForm):
+    """A training's details, its title and methodology in every language. The organiser can
+    only be one the user may log trainings for.
 
     A training with the same organiser, title and start date as another is saved only once
     the person has said it is a separate one (``trainings_like``): a form sent twice, with
@@ -78,7 +80,6 @@ class TrainingForm(forms.ModelForm):
 
     class Meta:
         model = Training
-        # ``title`` is the current language's title (modeltranslation).
         fields = [
             "title",
             "organiser",
@@ -105,7 +106,6 @@ class TrainingForm(forms.ModelForm):
             "methodology": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "title": _("In the language you are using the site in."),
             "partners": _("Their members will see the training and their editors may change it."),
             "status": _("A training that was held needs its dates."),
         }

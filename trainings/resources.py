@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.collation import alphabetical
 from core.history import record_bulk
 from core.imports import (
     BooleanWidget,
@@ -553,7 +554,9 @@ class AttendanceResource(SpreadsheetResource):
             attendances = Attendance.objects.filter(training=self.training)
         return attendances.select_related(
             "training", "participant__professional_group", "participant__institution"
-        ).order_by("training__start_date", "training_id", "participant__full_name", "pk")
+        ).order_by(
+            "training__start_date", "training_id", alphabetical("participant__full_name"), "pk"
+        )
 
     def _sees_everyone(self, training: Training | None = None) -> bool:
         """Whether the reader keeps the list (may change the training), as on its page. An

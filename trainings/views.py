@@ -94,6 +94,7 @@ def training_create(request: AuthenticatedRequest) -> HttpResponse:
                 training = services.training_create(
                     by=request.user, action=action, **form.training_fields()
                 )
+                form.translations_save(training, by=request.user)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -117,6 +118,7 @@ def training_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 seen_at=form.cleaned_data["seen_at"],
                 **form.training_fields(),
             )
+            form.translations_save(training, by=request.user)
         except ValidationError as exc:
             if getattr(exc, "code", None) == "stale":
                 # Keep what the person typed; saving it again is then a deliberate choice.

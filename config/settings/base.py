@@ -254,7 +254,9 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# A text missing in the reader's language falls back to English, else to whichever language
+# has one: a record written only in Macedonian is never blank (core.translations.shown_text).
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "mk", "sq")
 FORMAT_MODULE_PATH = ["config.formats"]
 # The language cookie goes over HTTPS only wherever the session cookie does, stays on this
 # site, and is out of reach of scripts (none reads it: the server sets the page's language).

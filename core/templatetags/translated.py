@@ -8,7 +8,10 @@ away (docs/translations.md).
 - ``{% text_origins_for objects "field" path="recommendation" as origins %}`` looks up the
   origins of a whole list in one query; pass ``origins=origins`` to the tags in the loop.
 - ``printed=True`` (PDF reports) prints the source text after the status: a PDF has no click.
-- ``fallback_lang`` marks an element whose text falls back to English.
+- ``fallback_lang`` marks an element whose text falls back to another language.
+- A text the reader's language does not have yet shows the fallback (English, else the language
+  that has one) with "Not yet translated into …" in small print where the status goes; a PDF
+  marks it with the language's code instead (``FALLBACK_MARK``).
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ from django.template.defaultfilters import linebreaks_filter, linebreaksbr
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from core.choices import TextOrigin
-from core.translations import ShownText, shown_text, text_origins
+from core.translations import ShownText, fallback_languages, shown_text, text_origins
 
 register = template.Library()
 
@@ -35,6 +38,13 @@ register = template.Library()
 # After a printed text shown in English on a Macedonian or Albanian page; a report that holds
 # one says once, near its start, what the mark means (reports.documents).
 FALLBACK_MARK = SafeString(' <span class="fallback-mark note" lang="en">EN</span>')
+
+# Said, in the reader's language, beside a text shown through the fallback.
+NOT_TRANSLATED = {
+    "en": gettext_lazy("Not yet translated into English"),
+    "mk": gettext_lazy("Not yet translated into Macedonian"),
+    "sq": gettext_lazy("Not yet translated into Albanian"),
+}
 
 
 def _page_language() -> str:
@@ -44,15 +54,23 @@ def _page_language() -> str:
 @register.filter
 def fallback_lang(obj: Any, field: str) -> SafeString:
     """`` lang="en"`` for ``<p{{ decision|fallback_lang:"text" }}>`` when the decision's text
-    is shown in English on a Macedonian or Albanian page; nothing when it is in the page's
-    language (or the field is not translated)."""
-    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    is shown in English (or another fallback language) because the page's language has none;
+    nothing when it is in the page's language (or the field is not translated)."""
     language = _page_language()
-    if language == default or not hasattr(obj, f"{field}_{language}"):
+    if not hasattr(obj, f"{field}_{language}") or getattr(obj, f"{field}_{language}"):
         return SafeString("")
-    if getattr(obj, f"{field}_{language}") or not getattr(obj, f"{field}_{default}", ""):
-        return SafeString("")
-    return format_html(' lang="{}"', default)
+    for other in fallback_languages(language):
+        if getattr(obj, f"{field}_{other}", None):
+            return format_html(' lang="{}"', other)
+    return SafeString("")
+
+
+def _fallback_mark(language: str) -> SafeString:
+    if language == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+        return FALLBACK_MARK
+    return format_html(
+        ' <span class="fallback-mark note" lang="{}">{}</span>', language, language.upper()
+    )
 
 
 def _shown(obj: models.Model, field: str, origins: Mapping[int, TextOrigin] | None) -> ShownText:
@@ -61,6 +79,13 @@ def _shown(obj: models.Model, field: str, origins: Mapping[int, TextOrigin] | No
 
 
 def _status_html(shown: ShownText, *, printed: bool = False, source: bool = True) -> SafeString:
+    if shown.missing and shown.text and not printed:  # on paper the mark is FALLBACK_MARK
+        note = NOT_TRANSLATED.get(_page_language())
+        return (
+            format_html('<p class="text-missing small muted">{}</p>', note)
+            if note
+            else SafeString("")
+        )
     if not shown.needs_status:
         return SafeString("")
     if printed and not source:  # a report's small print: the status alone, on its own line
@@ -105,10 +130,11 @@ def translated(
     printed: bool = False,
     source: bool = True,
 ) -> SafeString:
-    """``obj``'s ``field`` in the reader's language (or English where it has none yet, in an
-    element marked ``lang="en"``), followed by its status when it is not official.
-    ``printed=True`` also marks a fallback with a small "EN" (``FALLBACK_MARK``); with
-    ``source=False`` its status is printed without the English source."""
+    """``obj``'s ``field`` in the reader's language (or, where it has none yet, the fallback
+    in an element marked with its ``lang``), followed by its status when it is not official
+    or "Not yet translated into …" when it is the fallback. ``printed=True`` marks a fallback
+    with a small "EN" (``FALLBACK_MARK``) instead; with ``source=False`` its status is printed
+    without the English source."""
     shown = _shown(obj, field, origins)
     # ``lang`` only where the text is not in the page's language (the fallback to English).
     lang = format_html(' lang="{}"', shown.language) if shown.language != _page_language() else ""
@@ -120,8 +146,8 @@ def translated(
         text = linebreaksbr(body)
         if lang:
             text = format_html("<span{}>{}</span>", lang, text)
-    if lang and printed:  # on paper the reader cannot ask: the English text says so
-        text = format_html("{}{}", text, FALLBACK_MARK)
+    if lang and printed:  # on paper the reader cannot ask: the mark says so
+        text = format_html("{}{}", text, _fallback_mark(shown.language))
     if not status:
         return text
     return format_html("{}{}", text, _status_html(shown, printed=printed, source=source))
@@ -136,8 +162,9 @@ def text_status(
     printed: bool = False,
     source: bool = True,
 ) -> SafeString:
-    """The status of ``obj``'s ``field`` as the page shows it, with the source text; nothing
-    for an official text or one shown in English. ``printed=True`` for a PDF: the source text
+    """The status of ``obj``'s ``field`` as the page shows it, with the source text, or "Not
+    yet translated into …" for a fallback; nothing for an official text. ``printed=True`` for
+    a PDF (where the fallback has its mark after the text instead): the source text
     printed in full after the status instead of behind a click (``source=False``: not at
     all)."""
     return _status_html(_shown(obj, field, origins), printed=printed, source=source)

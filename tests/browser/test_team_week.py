@@ -83,8 +83,12 @@ def test_team_records_meeting_4_and_prepares_meeting_5(page: Any, live_server: A
     page.get_by_label(_exactly("Date")).fill("2025-03-20")
     page.get_by_label("Place").fill("Skopje")
     page.get_by_label("Hybrid (in person and online)").check()
-    page.get_by_label("Purpose").fill("Review the 2024 plan and agree the 2025 training calendar.")
-    page.get_by_label(_exactly("Minutes")).fill("The committee reviewed the 2024 results.")
+    page.get_by_label("Purpose (English)").fill(
+        "Review the 2024 plan and agree the 2025 training calendar."
+    )
+    page.get_by_label(_exactly("Minutes (English)")).fill(
+        "The committee reviewed the 2024 results."
+    )
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Meeting recorded.").wait_for()
     meeting = Meeting.objects.get(action=action, number=4)
@@ -105,7 +109,7 @@ def test_team_records_meeting_4_and_prepares_meeting_5(page: Any, live_server: A
 
     for text in DECISIONS:
         page.get_by_role("link", name="Add a decision").click()
-        page.get_by_label(_exactly("Text")).fill(text)
+        page.get_by_label(_exactly("Text (English)")).fill(text)
         page.get_by_role("button", name="Save").click()
         page.get_by_text("Decision recorded.").wait_for()
 

@@ -26,7 +26,7 @@ def test_ministry_logs_a_training_with_participants_and_scores(page, live_server
     log_in(page, live_server, "demo-ministry", DEMO_PASSWORD)
     page.get_by_role("link", name="Trainings").first.click()
     page.get_by_role("link", name="Log a training").click()
-    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Title (English)").fill(TITLE)
     page.get_by_label("Capacity building for foster homes for child trafficking victims").check()
     page.get_by_label("Social workers").check()
     page.get_by_label("Status").select_option("held")

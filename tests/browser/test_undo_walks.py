@@ -174,7 +174,7 @@ def test_ministry_is_asked_before_a_training_is_logged_twice_and_told_why_not_he
     log_in(page, live_server, "demo-ministry", DEMO_PASSWORD)
     page.get_by_role("link", name="Trainings").first.click()
     page.get_by_role("link", name="Log a training").click()
-    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Title (English)").fill(TITLE)
     page.get_by_label("Preventing and combating human trafficking for labour exploitation").check()
     page.get_by_label("Labour inspectors").check()
     page.get_by_label("Status").select_option("planned")
@@ -189,7 +189,7 @@ def test_ministry_is_asked_before_a_training_is_logged_twice_and_told_why_not_he
     # Back to the filled form, and send it again.
     page.go_back()
     page.get_by_role("heading", name="Log a training").wait_for()
-    assert page.get_by_label("Title").input_value() == TITLE
+    assert page.get_by_label("Title (English)").input_value() == TITLE
     page.get_by_role("button", name="Log the training").click()
     page.get_by_text("Nothing was saved yet").wait_for()
     text = _main_text(page)

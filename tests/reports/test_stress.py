@@ -120,7 +120,10 @@ def crowded(demo) -> dict[str, Any]:
         DecisionFactory(meeting=meeting, number=n, text=essay(400))
         ActionPointFactory(meeting=meeting, description=f"Publish the guidance at {LONG_URL}")
     training = Training.objects.filter(attendance__isnull=False).order_by("pk")[0]
-    Training.objects.filter(pk=training.pk).update(methodology=essay(600))
+    # In English only: a report in any language shows it (the demo's own has translations).
+    Training.objects.filter(pk=training.pk).update(
+        methodology_en=essay(600), methodology_mk="", methodology_sq=""
+    )
     return {"meeting": meeting, "training": training, "recommendation": recommendation}
 
 
