@@ -248,8 +248,14 @@ def indicator_figures(
     rows: Sequence[IndicatorValue],
     at: ReportingPeriod | None,
     on_track_percent: int,
+    ends_action: bool = True,
 ) -> list[IndicatorFigures]:
-    """The figures of these indicators over these periods (oldest first), judged at ``at``."""
+    """The figures of these indicators over these periods (oldest first), judged at ``at``.
+
+    In the action's last period an indicator without a target to date is judged against its
+    end-of-action target; ``ends_action`` says whether the last of ``periods`` is that period
+    (a report for a past period passes the periods up to its own, which is not).
+    """
     by_key = {(r.indicator_id, r.period_id): r for r in rows}
     period_spans = [Span(p.start_date, p.end_date) for p in periods]
     whole_spans = [Span(None, p.end_date) for p in periods]
@@ -294,7 +300,12 @@ def indicator_figures(
             current = per_period[-1] if per_period else None
         else:
             current = next((f for f in per_period if f.period.pk == at.pk), None)
-        if current is not None and current.target_to_date is None and current is per_period[-1]:
+        if (
+            ends_action
+            and current is not None
+            and current.target_to_date is None
+            and current is per_period[-1]
+        ):
             target_to_date = indicator.target_end
         else:
             target_to_date = current.target_to_date if current is not None else None
@@ -337,9 +348,10 @@ def framework_figures(
     Periods that begin after ``until`` are left out, so a report for a past period shows
     what was known at its end; pages show every period, with the targets still ahead.
     """
-    periods = list(action.periods.order_by("start_date"))
+    every_period = list(action.periods.order_by("start_date"))
+    periods = every_period
     if until is not None:
-        periods = [p for p in periods if p.start_date <= until]
+        periods = [p for p in every_period if p.start_date <= until]
     indicators = framework_indicators(action=action)
     rows = list(
         IndicatorValue.objects.filter(
@@ -352,6 +364,7 @@ def framework_figures(
         rows=rows,
         at=at,
         on_track_percent=action.on_track_percent,
+        ends_action=len(periods) == len(every_period),
     )
     by_outcome: dict[int, list[IndicatorFigures]] = defaultdict(list)
     for f in figures:
