@@ -17,6 +17,13 @@ for the dashboard: at most 5×); the CSO's training list over the superuser's (p
 filtering; target at most 1.3×); and the queries of every list page with 10 and with 200
 generated rows, on a second, throwaway database (target: the same number).
 
+The public site and the API are measured beside them: the public home and results pages for an
+anonymous visitor with the pages kept in the cache (target for the home: a median under 50 ms;
+the reference a view without sign-in that runs one query), their queries at 10 and 200 rows with
+the cache warm and cold; and each API list that has a portal twin, with a personal token of the
+CSO focal point and of the programme team, beside the twin (the API asked for the portal's page
+size), and its queries at ``page_size`` 10 and 100 (target: the same number).
+
     scripts/bench pages                         # scale 1, 20 runs of each page
     scripts/bench pages --scale 0.1 --runs 5    # quicker
     scripts/bench pages --profile               # also cProfile the dashboard and list its queries
@@ -28,6 +35,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -48,7 +56,24 @@ from bench_common import (
 
 DASHBOARD_LIMIT = 5.0
 FILTER_LIMIT = 1.3
+PUBLIC_HOME_LIMIT_MS = 50.0
 MINIMAL_URL = "/bench/minimal/"
+MINIMAL_PUBLIC_URL = "/bench/minimal-public/"
+# The public site as an anonymous visitor finds it: in the reader's language, and in one named.
+PUBLIC_PAGES = [("public home", "/public/"), ("public results page", "/public/results/")]
+PUBLIC_COUNTED = ["/public/", "/public/en/", "/public/results/", "/public/en/results/"]
+# Each API list (under /api/v1/) and the portal list that shows the same records to each persona:
+# the progress updates are "my institution's updates" for the CSO, the review queue for the team.
+API_TWINS: dict[str, dict[str, str]] = {
+    "institutions": {"CSO": "/institutions/", "team": "/institutions/"},
+    "trainings": {"CSO": "/trainings/", "team": "/trainings/"},
+    "meetings": {"CSO": "/meetings/", "team": "/meetings/"},
+    "recommendations": {"CSO": "/recommendations/", "team": "/recommendations/"},
+    "studies": {"CSO": "/research/", "team": "/research/"},
+    "updates": {"CSO": "/recommendations/mine/", "team": "/recommendations/review/"},
+    "indicators": {"CSO": "/results/", "team": "/results/"},
+}
+API_PAGE_SIZES = (10, 100)
 # The results framework is no list, but it reads every indicator and period: it belongs with
 # the pages whose queries must not grow with the rows.
 LIST_PAGES = [
@@ -102,9 +127,14 @@ def _minimal_urlconf() -> types.ModuleType:
     def minimal(request: HttpRequest) -> HttpResponse:
         return HttpResponse(template.render({"n": Recommendation.objects.count()}))
 
+    def minimal_public(request: HttpRequest) -> HttpResponse:
+        # The public pages' reference: the same, without sign-in.
+        return HttpResponse(template.render({"n": Recommendation.objects.count()}))
+
     module = types.ModuleType("bench_pages_urls")
     module.urlpatterns = [  # type: ignore[attr-defined]
         path(MINIMAL_URL.strip("/") + "/", minimal),
+        path(MINIMAL_PUBLIC_URL.strip("/") + "/", minimal_public),
         path("", include("config.urls")),
     ]
     return module
@@ -157,8 +187,8 @@ def _clients(personas: dict[str, Any]) -> dict[str, Any]:
     return clients
 
 
-def _get(client: Any, url: str) -> Any:
-    response = client.get(url)
+def _get(client: Any, url: str, headers: dict[str, str] | None = None) -> Any:
+    response = client.get(url, headers=headers)
     if response.status_code != 200:
         sys.exit(f"{url} answered {response.status_code}, not 200.")
     return response
@@ -246,6 +276,140 @@ def _report_pages(results: dict[str, list[Series]]) -> None:
     )
 
 
+# --- The public site and the API --------------------------------------------------------------
+
+
+def _count(client: Any, url: str, headers: dict[str, str] | None = None) -> int:
+    """The queries of one request (the one before it warmed what is kept)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _get(client, url, headers)
+    with CaptureQueriesContext(connection) as queries:
+        _get(client, url, headers)
+    return len(queries)
+
+
+def _time_public(runs: int) -> list[Series]:
+    """The public pages for an anonymous visitor, kept in the cache, and their reference."""
+    from django.test import Client
+
+    client = Client()
+    series = [Series("minimal view, no sign-in (reference)", MINIMAL_PUBLIC_URL)]
+    series += [Series(label, url) for label, url in PUBLIC_PAGES]
+    for s in series:
+        s.queries = _count(client, s.url)
+    for _run in range(runs):
+        for s in series:
+            started = time.perf_counter()
+            _get(client, s.url)
+            s.seconds.append(time.perf_counter() - started)
+    return series
+
+
+def _report_public(series: list[Series]) -> None:
+    reference = series[0]
+    ref = f"minimal view {reference.median_ms:.1f} ms"
+    for s in series[1:]:
+        is_home = s.url == "/public/"
+        emit(
+            f"page: {s.label}, anonymous, warm cache",
+            figure=f"{s.median_ms:.1f} ms (p95 {s.p95_ms:.1f}), {s.queries} q",
+            reference=ref,
+            ratio=s.median_ms / reference.median_ms,
+            target=f"< {PUBLIC_HOME_LIMIT_MS:g} ms" if is_home else "",
+            met=s.median_ms < PUBLIC_HOME_LIMIT_MS if is_home else None,
+        )
+
+
+def _api_headers(personas: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A personal token per persona, as the tokens page makes it: the programme team's after
+    the second factor (its powers need it), the CSO's without."""
+    from api.services import api_token_create
+    from stakeholders.roles import needs_second_factor
+
+    headers = {}
+    for name, user in personas.items():
+        _token, clear = api_token_create(
+            user=user, name="Benchmark", second_factor=needs_second_factor(user)
+        )
+        headers[name] = {"Authorization": f"Bearer {clear}"}
+    return headers
+
+
+@dataclass
+class ApiPair:
+    """An API list and its portal twin for one persona: timings and queries of each."""
+
+    endpoint: str
+    api: Series
+    portal: Series
+    queries_by_size: dict[int, int] = field(default_factory=dict)
+
+
+def _time_api(
+    clients: dict[str, Any], headers: dict[str, dict[str, str]], runs: int
+) -> dict[str, list[ApiPair]]:
+    """Each API list at the portal's page size beside its portal twin, taking turns; then
+    the API list's queries at each of API_PAGE_SIZES."""
+    from django.test import Client
+
+    from core.portal import PAGE_SIZE
+
+    results: dict[str, list[ApiPair]] = {}
+    api_client = Client()  # no session: the token alone says who asks
+    for persona, portal_client in clients.items():
+        pairs = [
+            ApiPair(
+                endpoint,
+                Series(f"API {endpoint}", f"/api/v1/{endpoint}/?page_size={PAGE_SIZE}"),
+                Series(twins[persona], twins[persona]),
+            )
+            for endpoint, twins in API_TWINS.items()
+        ]
+        for pair in pairs:
+            pair.api.queries = _count(api_client, pair.api.url, headers[persona])
+            pair.portal.queries = _count(portal_client, pair.portal.url)
+        for _run in range(runs):
+            for pair in pairs:
+                started = time.perf_counter()
+                _get(api_client, pair.api.url, headers[persona])
+                pair.api.seconds.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                _get(portal_client, pair.portal.url)
+                pair.portal.seconds.append(time.perf_counter() - started)
+        for pair in pairs:
+            for size in API_PAGE_SIZES:
+                url = f"/api/v1/{pair.endpoint}/?page_size={size}"
+                pair.queries_by_size[size] = _count(api_client, url, headers[persona])
+        results[persona] = pairs
+    return results
+
+
+def _report_api(results: dict[str, list[ApiPair]]) -> None:
+    for persona, pairs in results.items():
+        for pair in pairs:
+            api, portal = pair.api, pair.portal
+            emit(
+                f"API: /api/v1/{pair.endpoint}/, {persona}",
+                figure=f"{api.median_ms:.1f} ms (p95 {api.p95_ms:.1f}), {api.queries} q",
+                reference=f"portal {portal.url} {portal.median_ms:.1f} ms, {portal.queries} q",
+                ratio=api.median_ms / portal.median_ms,
+            )
+    small, large = API_PAGE_SIZES
+    for persona, pairs in results.items():
+        for pair in pairs:
+            a, b = pair.queries_by_size[small], pair.queries_by_size[large]
+            emit(
+                f"queries: /api/v1/{pair.endpoint}/ page_size {small} and {large}, {persona}",
+                figure=f"{b} queries at {large}",
+                reference=f"{a} queries at {small}",
+                ratio=b / a if a else None,
+                target="equal",
+                met=a == b,
+            )
+
+
 def _profile(clients: dict[str, Any], url: str) -> None:
     """cProfile one page per persona, and list its queries by time."""
     from django.db import connection
@@ -288,8 +452,10 @@ def _rows_counts(n: int) -> Any:
 
 
 def _list_queries(rows: int) -> dict[tuple[str, str], int]:
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from loaders.generator import programme_generate
@@ -309,6 +475,14 @@ def _list_queries(rows: int) -> dict[tuple[str, str], int]:
             with CaptureQueriesContext(connection) as queries:
                 _get(client, url)
             counts[(persona, url)] = len(queries)
+    # The public pages: the first request renders them, every later one reads what it kept.
+    visitor = Client()
+    for url in PUBLIC_COUNTED:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            _get(visitor, url)
+        counts[("anonymous, first request", url)] = len(queries)
+        counts[("anonymous, warm cache", url)] = _count(visitor, url)
     return counts
 
 
@@ -327,7 +501,7 @@ def _query_counts() -> None:
             f"queries: {url} at 10 and 200 rows, {persona}",
             figure=f"{b} queries at 200 rows",
             reference=f"{a} queries at 10 rows",
-            ratio=b / a,
+            ratio=b / a if a else None,
             target="equal",
             met=a == b,
         )
@@ -354,6 +528,8 @@ def main() -> int:
     parser.add_argument("--no-queries", action="store_true", help="skip the 10/200-row counts")
     args = parser.parse_args()
     require_postgres("scripts/bench pages")
+    # The API's rate limit counts as in production; it is only raised past what the runs ask.
+    os.environ.setdefault("API_RATE", "100000/minute")
     django_setup()
     from django.db import connection
     from django.test.utils import override_settings
@@ -374,6 +550,11 @@ def main() -> int:
         clients = _clients(_personas())
         results = _timed("pages", lambda: _time_pages(clients, args.runs))
         _report_pages(results)
+        public = _timed("public pages", lambda: _time_public(args.runs))
+        _report_public(public)
+        headers = _api_headers(_personas())
+        api = _timed("API lists", lambda: _time_api(clients, headers, args.runs))
+        _report_api(api)
         if args.profile:
             _profile(clients, args.profile)
     if not args.no_queries:
