@@ -34,9 +34,7 @@ from notifications.selectors import (
     programme_team,
 )
 from notifications.services import notification_notify
-from programme.choices import OPEN_ACTION_POINT_STATUSES
-from programme.models import ActionPoint
-from programme.selectors import OwedValue, indicator_values_owed
+from programme.selectors import OwedValue, action_points_open_owned, indicator_values_owed
 from recommendations.choices import OwedState
 from recommendations.selectors import OwedUpdate, updates_owed
 from research.choices import StudyStatus
@@ -145,12 +143,15 @@ def _indicator_values(today: date) -> int:
 
 def _action_points(today: date) -> int:
     made = 0
-    points = ActionPoint.objects.filter(
-        status__in=OPEN_ACTION_POINT_STATUSES,
-        due_date__isnull=False,
-        due_date__gte=today - timedelta(days=REMIND_FOR_DAYS),
-        due_date__lte=today + timedelta(days=NOTICE_DAYS_ACTION_POINTS),
-    ).select_related("owner")
+    points = (
+        action_points_open_owned()
+        .filter(
+            due_date__isnull=False,
+            due_date__gte=today - timedelta(days=REMIND_FOR_DAYS),
+            due_date__lte=today + timedelta(days=NOTICE_DAYS_ACTION_POINTS),
+        )
+        .select_related("owner")
+    )
     for point in points:
         assert point.due_date is not None  # noqa: S101 - filtered above
         stage = reminder_stage(

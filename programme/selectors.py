@@ -138,12 +138,16 @@ def meeting_latest(*, action: Action, on: date_type) -> Meeting | None:
     )
 
 
-def action_points_open_owned(*, institution_ids: Iterable[int]) -> QuerySet[ActionPoint]:
-    """The open action points these institutions own: what they still owe the committee
-    (an institution's page, the dashboard's tasks, the calendar feed)."""
-    return ActionPoint.objects.filter(
-        owner_id__in=list(institution_ids), status__in=OPEN_ACTION_POINT_STATUSES
-    )
+def action_points_open_owned(
+    *, institution_ids: Iterable[int] | None = None
+) -> QuerySet[ActionPoint]:
+    """The open action points these institutions own (every owner's when None): what they
+    still owe the committee (an institution's page, the dashboard's tasks, the calendar feed,
+    the due-date reminders)."""
+    points = ActionPoint.objects.filter(status__in=OPEN_ACTION_POINT_STATUSES)
+    if institution_ids is None:
+        return points
+    return points.filter(owner_id__in=list(institution_ids))
 
 
 def action_points_open_owned_by(institution: Institution, user: Any = None) -> list[ActionPoint]:
