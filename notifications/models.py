@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import TimeStamped
@@ -112,6 +112,9 @@ class Notification(models.Model):
     def text(self) -> str:
         """What the notification says, in the active language."""
         p = {key: value for key, value in self.params.items() if not key.endswith("_date")}
+        names = self.params.get("institution_names")
+        if isinstance(names, dict):
+            p["institution"] = names.get(get_language()) or p.get("institution", "")
         for key, value in self.params.items():
             if key.endswith("_date") and value:
                 p[key] = date_format(date.fromisoformat(value), "DATE_FORMAT")

@@ -33,7 +33,7 @@ from notifications.selectors import (
     institution_members,
     programme_team,
 )
-from notifications.services import notification_notify
+from notifications.services import institution_params, notification_notify
 from programme.selectors import OwedValue, action_points_open_owned, indicator_values_owed
 from recommendations.choices import OwedState
 from recommendations.selectors import OwedUpdate, updates_owed
@@ -97,7 +97,7 @@ def _progress_updates(today: date) -> int:
                 params={
                     "period": period.name,
                     "due_date": period.due_date.isoformat(),
-                    "institution": owed_list[0].institution.label,
+                    **institution_params(owed_list[0].institution),
                     "numbers": ", ".join(str(n) for n in numbers),
                     # Named "returned, revise" when shown, in the reader's language.
                     "returned": ", ".join(str(n) for n in returned),
@@ -133,7 +133,7 @@ def _indicator_values(today: date) -> int:
                 params={
                     "period": period.name,
                     "due_date": period.due_date.isoformat(),
-                    "institution": responsible.label,
+                    **institution_params(responsible),
                     "codes": ", ".join(o.indicator.code for o in owed_list),
                 },
             )
@@ -168,7 +168,7 @@ def _action_points(today: date) -> int:
                 url=reverse("programme:meeting_detail", args=[point.meeting_id]),
                 params={
                     "due_date": point.due_date.isoformat(),
-                    "institution": point.owner.label,
+                    **institution_params(point.owner),
                     "description": Truncator(point.description).chars(160),
                 },
             )

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from programme.models import IndicatorValue
     from recommendations.models import ProgressUpdate
     from reports.models import Report
+    from stakeholders.models import Institution
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,19 @@ def preference_set(*, user: User, frequency: str) -> NotificationPreference:
 
 
 @transaction.atomic
+def institution_params(institution: Institution | None) -> dict[str, Any]:
+    """An institution named in a notification: its short name in each language, so the text
+    names it in the reader's language whenever it is shown (the English one for texts kept
+    from before)."""
+    if institution is None:
+        return {"institution": ""}
+    names = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names[code] = institution.label
+    return {"institution": names[settings.LANGUAGE_CODE], "institution_names": names}
+
+
 def notification_notify(
     *,
     recipients: Iterable[User],
@@ -117,7 +131,7 @@ def notifications_read_all(*, user: User) -> int:
 
 def _update_params(update: ProgressUpdate) -> dict[str, Any]:
     return {
-        "institution": update.institution.label,
+        **institution_params(update.institution),
         "number": update.recommendation.number,
         "period": update.period.name,
     }
@@ -166,7 +180,7 @@ def _value_params(value: IndicatorValue) -> dict[str, Any]:
     params = {
         "indicator": value.indicator.code,
         "period": value.period.name,
-        "institution": responsible.label if responsible is not None else "",
+        **institution_params(responsible),
     }
     if responsible is None:
         params["status"] = "team"  # the programme team enters it: no institution to name
