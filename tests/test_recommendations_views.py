@@ -340,6 +340,9 @@ def test_the_text_says_whether_it_is_a_translation_and_whether_it_is_official(cl
     assert "Unofficial translation" not in page("en")
     missing = page("mk")
     assert 'lang="en">' + rec.text_en[:40] in missing
+    # Said once, in the reader's language (the status under the text, no second note).
+    assert missing.count("text-missing") == 1
+    assert '<p class="note">' not in missing
     rec.text_mk = "Македонски превод на препораката."
     rec.save()
     assert "Македонски превод на препораката." in page("mk")
