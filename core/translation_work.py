@@ -97,10 +97,12 @@ def _empty(column: str) -> Q:
 
 def _label(row: dict[str, Any], fields: list[str]) -> str:
     """A record's label: its first English text, shortened; no query (``str()`` may make one)."""
-    for name in fields:
-        text = row.get(f"{name}_{source_language()}")
-        if text:
-            return Truncator(str(text)).chars(LABEL_CHARS)
+    languages = [source_language(), *target_languages()]
+    for language in languages:  # English first, else the language it was written in
+        for name in fields:
+            text = row.get(f"{name}_{language}")
+            if text:
+                return Truncator(str(text)).chars(LABEL_CHARS)
     return f"#{row['pk']}"
 
 
@@ -118,7 +120,7 @@ class MissingField:
 
 @dataclass(frozen=True)
 class MissingRecord:
-    """A record with an English text and no text in some language."""
+    """A record with a text in one language and none in another."""
 
     pk: int
     label: str
@@ -146,16 +148,20 @@ def _admin_url_name(model: type[models.Model]) -> str | None:
 
 
 def missing_translations() -> list[MissingKind]:
-    """Per kind of record, the records whose fields have English but lack a language: one
-    query per model. Kinds without such records are left out."""
-    source, targets = source_language(), target_languages()
+    """Per kind of record, the records whose fields have a text in one language and lack it
+    in another (English too: a record written in Macedonian in the portal lacks English and
+    Albanian): one query per model. Kinds without such records are left out."""
+    languages = [source_language(), *target_languages()]
     kinds = []
     for model, fields in translatable_models():
         lacking = Q()
         for name in fields:
-            for lang in targets:
-                lacking |= ~_empty(f"{name}_{source}") & _empty(f"{name}_{lang}")
-        columns = [f"{name}_{lang}" for name in fields for lang in [source, *targets]]
+            written = Q()
+            for lang in languages:
+                written |= ~_empty(f"{name}_{lang}")
+            for lang in languages:
+                lacking |= written & _empty(f"{name}_{lang}")
+        columns = [f"{name}_{lang}" for name in fields for lang in languages]
         rows = model._default_manager.filter(lacking).order_by("pk").values("pk", *columns)
         records = []
         for row in rows:
@@ -163,10 +169,11 @@ def missing_translations() -> list[MissingKind]:
                 MissingField(
                     name=name,
                     verbose_name=str(getattr(model._meta.get_field(name), "verbose_name", name)),
-                    languages=[lang for lang in targets if not row[f"{name}_{lang}"]],
+                    languages=[lang for lang in languages if not row[f"{name}_{lang}"]],
                 )
                 for name in fields
-                if row[f"{name}_{source}"] and any(not row[f"{name}_{lang}"] for lang in targets)
+                if any(row[f"{name}_{lang}"] for lang in languages)
+                and any(not row[f"{name}_{lang}"] for lang in languages)
             ]
             records.append(MissingRecord(pk=row["pk"], label=_label(row, fields), fields=missing))
         if records:

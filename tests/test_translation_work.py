@@ -258,3 +258,19 @@ def test_a_reviewed_machine_text_becomes_working_and_official_stays_official(
     assert result.errors == [] and result.written == 1
     assert text_origin(rec, "text", "mk") == TextOrigin.WORKING
     assert text_origin(rec, "text", "sq") == TextOrigin.OFFICIAL
+
+
+def test_a_record_written_only_in_macedonian_lacks_english_and_albanian() -> None:
+    rec = _rec(text_en="", text_mk="Препорака напишана само на македонски.", text_sq="")
+    kinds = translation_work.missing_translations()
+    (record,) = [
+        r
+        for kind in kinds
+        if kind.model_label == "recommendations.recommendation"
+        for r in kind.records
+        if r.pk == rec.pk
+    ]
+    assert record.label == "Препорака напишана само на македонски."
+    assert [(f.name, f.languages) for f in record.fields if f.name == "text"] == [
+        ("text", ["en", "sq"])
+    ]
