@@ -21,11 +21,15 @@ The batch services at the end are what the views, the admin and the Celery jobs 
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
+import operator
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -36,6 +40,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import EmailValidator
 from django.db import connection, models, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
@@ -46,7 +51,8 @@ from django.utils.translation import ngettext
 from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 
-from core.alphabet import alphabet_key, latin_spelling
+from core.alphabet import latin_spelling
+from core.collation import sorted_alphabetically
 from core.history import record_bulk
 from core.spreadsheets import (
     CellNote,
@@ -68,6 +74,25 @@ PREVIEW_CELL = 120  # characters of a value the preview keeps
 STORED_ERRORS = 1_000  # problems kept in full; the count covers them all
 PROGRESS_EVERY = 250  # rows between two progress saves
 MAX_CELL_REMARKS = 20  # remarks on single cells the check page lists before it counts the rest
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a file's rows are planned or written.
+
+    Both make a few objects for every row while the whole file is held, so every few
+    thousand rows the collector would walk every object of the process again: with 20,000
+    rows, about a fifth of the time the import took. The rows' objects make no reference
+    cycles to collect; whatever garbage does is collected once the block is left.
+    """
+    if not gc.isenabled():  # paused by an outer block already, or by the process
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def attname_of(model: type[Model] | Model, name: str) -> str:
@@ -162,6 +187,9 @@ class RowRejected(Exception):
 
 def as_text(value: Any) -> str:
     """A cell as text: 12.0 from a spreadsheet is "12", a date is written day-first."""
+    if type(value) is str:
+        # Most cells: text without an apostrophe, which has nothing to unneutralise.
+        return value if "'" not in value else str(unneutralise(value))
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -202,19 +230,28 @@ class TextWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
+@functools.cache
+def _email_validator() -> EmailValidator:
+    """Django's email rule (``validate_email``) with its patterns compiled as plain ones: behind
+    Django's lazy proxies, each of a large file's addresses costs several look-ups more."""
+    validator = EmailValidator()
+    for name in ("user_regex", "domain_regex", "literal_regex"):
+        lazy = getattr(EmailValidator, name)
+        setattr(validator, name, re.compile(lazy.pattern, lazy.flags))
+    return validator
+
+
 class EmailWidget(TextWidget):
     def __init__(self) -> None:
         super().__init__(max_length=254)
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
-        from django.core.validators import validate_email
-
         text = super().clean(value).replace(" ", "")
         if text.lower().startswith("mailto:"):
             text = text[7:]
         if text:
             try:
-                validate_email(text)
+                _email_validator()(text)
             except ValidationError:
                 raise CellProblem(_("Not a valid email address.")) from None
         return text
@@ -223,6 +260,8 @@ class EmailWidget(TextWidget):
 class DateWidget(widgets.Widget):
     """Dates as typed in North Macedonia (31.03.2025, 31.3.2025 г.), ISO dates (2025-03-31),
     and real spreadsheet dates; never month-first."""
+
+    repeats = True  # see _FileColumn
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> date | None:
 
@@ -265,6 +304,8 @@ class DecimalWidget(widgets.Widget):
     a per cent sign: 0.8 is most likely 80 % as a spreadsheet keeps it, and is not stored as
     0.8 on a guess.
     """
+
+    repeats = True  # see _FileColumn
 
     def __init__(
         self,
@@ -334,6 +375,8 @@ class DecimalWidget(widgets.Widget):
 
 
 class IntegerWidget(widgets.Widget):
+    repeats = True  # see _FileColumn
+
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
         text = as_text(value).strip().rstrip(".")
         if not text:
@@ -348,6 +391,8 @@ class IntegerWidget(widgets.Widget):
 
 class ChoiceWidget(widgets.Widget):
     """One of fixed values, written as its label in any language, its code, or a synonym."""
+
+    repeats = True  # see _FileColumn
 
     def __init__(
         self,
@@ -404,6 +449,8 @@ _NO = {"no", "n", "false", "0", "не", "н", "jo", "j"}
 
 
 class BooleanWidget(widgets.Widget):
+    repeats = True  # see _FileColumn
+
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool | None:
         if isinstance(value, bool):
             return value
@@ -498,9 +545,10 @@ class NameIndex:
         return [pk for _score, _label, pk in sorted(scored)[:limit]]
 
     def options(self) -> list[tuple[int, str]]:
-        """(pk, name) of every record, in the reader's alphabetical order."""
-        language = translation.get_language()
-        return sorted(self.labels.items(), key=lambda item: alphabet_key(item[1], language))
+        """(pk, name) of every record, in the reader's alphabetical order: one query, once."""
+        if not hasattr(self, "_options"):  # asked again for each unknown name on a page
+            self._options = sorted_alphabetically(self.labels.items(), key=lambda item: item[1])
+        return self._options
 
     def choices(self) -> list[str]:
         """Every record's name in the reader's language, in their alphabetical order."""
@@ -514,6 +562,7 @@ class RefWidget(widgets.Widget):
         super().__init__()
         self.index = index
         self.many = many
+        self.repeats = not many  # a list of records is made anew for each cell
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         lookups: dict[str, NameIndex] = kwargs["lookups"]
@@ -545,7 +594,8 @@ class RefWidget(widgets.Widget):
         if value is None:
             return ""
         if isinstance(value, models.Manager):
-            return "; ".join(sorted((_label_of(o) for o in value.all()), key=alphabet_key))
+            # In the reader's alphabet: each export_queryset prefetches the records in it.
+            return "; ".join(_label_of(o) for o in value.all())
         return _label_of(value)
 
 
@@ -581,6 +631,47 @@ class Column(fields.Field):
         # A column only exports carry, read back when a file comes again (which training
         # an attendance export is of); the template leaves it out.
         self.in_template = in_template
+
+
+class _FileColumn:
+    """A column of the file being planned: where it is, its header as written, and what each
+    of its cells needs from the resource's column, looked up once rather than per cell.
+
+    ``read``: the values its widget read, by cell, when the widget ``repeats`` (reads the
+    same cell the same way all through a plan: the look-ups and the importer's choices are
+    settled before the first row). A file repeats a few sexes, institutions, yes and no,
+    dates and scores down 20,000 rows: each is read once. A cell with a problem is read
+    again each time, so that every row reports it. Free text (names, emails) is not kept.
+    """
+
+    __slots__ = ("clean", "header", "letter", "name", "position", "read", "required", "scored")
+
+    def __init__(self, position: int, name: str, header: str, letter: str, column: Column) -> None:
+        self.position = position
+        self.name = name
+        self.header = header
+        self.letter = letter
+        self.required = column.required
+        self.scored = bool(getattr(column.widget, "percentage", False))
+        self.clean = column.widget.clean
+        self.read: dict[tuple[type, Any], Any] | None = (
+            {} if getattr(column.widget, "repeats", False) else None
+        )
+
+    def value(self, cell: Any, lookups: dict[str, NameIndex], options: dict[str, Any]) -> Any:
+        """The cell read by the column's widget; CellProblem when it cannot be."""
+        read = self.read
+        if read is None:
+            return self.clean(cell, row=None, lookups=lookups, options=options)
+        seen_as = (type(cell), cell)  # by type too: True, 1 and 1.0 are one key to a dict
+        try:
+            return read[seen_as]
+        except KeyError:
+            pass
+        except TypeError:  # not a file's cell (a dataset's list): read each time
+            return self.clean(cell, row=None, lookups=lookups, options=options)
+        found = read[seen_as] = self.clean(cell, row=None, lookups=lookups, options=options)
+        return found
 
 
 @dataclass
@@ -670,6 +761,9 @@ class Plan:
     # every row, as the import needs them to write (see docs/benchmarks.md, "Import memory").
     keep_rows: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # Rows given the preview's cells so far: only the first PREVIEW_ROWS rows that change
+    # something are shown (and stored on the batch), whether or not the plan keeps more.
+    previewed: int = 0
 
     @property
     def all_scores_fractions(self) -> bool:
@@ -774,6 +868,10 @@ class SpreadsheetResource(resources.ModelResource):
         self.options: dict[str, Any] = {}
         # Where remembered choices come from, for the check page's notes.
         self.source_label = ""
+        # The preview's column positions by header, found once per plan (``_positions``),
+        # and the labels ``show`` found while planning, in the plan's language.
+        self._preview_positions: dict[str, int] | None = None
+        self._labels: dict[tuple[str, Any], str] | None = None
 
     # Columns and headers ------------------------------------------------------------------
 
@@ -935,15 +1033,26 @@ class SpreadsheetResource(resources.ModelResource):
         seen: dict[tuple[Any, ...], int] = {}
         columns = dict(self.import_columns())
         plan.columns = [name for _position, (name, _header) in sorted(mapping.items())]
+        # What each row's cells need from their column, found once for the whole file.
+        cells = [
+            _FileColumn(position, name, header, column_letter(position), columns[name])
+            for position, (name, header) in mapping.items()
+        ]
+        self._preview_positions = self._positions(plan.columns)
         count = len(rows)
         if release:
             sheet.rows = []
             rows.reverse()  # planned from the end of the list: each popped row is let go
-        for i in range(1, count + 1):
-            row = rows.pop() if release else rows[i - 1]
-            self._plan_one(row, mapping, columns, plan, seen)
-            if progress is not None and (i % PROGRESS_EVERY == 0 or i == count):
-                progress(i, count)
+        self._labels = {}
+        try:
+            with collector_paused():
+                for i in range(1, count + 1):
+                    row = rows.pop() if release else rows[i - 1]
+                    self._plan_one(row, cells, columns, plan, seen)
+                    if progress is not None and (i % PROGRESS_EVERY == 0 or i == count):
+                        progress(i, count)
+        finally:
+            self._labels = None
         if not count:
             plan.errors.append(
                 RowError(sheet.header_row, "", "", "", _("The file has headers but no rows."))
@@ -1149,64 +1258,64 @@ class SpreadsheetResource(resources.ModelResource):
     def _plan_one(
         self,
         row: SheetRow,
-        mapping: dict[int, tuple[str, str]],
+        cells: list[_FileColumn],
         columns: dict[str, Column],
         plan: Plan,
         seen: dict[tuple[Any, ...], int],
     ) -> None:
         values: dict[str, Any] = {}
-        raw: dict[str, Any] = {}
-        where: dict[str, tuple[str, str]] = {}
         errors: list[RowError] = []
-        for position, (name, header) in mapping.items():
-            value = row.cells[position] if position < len(row.cells) else None
-            raw[name] = value
-            where[name] = (header, column_letter(position))
-            column = columns[name]
-            scored = getattr(column.widget, "percentage", False) and as_text(value).strip()
-            if scored:
+        row_cells = row.cells
+        width = len(row_cells)
+        lookups, options = self.lookups, self.options
+        for cell in cells:
+            value = row_cells[cell.position] if cell.position < width else None
+            if cell.scored and as_text(value).strip():
                 plan.score_cells += 1
             try:
-                cleaned = column.widget.clean(
-                    value, row=None, lookups=self.lookups, options=self.options
-                )
+                cleaned = cell.value(value, lookups, options)
             except CellProblem as exc:
-                letter = column_letter(position)
-                errors.append(RowError(row.number, header, letter, as_text(value), str(exc)))
+                errors.append(
+                    RowError(row.number, cell.header, cell.letter, as_text(value), str(exc))
+                )
                 if isinstance(exc, FractionNotPercent):
                     plan.fraction_cells += 1
                 for index, text in exc.unknown:
                     found = plan.unknown.setdefault(
-                        (index, key(text)), Unknown(index, text, header, letter)
+                        (index, key(text)), Unknown(index, text, cell.header, cell.letter)
                     )
                     found.rows.append(row.number)
                 continue
-            if column.required and cleaned in (None, "", []):
-                errors.append(
-                    RowError(
-                        row.number,
-                        header,
-                        column_letter(position),
-                        "",
-                        _("This column must be filled in."),
+            if cleaned is None or cleaned == "" or cleaned == []:
+                if cell.required:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            cell.header,
+                            cell.letter,
+                            "",
+                            _("This column must be filled in."),
+                        )
                     )
-                )
-                continue
-            if cleaned not in (None, "", []):
                 # An empty cell leaves what is stored as it is; a new record takes the default.
-                values[name] = cleaned
+                continue
+            values[cell.name] = cleaned
         if errors:
             plan.errors.extend(errors)
             return
         try:
             row_plan = self.plan_row(row.number, values)
         except RowRejected as exc:
+            where = {cell.name: cell for cell in cells}
             for field_name, message in exc.problems:
-                header, letter = where.get(field_name or "", ("", ""))
+                found_cell = where.get(field_name or "")
+                header, letter = (found_cell.header, found_cell.letter) if found_cell else ("", "")
                 if field_name and not header and field_name in columns:
                     header = columns[field_name].header.current()
-                value = as_text(raw.get(field_name or ""))
-                plan.errors.append(RowError(row.number, header, letter, value, message))
+                value = None
+                if found_cell is not None and found_cell.position < width:
+                    value = row_cells[found_cell.position]
+                plan.errors.append(RowError(row.number, header, letter, as_text(value), message))
             return
         if row_plan.key:
             if row_plan.key in seen:
@@ -1221,7 +1330,12 @@ class SpreadsheetResource(resources.ModelResource):
                 )
                 return
             seen[row_plan.key] = row.number
-        if row_plan.action != "unchanged" and plan.keeps(row_plan):
+        if (
+            row_plan.action != "unchanged"
+            and plan.previewed < PREVIEW_ROWS
+            and plan.keeps(row_plan)
+        ):
+            plan.previewed += 1
             self._preview_cells(row_plan, values, plan.columns)
         plan.add(row_plan)
 
@@ -1232,12 +1346,19 @@ class SpreadsheetResource(resources.ModelResource):
             found = self._columns_by_name = dict(self.columns())
         return found
 
-    def _preview_cells(self, row_plan: RowPlan, values: dict[str, Any], names: list[str]) -> None:
-        """Each column's value as it will be stored and shown, and which ones change."""
+    def _positions(self, names: list[str]) -> dict[str, int]:
+        """Each column's header in the reader's language → its position among ``names``: how
+        the preview finds the cell a change concerns."""
         columns = self._column_map()
-        position = {
+        return {
             columns[name].header.current(): i for i, name in enumerate(names) if name in columns
         }
+
+    def _preview_cells(self, row_plan: RowPlan, values: dict[str, Any], names: list[str]) -> None:
+        """Each column's value as it will be stored and shown, and which ones change."""
+        position = self._preview_positions
+        if position is None:
+            position = self._positions(names)
         row_plan.cells = [
             self.show(name, values[name]) if name in values else None for name in names
         ]
@@ -1253,6 +1374,22 @@ class SpreadsheetResource(resources.ModelResource):
         column = self._column_map().get(name)
         if value is None or value == "":
             return "—"
+        labels = self._labels
+        if (
+            labels is not None
+            and column is not None
+            and isinstance(column.widget, (RefWidget, ChoiceWidget, BooleanWidget))
+            and not isinstance(value, (list, tuple, set))
+        ):
+            # A file repeats the same few values down a column: each label is looked up
+            # (and translated) once per plan.
+            found = labels.get((name, value))
+            if found is None:
+                found = labels[(name, value)] = self._show(column, value)
+            return found
+        return self._show(column, value)
+
+    def _show(self, column: Column | None, value: Any) -> str:
         if column is not None and isinstance(column.widget, RefWidget):
             index = self.lookups.get(column.widget.index)
             ids = value if isinstance(value, (list, tuple, set)) else [value]
@@ -1288,7 +1425,8 @@ class SpreadsheetResource(resources.ModelResource):
         changes = Changes()
         rows = [r for r in plan.rows if r.action != "unchanged"]
         if rows:
-            self.write(rows, changes)
+            with collector_paused():
+                self.write(rows, changes)
         return changes
 
     # Rolling back ---------------------------------------------------------------------------
@@ -1493,6 +1631,11 @@ def _insert_rows(model: type[Model], objects: list[Any]) -> list[Any]:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     }
     statement = f"COPY {table} ({columns}) FROM STDIN"
+    # Every field's value of a record in one call.
+    names = [str(f.attname) for f in fields_]
+    values_of: Callable[[Any], tuple[Any, ...]] = (
+        operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -1505,7 +1648,7 @@ def _insert_rows(model: type[Model], objects: list[Any]) -> list[Any]:
                 obj.pk = new_id
                 for attname in stamped:
                     setattr(obj, attname, now)
-                copy.write_row([new_id, *(getattr(obj, f.attname) for f in fields_)])
+                copy.write_row((new_id, *values_of(obj)))
         if connection.queries_logged:
             # COPY bypasses the cursor wrapper that logs queries; log it as that would.
             elapsed = f"{time.monotonic() - started:.3f}"
