@@ -1,4 +1,5 @@
-"""Names in the order of the reader's alphabet, in every interface language."""
+"""Names in the order of the reader's alphabet where the database has no ICU, and one Latin
+spelling for names written in either script."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def alphabet_key(text: str, language: str | None = None) -> SortKey:
     order (an accented letter with its plain one), digits before them, other scripts after;
     ties are broken by case and accents, so the order is total. ``language`` defaults to the
     active one.
+
+    It is the order where the database has no ICU (SQLite, ``make run``): the collation
+    ``core.collation`` registers there and ``sorted_alphabetically``'s. On PostgreSQL lists
+    are ordered by ICU (``core.collation``), not with this key.
     """
     code = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
     ranks = _RANKS.get(code, _RANKS["en"])

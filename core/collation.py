@@ -13,16 +13,23 @@ queryset written once on a form class follows each reader. A translated field (m
 ``name`` → ``name_mk``) is ordered by the text the reader sees: their language's column, or the
 fallback's when it is empty.
 
+Names already in memory (labels put on cached counts, names looked up after a count) are
+put in the same order by :func:`sorted_alphabetically`, which asks PostgreSQL for it: one query
+for the whole list, so that a page and its PDF or export never disagree with a list the database
+ordered. Where the items come from a query, order the query with :func:`alphabetical` instead.
+
 SQLite (``make run``) has no ICU: there the order comes from ``core.alphabet.alphabet_key``,
-registered as a collation on the connection. It is close to ICU's, not identical (ties between
-accents and case, other scripts).
+registered as a collation on the connection (and used by ``sorted_alphabetically``). It is
+close to ICU's, not identical (ties between accents and case, other scripts).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import CharField, Expression, F, Model, OrderBy, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce, Collate, NullIf
@@ -35,6 +42,8 @@ from core.alphabet import alphabet_key
 # The PostgreSQL collation of each interface language: predefined by PostgreSQL when it is built
 # with ICU (Debian's packages and the postgres Docker images are), one per ICU locale.
 ICU_COLLATIONS: dict[str, str] = {"en": "en-x-icu", "mk": "mk-x-icu", "sq": "sq-x-icu"}
+
+T = TypeVar("T")
 
 
 def reader_language(language: str | None = None) -> str:
@@ -164,3 +173,34 @@ def alphabetical(field: str, language: str | None = None, *, descending: bool = 
     relations (``"institution__name"``, ``"participant__full_name"``).
     """
     return OrderBy(Alphabetical(field, language), descending=descending)
+
+
+def sorted_alphabetically(
+    items: Iterable[T], *, key: Callable[[T], Any] = str, language: str | None = None
+) -> list[T]:
+    """``items`` ordered by the text ``key`` gives each, in the alphabet of ``language``
+    (default: the reader's), items with the same text in the order given.
+
+    On PostgreSQL the database orders the texts with the language's ICU collation, as
+    :func:`alphabetical` orders a column: one query for the whole list (none for fewer than
+    two items), so call it once for a list, never once per row. Sort by another key first
+    (a count) with Python's stable ``sorted`` on the result. On SQLite, ``alphabet_key``.
+    """
+    items = list(items)
+    if len(items) < 2:
+        return items
+    code = reader_language(language)
+    texts = [str(key(item) or "") for item in items]
+    if connection.vendor != "postgresql":
+        order = sorted(range(len(texts)), key=lambda i: alphabet_key(texts[i], code))
+        return [items[i] for i in order]
+    # The collation is one of ICU_COLLATIONS' names, quoted; the texts are a parameter. The
+    # position breaks ties, so that equal texts keep the order they were given in.
+    collation = connection.ops.quote_name(ICU_COLLATIONS[code])
+    sql = (
+        "SELECT ord FROM unnest(%s::text[]) WITH ORDINALITY AS t(name, ord) "  # noqa: S608
+        f"ORDER BY name COLLATE {collation}, ord"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [texts])
+        return [items[position - 1] for (position,) in cursor.fetchall()]

@@ -2,9 +2,12 @@
 
 Generic machinery (docs/translations.md, "Translating offline"): it walks the
 django-modeltranslation registry and knows no app. The programme team sees which records lack
-a Macedonian or Albanian text, downloads every translatable text as one xlsx, fills it in and
-uploads it back. The upload is checked row by row first and written all or nothing; it never
-overwrites an official text, and what it writes is marked a working (or machine) translation.
+an English, Macedonian or Albanian text, downloads every translatable text as one xlsx, fills
+it in and uploads it back. Each row of the workbook is one text of one record (kind, record id
+and field), whatever language it was written in: a record written only in Macedonian is filled
+in English and Albanian like any other. The upload is checked row by row first and written all
+or nothing; it never overwrites an official text, and what it writes is marked a working (or
+machine) translation.
 
 Who may do this is the programme team's rule, which lives in stakeholders (a higher layer):
 stakeholders registers it here with ``translation_gate_register``; without it nobody may.
@@ -33,7 +36,8 @@ from core.spreadsheets import FileRejected, Sheet, read_sheet, unneutralise, wri
 from core.translations import text_provenance_set
 
 # The workbook's columns: machine keys, the same in every interface language, so that a file
-# downloaded in Macedonian imports in English.
+# downloaded in Macedonian imports in English. A row is keyed on the record (model, record_id,
+# field); the English is one of the texts, not the key.
 HEADERS = [
     "model",
     "record_id",
@@ -42,9 +46,12 @@ HEADERS = [
     "en",
     "mk",
     "sq",
+    "origin_en",
     "origin_mk",
     "origin_sq",
 ]
+# The columns that say which text a row is: without them a file cannot be read.
+KEY_COLUMNS = ("model", "record_id", "field")
 LABEL_CHARS = 80
 # A kind lists at most this many records on the page; its count says how many there are.
 PAGE_RECORDS = 200
@@ -210,22 +217,23 @@ def _origins(
 
 
 def translations_export() -> bytes:
-    """Every translatable text as one xlsx: a row per record and field, with each translation's
-    origin (official where no provenance row says otherwise). Two queries per model."""
-    source, targets = source_language(), target_languages()
+    """Every translatable text as one xlsx: a row per record and field, whichever languages
+    it has (a record written only in Macedonian too), with each text's origin (official where
+    no provenance row says otherwise). Two queries per model."""
+    languages = [source_language(), *target_languages()]
     out = []
     for model, fields in translatable_models():
-        columns = [f"{name}_{lang}" for name in fields for lang in [source, *targets]]
+        columns = [f"{name}_{lang}" for name in fields for lang in languages]
         origins = _origins(model, fields)
         for row in model._default_manager.order_by("pk").values("pk", *columns):
             label = _label(row, fields)
             for name in fields:
-                texts = [row[f"{name}_{lang}"] or "" for lang in [source, *targets]]
+                texts = [row[f"{name}_{lang}"] or "" for lang in languages]
                 own = [
                     origins.get((row["pk"], name, lang), TextOrigin.OFFICIAL).value
                     if row[f"{name}_{lang}"]
                     else ""
-                    for lang in targets
+                    for lang in languages
                 ]
                 out.append([model._meta.label_lower, row["pk"], label, name, *texts, *own])
     return write_xlsx(HEADERS, out, title=_("Translations"))
@@ -263,7 +271,7 @@ class _Change:
 
 def _is_header(headers: list[str]) -> bool:
     keys = {str(h or "").strip().lower() for h in headers}
-    return {"model", "record_id", "field"} <= keys
+    return set(KEY_COLUMNS) <= keys
 
 
 def _cell(cells: list[Any], index: dict[str, int], name: str) -> str:
@@ -279,10 +287,25 @@ def _cell(cells: list[Any], index: dict[str, int], name: str) -> str:
 def _check_rows(sheet: Sheet) -> tuple[list[_Change], list[RowError]]:
     """Every row checked before anything is written: the changes, or the row errors."""
     index = {str(h or "").strip().lower(): i for i, h in enumerate(sheet.headers)}
-    targets = target_languages()
-    wanted = {"model", "record_id", "field", *targets}
+    languages = [source_language(), *target_languages()]
     errors: list[RowError] = []
-    if missing_columns := sorted(wanted - index.keys()):
+    if not set(KEY_COLUMNS) <= index.keys() and index.keys() & {source_language(), "english"}:
+        # A workbook of before, which matched each text by its English: a record without
+        # English could not be in it, and one English text may be several records'. Refused
+        # rather than guessed at.
+        message = _(
+            "This workbook is of an earlier kind, which found each text by its English. "
+            "Download the translations workbook again, copy your translations into it and "
+            "upload that."
+        )
+        return [], [RowError(row=sheet.header_row, message=message)]
+    # Workbooks downloaded before English could be filled in have no origin_en: they are read
+    # as they are (their rows are keyed on the record too). A language column left out, like
+    # an empty cell, leaves that language's texts as they are.
+    missing_columns = [column for column in KEY_COLUMNS if column not in index]
+    if not index.keys() & set(languages):
+        missing_columns.append(" / ".join(languages))
+    if missing_columns:
         message = _("The file has no column %(columns)s.") % {"columns": ", ".join(missing_columns)}
         return [], [RowError(row=sheet.header_row, message=message)]
     registered = {
@@ -331,7 +354,7 @@ def _check_rows(sheet: Sheet) -> tuple[list[_Change], list[RowError]]:
         if obj is None:
             fail(_("There is no record %(id)s of this kind.") % {"id": pk or "—"})
             continue
-        for lang in targets:
+        for lang in languages:
             text = _cell(row.cells, index, lang)
             if not text:
                 continue  # an empty cell leaves the text as it is; nothing is ever cleared

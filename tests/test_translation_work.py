@@ -16,6 +16,7 @@ from django.urls import reverse
 from core import translation_work
 from core.choices import TextOrigin
 from core.models import TextProvenance
+from core.spreadsheets import write_xlsx
 from core.translation_work import translations_export, translations_import
 from core.translations import text_origin, text_provenance_set
 from recommendations.models import Recommendation
@@ -274,3 +275,95 @@ def test_a_record_written_only_in_macedonian_lacks_english_and_albanian() -> Non
     assert [(f.name, f.languages) for f in record.fields if f.name == "text"] == [
         ("text", ["en", "sq"])
     ]
+
+
+def _row(sheet: Any, headers: list[str], number: int) -> dict[str, Any]:
+    cells = next(sheet.iter_rows(min_row=number, max_row=number, values_only=True))
+    return dict(zip(headers, cells, strict=False))
+
+
+def test_a_macedonian_only_record_is_filled_offline_in_english_and_albanian(
+    admin_client: Client, admin_user: Any
+) -> None:
+    """The row is the record's, not its English's: a record written only in Macedonian is
+    exported, filled in English and Albanian, imported, and its page shows both."""
+    rec = _rec(text_en="", text_mk="Заштитете ги жртвите.", text_sq="")
+    data = translations_export()
+    _unused, sheet, headers = _book(data)
+    row = _row(
+        sheet, headers, _row_of(sheet, headers, "recommendations.recommendation", rec.pk, "text")
+    )
+    assert row["en"] in ("", None)
+    assert row["mk"] == "Заштитете ги жртвите."
+    assert row["record_label"] == "Заштитете ги жртвите."
+    assert (row["origin_en"], row["origin_mk"]) in [(None, "official"), ("", "official")]
+
+    filled = _fill(
+        data,
+        [(rec, "text", "en", "Protect the victims."), (rec, "text", "sq", "Mbroni viktimat.")],
+    )
+    result = translations_import(data=filled, filename=XLSX, by=admin_user)
+    assert result.errors == []
+    assert result.written == 2
+    rec.refresh_from_db()
+    assert (rec.text_en, rec.text_mk, rec.text_sq) == (
+        "Protect the victims.",
+        "Заштитете ги жртвите.",
+        "Mbroni viktimat.",
+    )
+    assert text_origin(rec, "text", "en") == TextOrigin.WORKING
+    assert text_origin(rec, "text", "mk") == TextOrigin.OFFICIAL  # the original stays official
+    assert text_origin(rec, "text", "sq") == TextOrigin.WORKING
+    assert rec.pk not in _missing_pks("recommendations.recommendation")
+
+    for language, text in (("en", "Protect the victims."), ("sq", "Mbroni viktimat.")):
+        admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = admin_client.get(reverse("recommendations:detail", args=[rec.pk]))
+        assert text in page.content.decode()
+
+
+def test_an_official_english_text_is_not_overwritten_from_a_file(admin_user: Any) -> None:
+    rec = _rec(text_en="Fund the hotline.", text_mk="", text_sq="")
+    data = _fill(translations_export(), [(rec, "text", "en", "Fund the shelters.")])
+    result = translations_import(data=data, filename=XLSX, by=admin_user)
+    assert result.written == 0
+    assert ["official wording" in e.message for e in result.errors] == [True]
+    rec.refresh_from_db()
+    assert rec.text_en == "Fund the hotline."
+
+
+def test_a_workbook_of_before_without_origin_en_still_imports(admin_user: Any) -> None:
+    """Workbooks downloaded before English could be filled in name the record too: accepted."""
+    rec = _rec(text_en="Map the routes.", text_mk="", text_sq="")
+    book, sheet, headers = _book(translations_export())
+    sheet.delete_cols(headers.index("origin_en") + 1)
+    out = io.BytesIO()
+    book.save(out)
+    data = _fill(out.getvalue(), [(rec, "text", "mk", "Мапирајте ги рутите.")])
+    assert "origin_en" not in _book(data)[2]
+
+    result = translations_import(data=data, filename=XLSX, by=admin_user)
+
+    assert result.errors == [] and result.written == 1
+    rec.refresh_from_db()
+    assert rec.text_mk == "Мапирајте ги рутите."
+
+
+def test_a_workbook_that_found_texts_by_their_english_is_refused(admin_user: Any) -> None:
+    """One English text may be several records' (and a record may have none): refused as a
+    whole, asking for a new download, rather than guessed at."""
+    first = _rec(text_en="Train the police.", text_mk="", text_sq="")
+    second = _rec(text_en="Train the police.", text_mk="", text_sq="")
+    data = write_xlsx(
+        ["en", "mk", "sq"], [["Train the police.", "Обучете ја полицијата.", ""]], title="Sheet"
+    )
+
+    result = translations_import(data=data, filename=XLSX, by=admin_user)
+
+    assert result.written == 0
+    assert len(result.errors) == 1
+    assert "Download the translations workbook again" in result.errors[0].message
+    for rec in (first, second):
+        rec.refresh_from_db()
+        assert rec.text_mk == ""
+    assert not TextProvenance.objects.exists()

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -210,7 +210,13 @@ class TrainingResource(SpreadsheetResource):
         return (
             trainings_visible_to(self.user)
             .select_related("organiser")
-            .prefetch_related("partners", "topics", "target_groups")
+            .prefetch_related(  # each list in the reader's alphabet, as RefWidget writes it
+                Prefetch("partners", Institution.objects.order_by(alphabetical("name"), "pk")),
+                Prefetch("topics", Topic.objects.order_by(alphabetical("name"), "pk")),
+                Prefetch(
+                    "target_groups", ProfessionalGroup.objects.order_by(alphabetical("name"), "pk")
+                ),
+            )
             .order_by("start_date", "pk")
         )
 
