@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from core.choices import TextOrigin
+from core.history import history_model, is_tracked
 from core.models import TextProvenance
 
 
@@ -162,6 +163,7 @@ def translated_texts_save(
     official: bool = False,
     shown: Mapping[str, Mapping[str, str]] | None = None,
     by: Any,
+    after_version: int | None = None,
 ) -> models.Model:
     """Write the texts a person typed on a portal form (``{field: {language: text}}``; a
     language left out keeps its text, an empty one is cleared) and record where each comes
@@ -169,8 +171,12 @@ def translated_texts_save(
     none) is official; a Macedonian or Albanian text written or changed beside it is a
     working translation unless ``official`` says the person gives the official wording. An
     unchanged text keeps its origin. ``shown`` is what the form showed (the texts before the
-    edit), when the record's own service wrote one language already. Returns the record as
-    stored now."""
+    edit), when the record's own service wrote one language already. ``after_version``, when
+    that service saved the record a moment ago in the same edit and transaction, is the
+    newest version in the model's history before it (``core.forms.history_mark``): the texts
+    then join the version the service wrote rather than add one, so one edit is one version,
+    with its author and every field it changed (and one step for an undo). Returns the record
+    as stored now."""
     obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     changed: list[str] = []
     origins: list[tuple[str, str, TextOrigin]] = []
@@ -196,7 +202,25 @@ def translated_texts_save(
         if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
             changed.append("updated_at")
         obj._history_user = by  # type: ignore[attr-defined]  # django-simple-history
-        obj.save(update_fields=changed)
+        version = None
+        if after_version is not None and is_tracked(type(obj)):
+            version = (
+                history_model(type(obj))
+                ._default_manager.filter(**{obj._meta.pk.attname: obj.pk}, pk__gt=after_version)
+                .order_by("-pk")
+                .first()
+            )
+        if version is None:
+            obj.save(update_fields=changed)
+        else:
+            obj.save_without_historical_record(  # type: ignore[attr-defined]
+                update_fields=changed
+            )
+            kept = {f.attname for f in version.tracked_fields}  # type: ignore[attr-defined]
+            written = [name for name in changed if name in kept]
+            for name in written:
+                setattr(version, name, getattr(obj, name))
+            version.save(update_fields=written)
     for field, language, origin in origins:
         text_provenance_set(obj=obj, field=field, language=language, origin=origin)
     return obj

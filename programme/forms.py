@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
 from core.collation import alphabetical
-from core.forms import TranslatedModelForm
+from core.forms import TranslatedForm, TranslatedModelForm
 from core.uploads import ALLOWED_EXTENSIONS, validate_upload
 from programme.calculations import Calculation, calculation_choices, calculations
 from programme.choices import Aggregation, Direction, IndicatorKind
@@ -417,8 +417,11 @@ class MeetingForm(TranslatedModelForm):
         return self.cleaned_data.get("minutes_file") is False
 
 
-class AttendanceRowForm(forms.Form):
-    """One institution at a meeting and who represented it."""
+class AttendanceRowForm(TranslatedForm):
+    """One institution at a meeting and who represented it: the positions are words of a
+    language, so the text is written in every language (``initial`` from ``texts_initial``)."""
+
+    translated_fields = ("representatives",)
 
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.order_by(alphabetical("name"))
@@ -427,7 +430,15 @@ class AttendanceRowForm(forms.Form):
         label=_("Representatives"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=format_lazy("{} {}", _("Names and positions, one per line."), NO_VICTIM_DETAILS),
+        help_text=format_lazy(
+            "{} {} {}",
+            _("Names and positions, one per line."),
+            _(
+                "Write each name as it is, the same in every language; translate only the "
+                "positions."
+            ),
+            NO_VICTIM_DETAILS,
+        ),
     )
 
 
@@ -447,16 +458,22 @@ class BaseAttendanceFormSet(forms.BaseFormSet):
                 form.add_error("institution", _("Each institution can be listed once."))
             seen.add(institution.pk)
 
+    def kept_forms(self) -> list[AttendanceRowForm]:
+        """The rows of a valid formset that name an institution and are not deleted."""
+        return [
+            form
+            for form in self.forms
+            if not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("institution") is not None
+        ]
+
     def rows(self) -> list[tuple[Institution, str]]:
-        """The institutions kept, with their representatives, from a valid formset."""
-        kept = []
-        for form in self.forms:
-            if form.cleaned_data.get("DELETE"):
-                continue
-            institution = form.cleaned_data.get("institution")
-            if institution is not None:
-                kept.append((institution, form.cleaned_data.get("representatives", "")))
-        return kept
+        """The institutions kept, with their representatives in the reader's language (the
+        form writes every language after the service: ``translated_edit_save``)."""
+        return [
+            (form.cleaned_data["institution"], form.cleaned_data.get("representatives", ""))
+            for form in self.kept_forms()
+        ]
 
 
 AttendanceFormSet = cast(

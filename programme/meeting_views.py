@@ -9,6 +9,7 @@ redirects.
 from __future__ import annotations
 
 import copy
+from functools import partial
 from pathlib import Path
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.forms import texts_initial, translated_edit_save
 from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from programme import permissions, selectors, services
 from programme.choices import MeetingStatus
@@ -33,7 +35,7 @@ from programme.forms import (
     DecisionForm,
     MeetingForm,
 )
-from programme.models import Action, ActionPoint, Decision, Meeting
+from programme.models import Action, ActionPoint, Decision, Meeting, MeetingAttendance
 
 
 def _to_meeting(meeting_id: int) -> HttpResponse:
@@ -112,10 +114,15 @@ def meeting_create(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_create(
-                action=action, by=request.user, **form.service_arguments()
+            meeting = form.edit_save(
+                partial(
+                    services.meeting_create,
+                    action=action,
+                    by=request.user,
+                    **form.service_arguments(),
+                ),
+                by=request.user,
             )
-            form.translations_save(meeting, by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -136,13 +143,16 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_update(
-                meeting=meeting,
+            form.edit_save(
+                partial(
+                    services.meeting_update,
+                    meeting=meeting,
+                    by=request.user,
+                    minutes_file_clear=form.minutes_file_cleared,
+                    **form.service_arguments(),
+                ),
                 by=request.user,
-                minutes_file_clear=form.minutes_file_cleared,
-                **form.service_arguments(),
             )
-            form.translations_save(meeting, by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -169,13 +179,23 @@ def meeting_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who attended: every institution with its representatives, on one form."""
     meeting = permissions.meeting_for_change(request.user, pk)
     initial = [
-        {"institution": a.institution_id, "representatives": a.representatives}
-        for a in meeting.attendance.select_related("institution")
+        {"institution": a.institution_id, **texts_initial(a, "representatives")}
+        for a in meeting.attendance.all()
     ]
     formset = AttendanceFormSet(request.POST or None, initial=initial, prefix="attendance")
     if request.method == "POST" and formset.is_valid():
         try:
-            services.meeting_attendance_set(meeting=meeting, by=request.user, rows=formset.rows())
+            translated_edit_save(
+                edited=formset.kept_forms(),
+                model=MeetingAttendance,
+                service=partial(
+                    services.meeting_attendance_set,
+                    meeting=meeting,
+                    by=request.user,
+                    rows=formset.rows(),
+                ),
+                by=request.user,
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -223,10 +243,10 @@ def _decision_form(
         }
         try:
             if decision is None:
-                saved = services.decision_add(meeting=meeting, by=request.user, **fields)
+                service = partial(services.decision_add, meeting=meeting, **fields)
             else:
-                saved = services.decision_update(decision=decision, by=request.user, **fields)
-            form.translations_save(saved, by=request.user)
+                service = partial(services.decision_update, decision=decision, **fields)
+            form.edit_save(partial(service, by=request.user), by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

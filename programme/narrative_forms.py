@@ -1,47 +1,38 @@
 """Forms of the period narrative: one text (or a risk's two) in every language side by side,
-with where each translation comes from."""
+with where each translation comes from (the portal's one mechanism, ``core.forms``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import NO_VICTIM_DETAILS
-from core.choices import TextOrigin
+from core.forms import TranslatedForm
 from core.translation_work import source_language
-from core.translations import text_origin
 from programme.choices import RiskLevel
 
 TEXT_ROWS = 8
 
 
-@dataclass(frozen=True)
-class FieldInLanguage:
-    """One text's field in one language, and beside it the field for its origin (none for
-    the source language: English is the original)."""
-
-    text: forms.BoundField
-    origin: forms.BoundField | None
-
-
-@dataclass(frozen=True)
-class LanguageColumn:
-    """A language's column of the form: its texts, one under the other."""
-
-    code: str
-    name: str
-    fields: list[FieldInLanguage]
+def _text_field(label: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": TEXT_ROWS}),
+        help_text=NO_VICTIM_DETAILS,
+    )
 
 
-class NarrativeTextsForm(forms.Form):
+class NarrativeTextsForm(TranslatedForm):
     """Some texts of a record of the period narrative, each in English, Macedonian and
     Albanian, with the origin of each translation."""
+
+    # The programme team curates these texts: it says of each translation where it comes from.
+    origin_per_language = True
 
     def __init__(
         self,
@@ -50,75 +41,12 @@ class NarrativeTextsForm(forms.Form):
         instance: Model | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.texts = list(texts)
-        self.instance = instance
-        for name, label in self.texts:
-            for code, language in settings.LANGUAGES:
-                self.fields[f"{name}_{code}"] = forms.CharField(
-                    label=format_label(label, language),
-                    required=False,
-                    strip=True,
-                    widget=forms.Textarea(attrs={"rows": TEXT_ROWS, "lang": code}),
-                    help_text=NO_VICTIM_DETAILS if code == source_language() else "",
-                    initial=getattr(instance, f"{name}_{code}", "") if instance else "",
-                )
-                if code == source_language():
-                    continue
-                self.fields[f"{name}_origin_{code}"] = forms.ChoiceField(
-                    label=format_label(_("Where this text comes from"), language),
-                    choices=TextOrigin.choices,
-                    initial=(
-                        text_origin(instance, name, code)
-                        if instance is not None and instance.pk
-                        else TextOrigin.WORKING
-                    ),
-                )
-
-    def columns(self) -> list[LanguageColumn]:
-        """The form's fields as the page sets them out: a column per language."""
-        return [
-            LanguageColumn(
-                code=code,
-                name=str(language),
-                fields=[
-                    FieldInLanguage(
-                        text=self[f"{name}_{code}"],
-                        origin=(
-                            self[f"{name}_origin_{code}"]
-                            if f"{name}_origin_{code}" in self.fields
-                            else None
-                        ),
-                    )
-                    for name, _label in self.texts
-                ],
-            )
-            for code, language in settings.LANGUAGES
-        ]
-
-    def cleaned_texts(self) -> dict[str, dict[str, str]]:
-        """field → language → text, as the services take them."""
-        return {
-            name: {code: self.cleaned_data[f"{name}_{code}"] for code, _l in settings.LANGUAGES}
-            for name, _label in self.texts
-        }
-
-    def cleaned_origins(self) -> dict[str, dict[str, str]]:
-        """field → language → origin of each translation, as the services take them."""
-        return {
-            name: {
-                code: self.cleaned_data[f"{name}_origin_{code}"]
-                for code, _l in settings.LANGUAGES
-                if f"{name}_origin_{code}" in self.cleaned_data
-            }
-            for name, _label in self.texts
-        }
-
-
-def format_label(label: Any, language: Any) -> str:
-    """ "Executive summary (Macedonian)": the label names the column's language, so that a
-    screen reader and a phone (one column under the other) say which text is which."""
-    return f"{label} ({language})"
+        super().__init__(
+            *args,
+            texts={name: _text_field(label) for name, label in texts},
+            instance=instance,
+            **kwargs,
+        )
 
 
 class PeriodRiskForm(NarrativeTextsForm):

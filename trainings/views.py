@@ -4,6 +4,7 @@ evaluation, and undoing: taking someone off the list, cancelling or deleting a t
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -91,10 +92,15 @@ def training_create(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error(None, _("No action is recorded yet: the programme team adds it first."))
         else:
             try:
-                training = services.training_create(
-                    by=request.user, action=action, **form.training_fields()
+                training = form.edit_save(
+                    partial(
+                        services.training_create,
+                        by=request.user,
+                        action=action,
+                        **form.training_fields(),
+                    ),
+                    by=request.user,
                 )
-                form.translations_save(training, by=request.user)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -112,13 +118,16 @@ def training_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     stale = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.training_update(
-                training=training,
+            form.edit_save(
+                partial(
+                    services.training_update,
+                    training=training,
+                    by=request.user,
+                    seen_at=form.cleaned_data["seen_at"],
+                    **form.training_fields(),
+                ),
                 by=request.user,
-                seen_at=form.cleaned_data["seen_at"],
-                **form.training_fields(),
             )
-            form.translations_save(training, by=request.user)
         except ValidationError as exc:
             if getattr(exc, "code", None) == "stale":
                 # Keep what the person typed; saving it again is then a deliberate choice.

@@ -103,7 +103,7 @@ def test_team_records_meeting_4_and_prepares_meeting_5(page: Any, live_server: A
     for row, (code, representatives) in enumerate(attending, start=1):
         group = page.get_by_role("group", name=f"Institution {row}", exact=True)
         group.get_by_label(_exactly("Institution")).select_option(label=str(_institution(code)))
-        group.get_by_label("Representatives").fill(representatives)
+        group.get_by_label(_exactly("Representatives (English)")).fill(representatives)
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Attendance saved.").wait_for()
 
