@@ -14,6 +14,11 @@ bulk attendance). Entries of older versions are never read again and expire on t
 timeout (``settings.GLANCE_CACHE_SECONDS``) is the safety net for writes that bypass Django,
 such as SQL typed in a shell.
 
+The same version keeps the rest of what the dashboard shows every reader alike: the headline
+figures (with the glance's entry), the action itself (:func:`action_kept`) and the indicators at
+a glance (:func:`indicators_figures`); ``dashboard.selectors`` keeps the rendered sections and
+each reader's tasks under it too, so :data:`COUNTED` names every model any of them is made of.
+
 The cache is an optimisation, never a dependency: when it cannot be reached, the error is
 logged and the figures are counted directly, as they were before.
 """
@@ -23,17 +28,24 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import date as date_type
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Func, Q, QuerySet, Subquery, Value
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils import translation
 
-from core.figures import figures_invalidate, figures_version
-from programme.models import Action
+from core.collation import sorted_alphabetically
+from core.figures import figures_cached, figures_invalidate, figures_version
+from programme.choices import OPEN_ACTION_POINT_STATUSES
+from programme.models import Action, ActionPoint
+from programme.results import framework_figures, period_current
+from programme.selectors import action_primary
 from recommendations.models import Recommendation
 from recommendations.selectors import recommendation_rows
-from stakeholders.choices import Sex
+from stakeholders.choices import PROFESSION_NOT_STATED, Sex
 from stakeholders.models import ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Participant
@@ -43,19 +55,28 @@ logger = logging.getLogger(__name__)
 
 # Part of every entry's key: a deploy that changes the shape of the figures never reads
 # entries the previous code wrote.
-FORMAT = 1
+FORMAT = 2
 
 Figures = dict[str, Any]
 
 _version = figures_version
 
 
-# The models whose rows the glance or a computed indicator's calculation counts or names
-# (a profession renamed shows at once).
+# The models whose rows the glance, the headline figures, the indicators at a glance, the
+# dashboard's tasks or a computed indicator's calculation count or name (a profession renamed
+# shows at once).
 COUNTED = (
+    "programme.Programme",
     "programme.Action",
     "programme.ReportingPeriod",
     "programme.ActionPoint",
+    "programme.Meeting",
+    "programme.Outcome",
+    "programme.Output",
+    "programme.Indicator",
+    "programme.IndicatorValue",
+    "stakeholders.Institution",
+    "stakeholders.Membership",
     "stakeholders.ProfessionalGroup",
     "trainings.Training",
     "trainings.Participant",
@@ -79,6 +100,12 @@ def glance_invalidate() -> None:
 def glance_on_change(sender: Any, **kwargs: Any) -> None:
     """The receiver of every change to a counted model (connected in dashboard.apps)."""
     glance_invalidate()
+
+
+def action_kept() -> Action | None:
+    """The action the installation runs (``programme.selectors.action_primary``), with its
+    programme: kept with the figures, as every dashboard names it."""
+    return figures_cached(f"dashboard:action:{FORMAT}", action_primary)
 
 
 def _key(*, action: Action, until: date_type | None, version: int) -> str:
@@ -149,23 +176,128 @@ def glance_count(*, action: Action, until: date_type | None = None) -> Figures:
     )
     if until is not None:
         listed = listed.filter(training__start_date__lte=until)
+    action_participants = Participant.objects.filter(pk__in=listed.values("participant_id")).count()
     return {
-        "action_participants": Participant.objects.filter(
-            pk__in=listed.values("participant_id")
-        ).count(),
+        "action_participants": action_participants,
+        "overview": _overview_count(action=action, until=until, participants=action_participants),
         "recommendations_by_status": dict(Counter(r.status or "none" for r in rows)),
         "participants_by_sex": sexes,
         # Everyone has one sex recorded, so the counts by sex add up to the participants.
         "participants": sum(sexes.values()),
-        "participants_by_group": [
-            {
-                "names": names.get(row["professional_group_id"], {}),
-                "women": row["women"],
-                "men": row["men"],
-                "total": row["total"],
-            }
-            for row in per_group
-        ],
+        "participants_by_group": _with_places(
+            [
+                {
+                    "names": names.get(row["professional_group_id"], {}),
+                    "women": row["women"],
+                    "men": row["men"],
+                    "total": row["total"],
+                }
+                for row in per_group
+            ]
+        ),
         "studies_by_status": dict(Counter(action.studies.values_list("status", flat=True))),
         "trainings_held": held.count(),
     }
+
+
+def group_label(names: dict[str, str], language: str) -> str:
+    """A profession's name for a reader of ``language``: in it, else in English, else "Not
+    stated" (the people whose profession nobody recorded)."""
+    return names.get(language) or names.get(settings.LANGUAGE_CODE) or str(PROFESSION_NOT_STATED)
+
+
+def _with_places(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each with its place by name in every language's alphabet (ICU, one query
+    per language, core.collation): kept with the numbers, so that showing the glance in any
+    language orders the professions without asking the database."""
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels = [group_label(group["names"], code) for group in groups]
+            ordered = sorted_alphabetically(range(len(groups)), key=labels.__getitem__)
+        for place, index in enumerate(ordered):
+            groups[index].setdefault("places", {})[code] = place
+    return groups
+
+
+def _count_of(queryset: QuerySet[Any]) -> Subquery:
+    """The rows of ``queryset`` counted in a scalar subquery, so that several counts come back
+    in one query."""
+    return Subquery(queryset.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n"))
+
+
+def _overview_count(*, action: Action, until: date_type | None, participants: int) -> Figures:
+    """The headline figures about the action (``dashboard.selectors.action_overview``), in one
+    query.
+
+    With ``until``, trainings, participants and meetings count up to that day (a planned
+    training counts whenever it starts); studies, recommendations and open action points are
+    as they stand now.
+    """
+    trainings = action.trainings.all()
+    meetings = action.meetings.all()
+    if until is not None:
+        trainings = trainings.filter(Q(start_date__lte=until) | Q(status=TrainingStatus.PLANNED))
+        meetings = meetings.filter(Q(date__lte=until) | Q(date__isnull=True))
+    counts = {
+        "recommendations": Recommendation.objects.all(),
+        "trainings_held": trainings.filter(status=TrainingStatus.HELD),
+        "trainings_planned": trainings.filter(status=TrainingStatus.PLANNED),
+        "studies": action.studies.all(),
+        "meetings": meetings,
+        "open_action_points": ActionPoint.objects.filter(
+            meeting__action=action, status__in=OPEN_ACTION_POINT_STATUSES
+        ),
+    }
+    # Named apart from the action's relations (its studies, meetings), which they would clash with.
+    row = cast(
+        "dict[str, int]",
+        Action.objects.filter(pk=action.pk)
+        .values(**{f"n_{name}": _count_of(queryset) for name, queryset in counts.items()})
+        .get(),
+    )
+    return {**{name: row[f"n_{name}"] for name in counts}, "participants": participants}
+
+
+def indicators_figures(*, action: Action, today: date_type) -> Figures:
+    """The indicators at a glance as plain values, kept until a change to the framework, its
+    values or what its calculations count (:data:`COUNTED`), and for the day: the period the
+    indicators are judged at follows the date."""
+    return figures_cached(
+        f"dashboard:indicators:{FORMAT}:{action.pk}:{today.isoformat()}",
+        lambda: indicators_count(action=action, today=today),
+    )
+
+
+def indicators_count(*, action: Action, today: date_type) -> Figures:
+    """Every indicator's value to date, end-of-action target and status at the current period,
+    in the framework's order, from ``framework_figures`` (the one rule the framework pages,
+    the reports and the public site follow): only what the dashboard shows.
+
+    Each line holds its link, and its title and numbers written out for a reader of every
+    language (the title's fallbacks, the decimal separator), so every reader's language
+    shares the entry and the page only prints them.
+    """
+    period = period_current(action=action, today=today)
+    figures = [f for block in framework_figures(action=action, at=period) for f in block.indicators]
+    lines: list[Figures] = [
+        {
+            "code": f.indicator.code,
+            "url": reverse("programme:results_indicator", args=[f.indicator.pk]),
+            "status": str(f.status.value),
+            "texts": {},
+        }
+        for f in figures
+    ]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for line, f in zip(lines, figures, strict=True):
+                percent = f.percent_of_end
+                line["texts"][code] = {
+                    "title": str(f.indicator.title),
+                    "to_date": str(floatformat(f.to_date.total, "-2")) or "—",
+                    "target_end": str(floatformat(f.indicator.target_end, "-2")) or "—",
+                    "percent_of_end": (
+                        f"{floatformat(percent, '-1')} %" if percent is not None else "—"
+                    ),
+                }
+    return {"period": period.name if period is not None else None, "lines": lines}

@@ -7,15 +7,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from core.portal import AuthenticatedRequest, paginate, query_without_page, search_text
+from dashboard.glance import action_kept
 from dashboard.search import MIN_QUERY, search
 from dashboard.selectors import (
     action_overview,
-    dashboard_tasks,
+    dashboard_tasks_kept,
+    glance_section,
     indicators_glance,
     latest_report_for,
     programme_glance,
 )
-from programme.selectors import action_primary
 from stakeholders.selectors import persona_for
 
 DASHBOARD_TASKS = 15
@@ -24,9 +25,10 @@ DASHBOARD_TASKS = 15
 @login_required
 @require_safe
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    action = action_primary()
-    tasks = dashboard_tasks(user=request.user)
+    action = action_kept()
     all_tasks = request.GET.get("tasks") == "all"
+    # The most urgent first; the rest one click away, written out only when asked for.
+    tasks = dashboard_tasks_kept(user=request.user, limit=None if all_tasks else DASHBOARD_TASKS)
     persona = persona_for(request.user)
     # The indicators at a glance are for those who follow the whole action.
     sees_indicators = action is not None and (persona.is_observer or persona.is_programme_team)
@@ -36,9 +38,9 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         {
             "overview": action_overview(action=action) if action else None,
             "glance": programme_glance(action=action) if action else None,
-            # The most urgent first; the rest one click away.
-            "tasks": tasks if all_tasks else tasks[:DASHBOARD_TASKS],
-            "tasks_total": len(tasks),
+            "glance_section": glance_section(action=action) if action else None,
+            "tasks": tasks.tasks,
+            "tasks_total": tasks.total,
             "tasks_all": all_tasks,
             "indicators": (
                 indicators_glance(action=action, today=timezone.localdate())
