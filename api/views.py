@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -54,7 +54,6 @@ from recommendations.permissions import (
 from recommendations.selectors import (
     Assessment,
     RecommendationRow,
-    recommendation_assessments,
     recommendation_rows,
     recommendations_filtered,
 )
@@ -181,13 +180,16 @@ class RecommendationOut:
 
 
 def _recommendations_out(rows: Sequence[RecommendationRow]) -> list[RecommendationOut]:
-    assessments = recommendation_assessments(recommendations=[r.recommendation for r in rows])
+    """The rows as the API gives them: each assigned institution's standing is the row's own
+    assessments (``recommendation_rows``), read once with the status; the themes are
+    read for these rows alone (one query)."""
+    prefetch_related_objects([row.recommendation for row in rows], "themes")
     return [
         RecommendationOut(
             recommendation=row.recommendation,
             status=row.status,
             assessed_by=row.assessed_by,
-            assignments=assessments[row.recommendation.pk],
+            assignments=row.assessments,
         )
         for row in rows
     ]
@@ -247,7 +249,6 @@ class RecommendationViewSet(viewsets.GenericViewSet[Any]):
             queryset=recommendations_visible_to(_user(request))
             .filter(pk=recommendation.pk)
             .select_related("recommendation_set")
-            .prefetch_related("themes")
         )
         (out,) = _recommendations_out([row])
         return Response(s.RecommendationSerializer(out).data)

@@ -9,8 +9,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
+    Case,
     CharField,
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -18,15 +21,14 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from core.alphabet import alphabet_key
 from core.collation import alphabetical
 from core.history import history_model
 from programme.choices import IndicatorKind, ValueState
@@ -45,7 +47,7 @@ from recommendations.models import (
     Recommendation,
     UpdateTransition,
 )
-from recommendations.permissions import updates_visible_to
+from recommendations.permissions import recommendations_reportable_by, updates_visible_to
 from recommendations.sources import recommendation_trainings
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
@@ -65,14 +67,22 @@ class Assessment:
     kind: str
     approved: ProgressUpdate | None = None
     current: ProgressUpdate | None = None
+    recommendation_id: int = 0  # the recommendation assessed
 
 
 @dataclass
 class RecommendationRow:
+    """A recommendation in a list, with its overall status and the assessments it is
+    derived from (each approved update read for its status and period only)."""
+
     recommendation: Recommendation
     status: str | None
     assessed_by: int
     institutions: list[Institution] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    # The institutions' short names in one string: a list's cell shows it as it is instead
+    # of looping over every assigned institution in the template.
+    institution_labels: str = ""
 
     @property
     def status_label(self) -> str:
@@ -98,13 +108,66 @@ _SAME_ASSIGNMENT = {
 _NEWEST = ("-period__start_date", "-pk")
 
 
+def _approved(*, until: date | None) -> Q:
+    """The approved updates that speak for an institution: all of them, or with ``until``,
+    those for periods begun by that day. The one filter both readings below share."""
+    approved = Q(state=UpdateState.APPROVED)
+    if until is not None:
+        approved &= Q(period__start_date__lte=until)
+    return approved
+
+
 def _latest_approved(*, until: date | None) -> QuerySet[ProgressUpdate]:
     """The approved updates of an assignment (``OuterRef``), its latest first: what the
     institution says now, or with ``until``, for periods begun by that day."""
-    approved = ProgressUpdate.objects.filter(**_SAME_ASSIGNMENT, state=UpdateState.APPROVED)
-    if until is not None:
-        approved = approved.filter(period__start_date__lte=until)
-    return approved.order_by(*_NEWEST)
+    return ProgressUpdate.objects.filter(_approved(until=until), **_SAME_ASSIGNMENT).order_by(
+        *_NEWEST
+    )
+
+
+# What a list reads of an approved update: its status and its period, never its narrative.
+_STATUS_ONLY = ("pk", "recommendation_id", "institution_id", "period_id", "status", "state")
+
+
+def _latest_updates(
+    recommendation_ids: Collection[int],
+    *,
+    until: date | None,
+    visible: QuerySet[ProgressUpdate] | None,
+    full: bool,
+) -> dict[tuple[int, int, bool], ProgressUpdate]:
+    """Per assignment (recommendation, institution), its latest approved update (key ``True``)
+    and, given the updates a reader may see, its latest one still in the workflow (key
+    ``False``); one query for every assignment of the recommendations.
+
+    One window over the recommendations' updates rather than a subquery per assignment and
+    column: the updates are numbered newest first (``_NEWEST``) within each assignment and
+    kind, and the first of each is kept. ``full`` loads each update with its period (a page
+    shows the narrative); otherwise only what a status needs.
+    """
+    wanted = _approved(until=until)
+    if visible is not None:
+        wanted |= Q(pk__in=visible.exclude(state=UpdateState.APPROVED).values("pk"))
+    is_approved = Case(
+        When(state=UpdateState.APPROVED, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    updates = (
+        ProgressUpdate.objects.filter(wanted, recommendation_id__in=recommendation_ids)
+        .annotate(
+            is_approved=is_approved,
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("recommendation_id"), F("institution_id"), is_approved],
+                order_by=[F("period__start_date").desc(), F("pk").desc()],
+            ),
+        )
+        .filter(rank=1)
+        .order_by()
+    )
+    updates = updates.select_related("period") if full else updates.only(*_STATUS_ONLY)
+    return {(u.recommendation_id, u.institution_id, u.is_approved): u for u in updates}
 
 
 def _assigned(
@@ -112,36 +175,35 @@ def _assigned(
     *,
     until: date | None = None,
     visible: QuerySet[ProgressUpdate] | None = None,
-) -> list[Any]:
-    """The institutions assigned to the recommendations now, each annotated with its latest
-    approved update (``approved_id``, ``approved_status``) and, given the updates a reader may
-    see, its latest other one (``current_id``), in reading order; one query.
+    full: bool = False,
+) -> list[Assessment]:
+    """The institutions assigned to the recommendations now, each with its latest approved
+    update and, given the updates a reader may see, its latest other one, in reading order;
+    three queries (``_latest_updates``) however many rows.
 
     Only current assignments count: a withdrawn institution's updates stay in the history
     but no longer speak for the recommendation. With ``until``, only approved updates for
-    periods begun by that day count.
+    periods begun by that day count. An institution on many recommendations is loaded once.
     """
-    latest = _latest_approved(until=until)
-    annotations: dict[str, Any] = {
-        "approved_id": Subquery(latest.values("pk")[:1]),
-        "approved_status": Subquery(latest.values("status")[:1]),
-    }
-    if visible is not None:
-        in_workflow = visible.filter(**_SAME_ASSIGNMENT).exclude(state=UpdateState.APPROVED)
-        annotations["current_id"] = Subquery(in_workflow.order_by(*_NEWEST).values("pk")[:1])
-    assignments = list(
+    latest = _latest_updates(recommendation_ids, until=until, visible=visible, full=full)
+    pairs = list(
         Assignment.objects.filter(recommendation_id__in=recommendation_ids)
-        .select_related("institution")
-        .annotate(**annotations)
+        .values_list("recommendation_id", "institution_id", "kind")
+        .order_by(alphabetical("institution__name"), "pk")
     )
-    language = get_language()
-    return sorted(
-        assignments,
-        key=lambda a: (
-            a.kind != AssignmentKind.RESPONSIBLE,
-            alphabet_key(a.institution.name, language),
-        ),
-    )
+    institutions = Institution.objects.in_bulk({institution_id for _r, institution_id, _k in pairs})
+    assignments = [
+        Assessment(
+            institution=institutions[institution_id],
+            kind=kind,
+            approved=latest.get((recommendation_id, institution_id, True)),
+            current=latest.get((recommendation_id, institution_id, False)),
+            recommendation_id=recommendation_id,
+        )
+        for recommendation_id, institution_id, kind in pairs
+    ]
+    # Responsible first: the sort is stable, so each group stays in the reader's alphabet.
+    return sorted(assignments, key=lambda a: a.kind != AssignmentKind.RESPONSIBLE)
 
 
 def recommendation_assessments(
@@ -161,19 +223,9 @@ def recommendation_assessments(
     """
     ids = [r.pk for r in recommendations]
     visible = None if user is None else updates_visible_to(user)
-    assigned = _assigned(ids, until=until, visible=visible)
-    wanted = {pk for a in assigned for pk in (a.approved_id, getattr(a, "current_id", None)) if pk}
-    found = ProgressUpdate.objects.select_related("period").in_bulk(wanted) if wanted else {}
     assessments: dict[int, list[Assessment]] = {pk: [] for pk in ids}
-    for a in assigned:
-        assessments[a.recommendation_id].append(
-            Assessment(
-                institution=a.institution,
-                kind=a.kind,
-                approved=found.get(a.approved_id),
-                current=found.get(getattr(a, "current_id", None)),
-            )
-        )
+    for a in _assigned(ids, until=until, visible=visible, full=True):
+        assessments[a.recommendation_id].append(a)
     return assessments
 
 
@@ -193,21 +245,28 @@ def recommendation_rows(
 
     The status is ``assessments_status`` of the assessments ``recommendation_assessments``
     gives (the institutions assigned now); with ``until``, as the approved updates for periods
-    begun by that day say. Only the statuses are read, so every recommendation is cheap.
+    begun by that day say. Each row carries those assessments, their approved updates read
+    for status and period only (never a narrative), so a list that shows each institution's
+    standing (the API) needs no second pass. Three queries however many rows.
     """
     recommendations = list(queryset)
-    per_recommendation: dict[int, list[Any]] = defaultdict(list)
+    per_recommendation: dict[int, list[Assessment]] = defaultdict(list)
+    labels: dict[int, str] = {}  # each institution's label worked out once, not per row
     for a in _assigned([r.pk for r in recommendations], until=until):
         per_recommendation[a.recommendation_id].append(a)
+        if a.institution.pk not in labels:
+            labels[a.institution.pk] = a.institution.label
     rows = []
     for r in recommendations:
-        statuses = [a.approved_status for a in per_recommendation[r.pk] if a.approved_status]
+        assessments = per_recommendation[r.pk]
         rows.append(
             RecommendationRow(
                 recommendation=r,
-                status=overall_status(statuses),
-                assessed_by=len(statuses),
-                institutions=[a.institution for a in per_recommendation[r.pk]],
+                status=assessments_status(assessments),
+                assessed_by=sum(1 for a in assessments if a.approved is not None),
+                institutions=[a.institution for a in assessments],
+                assessments=assessments,
+                institution_labels=", ".join(labels[a.institution.pk] for a in assessments),
             )
         )
     return rows
@@ -294,7 +353,7 @@ def updates_owed(
         updates = updates.filter(institution_id__in=institution_ids)
     started = {(u.recommendation_id, u.institution_id, u.period_id): u for u in updates}
     owed = []
-    for a in assignments:
+    for a in assignments.order_by(alphabetical("institution__name"), "pk"):
         for period in periods:
             update = started.get((a.recommendation_id, a.institution_id, period.pk))
             if update is None or update.state == UpdateState.DRAFT:
@@ -312,7 +371,7 @@ def updates_owed(
                     update=update,
                 )
             )
-    language = get_language()
+    # Institutions in the reader's alphabet (the query's order) within each: the sort is stable.
     return sorted(
         owed,
         key=lambda o: (
@@ -320,17 +379,26 @@ def updates_owed(
             o.period.pk,
             o.recommendation.recommendation_set_id,
             o.recommendation.number,
-            alphabet_key(o.institution.name, language),
         ),
     )
 
 
 def recommendations_filtered(
-    *, q: str = "", theme: str = "", institution: int | None = None, status: str = ""
+    *,
+    q: str = "",
+    theme: str = "",
+    institution: int | None = None,
+    status: str = "",
+    reportable_by: User | None = None,
 ) -> list[RecommendationRow]:
-    queryset = Recommendation.objects.select_related("recommendation_set").prefetch_related(
-        "themes"
-    )
+    """The recommendations list's rows, filtered. With ``reportable_by``, each recommendation
+    also says whether that user may report on it (``reportable``: the gate's rule,
+    ``recommendations_reportable_by``, asked in the same query)."""
+    # No themes: the list does not show them; the API reads them for its page alone.
+    queryset = Recommendation.objects.select_related("recommendation_set")
+    if reportable_by is not None:
+        reportable = recommendations_reportable_by(reportable_by).filter(pk=OuterRef("pk"))
+        queryset = queryset.annotate(reportable=Exists(reportable))
     if q:
         queryset = queryset.filter(
             Q(text_en__icontains=q) | Q(text_mk__icontains=q) | Q(text_sq__icontains=q)
@@ -412,8 +480,9 @@ def recommendation_evidence(
 
 
 # What the recommendation's page shows before "Show all": a recommendation late in a large
-# programme has hundreds of updates, workflow steps and trainings.
-UPDATES_PER_INSTITUTION = 2
+# programme has hundreds of updates, workflow steps and trainings. Each institution's latest
+# update only: its approved assessment is beside it above, and "Show all" pages the rest.
+UPDATES_PER_INSTITUTION = 1
 HISTORY_SHOWN = 20
 TRAININGS_SHOWN = 10
 
@@ -446,23 +515,26 @@ class RecommendationSummary:
 def recommendation_summary(*, recommendation: Recommendation, user: User) -> RecommendationSummary:
     """What the user may see that bears on one recommendation, the long lists cut to their
     latest entries; a fixed number of queries however many there are."""
-    visible = updates_visible_to(user).filter(recommendation=recommendation)
     updates = recommendation_updates(recommendation=recommendation, user=user)
-    latest = updates.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("institution_id")],
-            order_by=[F("period__start_date").desc(), F("pk").desc()],
-        )
-    ).filter(rank__lte=UPDATES_PER_INSTITUTION)
+    latest: list[ProgressUpdate] = list(
+        updates.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("institution_id")],
+                order_by=[F("period__start_date").desc(), F("pk").desc()],
+            ),
+            # How many the user may see in all, counted before the cut, in the same query.
+            total=Window(Count("pk")),
+        ).filter(rank__lte=UPDATES_PER_INSTITUTION)
+    )
     history = recommendation_history(recommendation=recommendation, user=user)
     trainings = recommendation_trainings(recommendation=recommendation, user=user)
     studies, decisions = _studies_and_decisions(recommendation)
     return RecommendationSummary(
         recommendation=recommendation,
         assessments=recommendation_assessments_one(recommendation=recommendation, user=user),
-        updates=list(latest),
-        update_count=visible.count(),
+        updates=latest,
+        update_count=getattr(latest[0], "total", 0) if latest else 0,
         history=list(history[:HISTORY_SHOWN]),
         history_count=history.count(),
         trainings=list(trainings[:TRAININGS_SHOWN]),

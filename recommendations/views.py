@@ -39,9 +39,7 @@ def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
         theme=filters["theme"].slug if filters.get("theme") else "",
         institution=filters["institution"].pk if filters.get("institution") else None,
         status=filters.get("status", ""),
-    )
-    reportable = set(
-        permissions.recommendations_reportable_by(request.user).values_list("pk", flat=True)
+        reportable_by=request.user,
     )
     return render(
         request,
@@ -50,7 +48,6 @@ def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter_form": form,
             "page_obj": paginate(request, rows),
             "filter_query": query_without_page(request),
-            "reportable": reportable,
         },
     )
 
