@@ -11,6 +11,7 @@ from core.portal import SearchFilter
 from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Topic, Training
+from trainings.registry_widgets import LongSelect
 
 _TITLE_FIELDS = ("title_en", "title_mk", "title_sq")
 
@@ -30,6 +31,7 @@ class TrainingFilter(django_filters.FilterSet):
         field_name="topics",
         queryset=Topic.objects.order_by(alphabetical("name")),
         empty_label=_("Any"),
+        widget=LongSelect,
         distinct=True,
     )
     target_group = django_filters.ModelChoiceFilter(
@@ -37,20 +39,24 @@ class TrainingFilter(django_filters.FilterSet):
         field_name="target_groups",
         queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
         empty_label=_("Any"),
+        widget=LongSelect,
         distinct=True,
     )
     organiser = django_filters.ModelChoiceFilter(
         label=_("Organiser"),
-        queryset=Institution.objects.filter(organised_trainings__isnull=False)
-        .distinct()
-        .order_by(alphabetical("name")),
+        # A semi-join: the same institutions as joining every training and making them distinct.
+        queryset=Institution.objects.filter(pk__in=Training.objects.values("organiser")).order_by(
+            alphabetical("name")
+        ),
         empty_label=_("Any"),
+        widget=LongSelect,
     )
     year = django_filters.ChoiceFilter(
         label=_("Year"),
         field_name="start_date__year",
         choices=_training_years,
         empty_label=_("Any"),
+        widget=LongSelect,
     )
 
     class Meta:

@@ -13,7 +13,14 @@ from core.portal import SearchField
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
 from trainings.models import Participant, Training
-from trainings.registry_selectors import KEPT_VALUE, MERGED_VALUE, MergePlan, register_trainings
+from trainings.registry_selectors import (
+    KEPT_VALUE,
+    MERGED_VALUE,
+    MergePlan,
+    register_training_choices,
+    register_trainings,
+)
+from trainings.registry_widgets import LongSelect
 
 PERSON_FIELDS = ("full_name", "sex", "professional_group", "email")
 
@@ -31,23 +38,30 @@ class PeopleSearchForm(forms.Form):
         queryset=Institution.objects.order_by(alphabetical("name")),
         required=False,
         empty_label=_("Any"),
+        widget=LongSelect,
     )
     profession: forms.ModelChoiceField[ProfessionalGroup] = forms.ModelChoiceField(
         label=_("Profession"),
         queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
         required=False,
         empty_label=_("Any"),
+        widget=LongSelect,
     )
     training: forms.ModelChoiceField[Training] = forms.ModelChoiceField(
         label=_("Training"),
         queryset=Training.objects.none(),
         required=False,
         empty_label=_("Any"),
+        widget=LongSelect,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["training"].queryset = register_trainings(by=user)  # type: ignore[attr-defined]
+        training = self.fields["training"]
+        training.queryset = register_trainings(by=user)  # type: ignore[attr-defined]
+        # The widget shows the names the selector keeps; the queryset still checks the choice.
+        choices = register_training_choices(by=user)
+        training.widget.choices = [("", training.empty_label), *choices]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         """What to search for; nothing when the form is not valid."""

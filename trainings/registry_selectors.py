@@ -4,20 +4,27 @@ trainings and history, and what merging two records of one person would do.
 Names are matched by the database: it spells each stored name in Latin letters
 (``core.alphabet.latin_spelling_in_database``) and looks for every word of the query, spelled
 the same way in Python (``trainings.names.name_search_key``). One query however many people
-match, with no stored search column to keep up to date; the cost is a scan of the user's
-register, which is what a "contains" search of names costs anyway.
+match. On PostgreSQL the spelling is a column the database generates from the name itself
+(migration 0013), with a trigram index: a search reads the matching rows from the index
+instead of spelling every name of the register.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import Col
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
 
-from core.alphabet import latin_spelling_in_database
+from core.alphabet import LatinSpelling
 from core.collation import alphabetical
 from core.history import history_model
 from stakeholders.models import Institution, ProfessionalGroup, User
@@ -30,6 +37,25 @@ from trainings.permissions import (
     trainings_visible_to,
 )
 
+logger = logging.getLogger(__name__)
+
+# The column PostgreSQL keeps each name spelled in Latin letters in (migration 0013).
+SPELLED_COLUMN = "full_name_spelled"
+
+
+class NameSpelled(LatinSpelling):
+    """A person's name spelled in Latin letters (``latin_spelling_in_database("full_name")``):
+    on PostgreSQL read from the column generated from the name by that same expression, on
+    other databases worked out as that expression does."""
+
+    def __init__(self) -> None:
+        super().__init__("full_name")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        name = cast(Col, self.source_expressions[0])  # the full_name column, resolved
+        table = compiler.quote_name_unless_alias(name.alias)
+        return f"{table}.{connection.ops.quote_name(SPELLED_COLUMN)}", []
+
 
 def people_named(people: QuerySet[Participant], q: str) -> QuerySet[Participant]:
     """The people whose name holds every word of ``q``, in Cyrillic or Latin letters."""
@@ -37,7 +63,7 @@ def people_named(people: QuerySet[Participant], q: str) -> QuerySet[Participant]
     words = [word for word in words if word]
     if not words:
         return people
-    people = people.annotate(name_spelled=latin_spelling_in_database("full_name"))
+    people = people.alias(name_spelled=NameSpelled())
     for word in words:
         people = people.filter(name_spelled__contains=word)
     return people
@@ -71,6 +97,54 @@ def register_trainings(*, by: User) -> QuerySet[Training]:
     if persona_for(by).is_programme_team:
         return Training.objects.order_by("-start_date", "title")
     return trainings_editable_by(by).order_by("-start_date", "title")
+
+
+# What a training's name (``Training.__str__``) is made of: its title in each language (the
+# reader's, or the fallback's), its start date and its place (the city, else the venue).
+_NAME_FIELDS = (
+    *(build_localized_fieldname("title", code) for code, _name in settings.LANGUAGES),
+    "start_date",
+    "city",
+    "venue",
+)
+NAMES_KEPT_SECONDS = 24 * 60 * 60
+
+
+def register_training_choices(*, by: User) -> list[tuple[int, str]]:
+    """The register's training filter: each of ``register_trainings`` as (pk, its name), in
+    that order, in one query however many.
+
+    A name (``str(training)``) has its date formatted in the reader's language, and naming
+    the 2,000 trainings of a programme costs more than the rest of the page. So the names are
+    kept in the cache, per language, each under what it is made of (``_NAME_FIELDS``): a
+    training renamed, moved or re-dated is named anew, with one more query for those. The
+    cache is an optimisation, never a dependency: unreachable, every name is made again.
+    """
+    # rewrite(False): the columns are named in full, and modeltranslation's rows (a
+    # dictionary each, for fallbacks none of them needs) would cost more than the query.
+    trainings = register_trainings(by=by).rewrite(False)  # type: ignore[attr-defined]
+    # Each training with what its name is made of, in one string: a quick key to compare.
+    rows = {
+        pk: "\x1f".join(map(str, made_of))
+        for pk, *made_of in trainings.values_list("pk", *_NAME_FIELDS)
+    }
+    key = f"register:training-names:{get_language()}"
+    try:
+        kept: dict[int, tuple[str, str]] = cache.get(key) or {}  # pk: (made of, name)
+    except Exception:  # any cache failure: name them all, never break the page
+        logger.warning("Cache unreachable; naming every training", exc_info=True)
+        kept = {}
+    missing = [pk for pk, made_of in rows.items() if kept.get(pk, ("", ""))[0] != made_of]
+    if missing:
+        named = Training.objects.in_bulk(missing)
+        kept = {**kept, **{pk: (rows[pk], str(named[pk])) for pk in named}}
+        try:
+            cache.set(key, kept, timeout=NAMES_KEPT_SECONDS)
+        except Exception:
+            logger.warning("Cache unreachable; training names not kept", exc_info=True)
+    return [
+        (pk, kept[pk][1]) for pk, made_of in rows.items() if kept.get(pk, ("", ""))[0] == made_of
+    ]
 
 
 def _attendance_shown(*, participant: Participant, by: User) -> QuerySet[Attendance]:

@@ -21,14 +21,14 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 from modeltranslation.utils import build_localized_fieldname
 
-from core.alphabet import alphabet_key
-from core.collation import alphabetical
+from core.collation import alphabetical, sorted_alphabetically
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import PROFESSION_NOT_STATED, Sex
@@ -40,10 +40,23 @@ from trainings.permissions import participants_visible_to, trainings_visible_to
 
 
 def trainings_listed(*, queryset: QuerySet[Training]) -> QuerySet[Training]:
-    """Trainings for a list page: organiser joined and participants counted in one query."""
+    """Trainings for a list page, latest first: organiser joined and participants counted in
+    one query.
+
+    Each training's people are counted by a subquery rather than by grouping the trainings
+    with every attendance row: the database counts only for the rows of the page, after
+    sorting, and the paginator's count leaves it out (a grouped count would join the whole
+    programme's attendance, for every page)."""
+    listed = (
+        Attendance.objects.filter(training=OuterRef("pk"))
+        .order_by()
+        .values("training")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         queryset.select_related("organiser")
-        .annotate(participant_count=Count("attendance", distinct=True))
+        .annotate(participant_count=Coalesce(Subquery(listed), Value(0)))
         .order_by(F("start_date").desc(nulls_last=True), "title", "pk")
     )
 
@@ -285,7 +298,7 @@ def _by_profession(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     pks = [row[0] for row in rows if row[0] is not None]
     names = {group.pk: group.name for group in ProfessionalGroup.objects.filter(pk__in=pks)}
     named = [(names.get(pk) or str(PROFESSION_NOT_STATED), *figures) for pk, *figures in rows]
-    return sorted(named, key=lambda row: (-row[1], alphabet_key(row[0])))
+    return sorted(sorted_alphabetically(named, key=lambda row: row[0]), key=lambda row: -row[1])
 
 
 @dataclass(frozen=True)
