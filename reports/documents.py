@@ -32,7 +32,7 @@ from reports.charts import (
 )
 from reports.choices import ReportKind
 from reports.models import Report
-from reports.permissions import is_draft, may_name_participants
+from reports.permissions import may_name_participants
 from reports.render import STATIC_BASE_URL
 from trainings.permissions import trainings_visible_to
 
@@ -201,7 +201,7 @@ def _committee(report: Report) -> dict[str, Any]:
             bars=[(c.label, len(c.studies)) for c in data.pipeline],
         ),
     }
-    draft = is_draft(report)
+    draft = report.is_draft
     title = _("Steering-committee progress report")
     return {
         # A draft says so on its cover and in the running header of every page.

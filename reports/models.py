@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from core.basemodels import TimeStamped
-from reports.choices import ReportKind, ReportStatus
+from reports.choices import DRAFT, ReportKind, ReportStatus
 
 
 def report_upload_to(instance: Report, filename: str) -> str:
@@ -133,6 +133,12 @@ class Report(TimeStamped):
         return str(self.parameters.get("subject", ""))
 
     @property
+    def is_draft(self) -> bool:
+        """Whether this is the programme team's draft copy of the committee report (kept in
+        its parameters; the final copy when not said)."""
+        return (self.parameters or {}).get("copy") == DRAFT
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (ReportStatus.DONE, ReportStatus.FAILED)
 
@@ -147,7 +153,7 @@ class Report(TimeStamped):
         else:
             parts = [self.kind, slug]
         parts.append(self.language)
-        if self.parameters.get("copy") == "draft":  # reports.choices.DRAFT
+        if self.is_draft:
             parts.append("draft")
         if self.version:
             parts.append(f"v{self.version}")

@@ -63,11 +63,6 @@ def may_request_draft(user: User) -> bool:
     return persona_for(user).is_programme_team
 
 
-def is_draft(report: Report) -> bool:
-    """Whether the report is a draft copy (kept in its parameters; final when not said)."""
-    return (report.parameters or {}).get("copy") == DRAFT
-
-
 def report_scope(user: User) -> dict[str, Any]:
     """Whose view a report made now for the user holds, as kept in its parameters."""
     persona = persona_for(user)

@@ -15,13 +15,14 @@ carries on. Inside the child:
 A long report is cut where its template marks a part (:data:`PART_BREAK`, only where a new
 page starts anyway) and its parts render side by side, one child per core
 (``REPORT_RENDER_PROCESSES``): WeasyPrint lays out one document on one core. A last child,
-started with the others so that it is ready, then renders the front matter (cover and
-contents, whose page numbers it now knows), joins the parts (pypdf), stamps the footer's
-"Page 3 of 100" on every page but the cover, which is the first, merges the parts' subsets of
-each font into one and writes the file compactly (:func:`share_font_subsets`,
-:func:`write_compact`: no larger than the one-document file by more than 5 %). Bookmarks,
-links from the contents and running headers come out as in one document; an archival PDF/A
-copy is always rendered as one document, so that its conformance is WeasyPrint's own.
+started when the first of them is done so that it is ready when the last is, then renders
+the front matter (cover and contents, whose page numbers it now knows), joins the parts
+(pypdf), stamps the footer's "Page 3 of 100" on every page but the cover, which is the first,
+merges the parts' subsets of each font into one and writes the file compactly
+(:func:`share_font_subsets`, :func:`write_compact`: no larger than the one-document file by
+more than 5 %). Bookmarks, links from the contents and running headers come out as in one
+document; an archival PDF/A copy is always rendered as one document, so that its conformance
+is WeasyPrint's own.
 
 Every report is tagged (PDF/UA-1; the archival copy PDF/A-2a). A joined report keeps one
 structure tree: the front matter's tree, with each part's elements added after it in reading
@@ -358,20 +359,24 @@ class _Renderer:
             {"html": parts.document(chunk, NO_PAGE_NUMBER_CSS), "output": str(self._path(i))}
             for i, chunk in enumerate(parts.chunks)
         ]
-        # The joining child starts now, so that it is ready when the parts are.
-        finisher = self._start("finish")
         shares = _shares([len(d["html"]) for d in documents], min(processes, len(documents)))
         workers = [self._start("parts") for _ in shares]
         for worker, share in zip(workers, shares, strict=True):
             self._send(worker, {"documents": [documents[i] for i in share]})
+        # The joining child starts when the first of them is done, so that it is ready when
+        # the last is: started with them, its imports (some 70 MB) sat beside every part's
+        # layout, at their peak.
+        self._wait_for_any(workers)
+        beside = [worker.process.poll() is None for worker in workers]
+        finisher = self._start("finish")
         laid_out: dict[int, dict[str, Any]] = {}
         refused: list[str] = []
-        peak_kb = 0
+        peaks: list[int] = []
         for worker, share in zip(workers, shares, strict=True):
             result = self._result(worker)
             laid_out.update(zip(share, result["documents"], strict=True))
             refused += result["refused"]
-            peak_kb += result["peak_memory_kb"]
+            peaks.append(result["peak_memory_kb"])
         output = self.workdir / "report.pdf"
         self._send(
             finisher,
@@ -387,14 +392,25 @@ class _Renderer:
             },
         )
         result = self._result(finisher)
-        # While the parts rendered, the joining child held only what it had when it started.
-        peak_kb = max(peak_kb + result["idle_memory_kb"], result["peak_memory_kb"])
+        # An upper bound of what the children held at once: the parts' children together; the
+        # joining child at its idle size beside those still at work when it started; then the
+        # joining child alone.
+        beside_kb = sum(peak for peak, working in zip(peaks, beside, strict=True) if working)
+        peak_kb = max(sum(peaks), beside_kb + result["idle_memory_kb"], result["peak_memory_kb"])
         return self._rendered(
             output,
             {**result, "refused": refused + result["refused"]},
             peak_kb=peak_kb,
             processes=len(workers),
         )
+
+    def _wait_for_any(self, children: Sequence[_Child]) -> None:
+        """Until one of the children has ended (or the render's time is up)."""
+        while all(child.process.poll() is None for child in children):
+            if time.monotonic() - self.started > self.timeout:
+                # stop() kills every child; nothing of the render is left running.
+                raise RenderFailed("timeout", f"stopped after {self.timeout:g} s")
+            time.sleep(0.01)
 
     def stop(self) -> None:
         """Stop every child still running (after a failure or a timeout)."""
@@ -553,10 +569,16 @@ def _render_parts(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any
     fonts = FontConfiguration()  # loaded once for all this child's parts
     _tag_header_scopes()
     done = []
-    for part in job["documents"]:
+    for number, part in enumerate(job["documents"]):
+        if number:
+            # A laid-out part is full of reference cycles, and the child's collector is off
+            # (main): without a collection between parts, each part this child laid out
+            # stayed until it ended, and its peak was the sum of its parts, not the largest.
+            gc.collect()
         document = _layout(part["html"], fetcher, fonts)
         document.write_pdf(part["output"], pdf_variant=PDFUA_VARIANT)
         done.append({"pages": len(document.pages), "anchors": _anchors(document)})
+        del document  # so that the next collection frees it
     return {"documents": done}
 
 
@@ -1153,6 +1175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # freed almost nothing (100 pages: 10.1 s to 7.0 s CPU, 284 MB to 290 MB peak).
     # Reference counting still frees what is no longer used.
     gc.disable()
+    # What the imports made lives as long as the child: a collection between two parts
+    # (_render_parts) looks only at what the render made since.
+    gc.freeze()
     job_path = sys.stdin.readline().strip()
     if not job_path:
         return EXIT_ERROR  # the parent gave up before it had a job to give

@@ -14,6 +14,7 @@ from programme.models import Meeting, ReportingPeriod
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
 from reports.services import REQUEUE_AFTER, report_request
+from stakeholders.models import User
 from tests.reports.conftest import stored_pdf
 from trainings.models import Topic, Training
 from trainings.services import training_create
@@ -282,3 +283,43 @@ def test_the_admin_lists_generations_read_only_with_their_download(
     assert change.status_code == 403
     report.refresh_from_db()
     assert report.status == ReportStatus.DONE
+
+
+def _row(page: str, report: Report) -> str:
+    """The list row (<tr>…</tr>) that links to the report's page."""
+    at = page.index(reverse("reports:report_detail", args=[report.pk]))
+    return page[page.rindex("<tr>", 0, at) : page.index("</tr>", at)]
+
+
+@pytest.mark.parametrize(
+    ("language", "reports_word", "draft_word"),
+    [
+        ("en", "Your reports", "Draft"),
+        ("mk", "Вашите извештаи", "Нацрт"),
+        ("sq", "Raportet tuaja", "Draft"),
+    ],
+)
+def test_a_draft_copy_is_labelled_draft_in_words_on_the_list_and_its_page(
+    demo, language, reports_word, draft_word
+) -> None:
+    team = demo["demo-admin"]
+    User.objects.filter(pk=team.pk).update(preferred_language=language)
+    period = _period()
+    draft = report_request(
+        by=team, kind=ReportKind.COMMITTEE, language="en", period=period, draft=True
+    )
+    final = report_request(by=team, kind=ReportKind.COMMITTEE, language="en", period=period)
+    assert (draft.is_draft, final.is_draft) == (True, False)
+    client = _client(team)
+    badge = f'<span class="badge">{draft_word}</span>'
+
+    page = client.get(reverse("reports:report_list")).content.decode()
+    assert f'<html lang="{language}"' in page and reports_word in page
+    assert badge in _row(page, draft)
+    assert badge not in _row(page, final)
+
+    draft_page = client.get(reverse("reports:report_detail", args=[draft.pk])).content.decode()
+    final_page = client.get(reverse("reports:report_detail", args=[final.pk])).content.decode()
+    heading = re.search(r"<h1>(.*?)</h1>", draft_page, re.S)
+    assert heading is not None and badge in heading.group(1)
+    assert badge not in final_page
