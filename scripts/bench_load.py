@@ -4,28 +4,36 @@
 Runs on the PostgreSQL in DATABASE_URL (``scripts/bench load`` starts a throwaway one), on the
 programme ``generate_programme`` makes at ``--scale`` (made here first when the database has
 none). It starts gunicorn natively on 127.0.0.1 with the web service's own command line from
-docker-compose.yml (3 workers x 2 threads, for 2 cores) and production settings: DEBUG off,
-static files collected and served by WhiteNoise, a secret key, allowed hosts; only the HTTPS
-redirect and secure cookies are switched off (DJANGO_SECURE_SSL_REDIRECT, DJANGO_SECURE_COOKIES),
-since there is no TLS on the loopback.
+docker-compose.yml and production settings: DEBUG off, static files collected and served by
+WhiteNoise, a secret key, allowed hosts; only the HTTPS redirect and secure cookies are switched
+off (DJANGO_SECURE_SSL_REDIRECT, DJANGO_SECURE_COOKIES), since there is no TLS on the loopback.
+``--sizes 3x2,5x1`` runs it again for each workers x threads instead of the compose file's, and
+``--conn-max-age 60,0`` for each DATABASE_CONN_MAX_AGE and ``--health-checks on,off`` for each
+DATABASE_CONN_HEALTH_CHECKS: one row per combination, to size the server from measurement.
 
-The driver is asyncio with httpx, one client (cookies, one keep-alive connection) per user:
-lighter on the two cores it shares with the server than a load-testing framework. Each of
-``--users`` users signs in through the login form, then for ``--seconds`` opens the dashboard,
-the recommendation list, a recommendation, the training list or a meeting, at random, pausing
-``--think`` seconds on average between pages (3 s: 1 to 5 s, the pause of locust's own
-examples; 0 drives the server flat out). Then the same users
-do the same against /health/, the reference. Both phases report p50, p95, errors and requests
-per second. Target: pages p95 at most 200 ms with no errors.
+The driver is asyncio with httpx, one client (cookies) per user: lighter on the two cores it
+shares with the server than a load-testing framework. Each request comes on a new connection,
+as nginx's ``proxy_pass`` sends them by default (docs/deployment.md); ``--keep-alive`` keeps one
+connection per user instead, as a browser talking to gunicorn directly would. Each of
+``--users`` users signs in through the login form (the programme team with its code too), then
+for ``--seconds`` opens the dashboard, the recommendation list, a recommendation, the training
+list or a meeting, at random, pausing ``--think`` seconds on average between pages (3 s: 1 to
+5 s, the pause of locust's own examples; 0 drives the server flat out). Then the same users do
+the same against /health/, the reference. Both phases report p50, p95, errors and requests
+per second. Target: pages p95 at most 200 ms with no errors. A setting measured while other
+processes kept the machine busy is run again (bench_common.measure) and, if still busy, marked
+so instead of met / not met.
 
     scripts/bench load                          # scale 1, 20 users, 30 s
     scripts/bench load --scale 0.1 --seconds 10
+    scripts/bench load --sizes 3x2,5x1,2x4 --conn-max-age 60,0 --health-checks on,off
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import random
 import re
@@ -42,10 +50,12 @@ from typing import Any
 
 from bench_common import (
     ROOT,
+    Machine,
     django_setup,
     emit,
     emit_context,
     ensure_programme,
+    measure,
     median,
     percentile,
     require_postgres,
@@ -101,26 +111,97 @@ def _production_environment(workdir: Path) -> None:
     os.environ.pop("REDIS_URL", None)
 
 
-def _web_command(port: int) -> list[str]:
-    """docker-compose.yml's web command, bound to the loopback, with the venv's gunicorn."""
+@dataclass(frozen=True)
+class Setting:
+    """One server setting measured: gunicorn's workers and threads, the database connections'."""
+
+    workers: int
+    threads: int
+    conn_max_age: int
+    health_checks: bool
+    from_compose: bool
+
+    def describe(self) -> str:
+        compose = " (docker-compose.yml)" if self.from_compose else ""
+        checks = "" if self.health_checks else ", no health checks"
+        return (
+            f"gunicorn {self.workers}×{self.threads}{compose}, "
+            f"CONN_MAX_AGE {self.conn_max_age}{checks}"
+        )
+
+
+def _compose_web() -> list[str]:
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     args = [str(a) for a in compose["services"]["web"]["command"]]
-    if args[0] != "gunicorn" or "--bind" not in args:
+    if args[0] != "gunicorn" or not {"--bind", "--workers", "--threads"} <= set(args):
         sys.exit("docker-compose.yml's web command is not the gunicorn command expected.")
+    return args
+
+
+def _compose_size() -> tuple[int, int]:
+    args = _compose_web()
+    return int(args[args.index("--workers") + 1]), int(args[args.index("--threads") + 1])
+
+
+def _web_command(port: int, setting: Setting) -> list[str]:
+    """docker-compose.yml's web command, bound to the loopback, with the venv's gunicorn and
+    the setting's workers and threads."""
+    args = _compose_web()
     args[args.index("--bind") + 1] = f"127.0.0.1:{port}"
+    args[args.index("--workers") + 1] = str(setting.workers)
+    args[args.index("--threads") + 1] = str(setting.threads)
     return [str(Path(sys.executable).parent / "gunicorn"), *args[1:]]
 
 
-def _world(scale: float, users: int) -> tuple[list[str], list[list[str]]]:
-    """The usernames to sign in as (the programme team and a spread of roles) and the pages."""
+def _settings(args: argparse.Namespace) -> list[Setting]:
+    """Every combination asked for; the compose file's size and the settings' default
+    connection age when none is."""
+    from django.conf import settings
+
+    compose = _compose_size()
+    sizes = [compose]
+    if args.sizes:
+        try:
+            sizes = [
+                (int(w), int(t))
+                for w, t in (size.lower().split("x") for size in args.sizes.split(","))
+            ]
+        except ValueError:
+            sys.exit(f"--sizes {args.sizes!r}: give workers x threads, e.g. 3x2,5x1")
+    ages = [int(settings.DATABASES["default"]["CONN_MAX_AGE"] or 0)]
+    if args.conn_max_age:
+        try:
+            ages = [int(age) for age in args.conn_max_age.split(",")]
+        except ValueError:
+            sys.exit(f"--conn-max-age {args.conn_max_age!r}: give seconds, e.g. 60,0")
+    checks = {"on": True, "off": False}
+    try:
+        health_checks = [checks[c.strip()] for c in args.health_checks.split(",")]
+    except KeyError:
+        sys.exit(f"--health-checks {args.health_checks!r}: give on, off or on,off")
+    return [
+        Setting(w, t, age, check, (w, t) == compose)
+        for w, t in sizes
+        for age in ages
+        for check in health_checks
+        # A connection that is never kept is never checked: age 0 is measured once.
+        if age or check or True not in health_checks
+    ]
+
+
+def _world(scale: float, users: int) -> tuple[list[str], list[list[str]], dict[str, str]]:
+    """The usernames to sign in as (the programme team and a spread of roles), the pages, and
+    the authenticator keys of those who give a second factor (a confirmed device each)."""
     from django.contrib.auth.hashers import make_password
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from loaders.generator import ADMIN_USERNAME, GENERATED_PASSWORD
     from programme.models import Meeting
     from recommendations.models import Recommendation
     from stakeholders.models import Membership, User
+    from stakeholders.roles import needs_second_factor
 
     ensure_programme(scale)
     names = [ADMIN_USERNAME]
@@ -138,6 +219,13 @@ def _world(scale: float, users: int) -> tuple[list[str], list[list[str]]]:
     # settings do not accept: give these accounts the password as production hashes it.
     if not all(u.check_password(GENERATED_PASSWORD) for u in chosen):
         chosen.update(password=make_password(GENERATED_PASSWORD))
+    keys = {}
+    for user in chosen:
+        if needs_second_factor(user):
+            device, _made = TOTPDevice.objects.get_or_create(
+                user=user, confirmed=True, defaults={"name": "Benchmark authenticator"}
+            )
+            keys[user.username] = device.key
     # Page kinds, each as likely as the others; a recommendation or meeting picked among many.
     recommendations = Recommendation.objects.values_list("pk", flat=True)
     meetings = Meeting.objects.order_by("-number").values_list("pk", flat=True)[:10]
@@ -148,7 +236,18 @@ def _world(scale: float, users: int) -> tuple[list[str], list[list[str]]]:
         ["/trainings/"],
         [f"/meetings/{pk}/" for pk in meetings],
     ]
-    return names, pages
+    return names, pages, keys
+
+
+def _codes_reusable(keys: dict[str, str]) -> None:
+    """A device accepts each code once: a run signing in again within the same 30 s may."""
+    from django.db import connections
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(key__in=keys.values()).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    connections.close_all()
 
 
 def _kind(url: str) -> str:
@@ -161,17 +260,26 @@ def _kind(url: str) -> str:
     return url
 
 
-async def _sign_in(client: Any, username: str, password: str) -> None:
-    form = await client.get("/accounts/login/")
+async def _post_form(client: Any, url: str, data: dict[str, str]) -> Any:
+    """GET the form for its CSRF token, POST it; the answer must be a redirect."""
+    form = await client.get(url)
     found = TOKEN.search(form.text)
     if form.status_code != 200 or not found:
-        raise RuntimeError(f"the login page answered {form.status_code}")
-    answer = await client.post(
-        "/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": found[1]},
-    )
+        raise RuntimeError(f"{url} answered {form.status_code}")
+    answer = await client.post(url, data={**data, "csrfmiddlewaretoken": found[1]})
     if answer.status_code != 302:
-        raise RuntimeError(f"{username} could not sign in ({answer.status_code})")
+        raise RuntimeError(f"{url} refused the form ({answer.status_code})")
+    return answer
+
+
+async def _sign_in(client: Any, username: str, password: str, totp_key: str | None) -> None:
+    """The login form, then the code page for those who give a second factor."""
+    from django_otp.oath import TOTP
+
+    await _post_form(client, "/accounts/login/", {"username": username, "password": password})
+    if totp_key:
+        code = f"{TOTP(bytes.fromhex(totp_key)).token():06d}"
+        await _post_form(client, "/accounts/two-factor/", {"code": code})
 
 
 async def _get(client: Any, url: str) -> Any:
@@ -213,12 +321,25 @@ async def _user(
 
 
 async def _warm(client: Any, pages: list[list[str]]) -> None:
+    """Unmeasured: a first request that times out (every user asks for the cold dashboard at
+    once) has warmed what it could."""
+    import httpx
+
     for urls in pages:
-        await _get(client, urls[0])
+        try:
+            await _get(client, urls[0])
+        except httpx.TimeoutException:
+            continue
 
 
 async def _drive(
-    base: str, names: list[str], pages: list[list[str]], seconds: float, think: float
+    base: str,
+    names: list[str],
+    keys: dict[str, str],
+    pages: list[list[str]],
+    seconds: float,
+    think: float,
+    keep_alive: bool,
 ) -> list[Phase]:
     import httpx
 
@@ -228,7 +349,11 @@ async def _drive(
         httpx.AsyncClient(
             base_url=base,
             timeout=30,
-            limits=httpx.Limits(max_connections=1),
+            limits=httpx.Limits(
+                max_connections=1, max_keepalive_connections=1 if keep_alive else 0
+            ),
+            # Without keep-alive each request is a connection of its own, as nginx sends them.
+            headers={} if keep_alive else {"Connection": "close"},
             follow_redirects=False,
         )
         for _ in names
@@ -236,7 +361,10 @@ async def _drive(
     try:
         started = time.perf_counter()
         await asyncio.gather(
-            *(_sign_in(c, n, GENERATED_PASSWORD) for c, n in zip(clients, names, strict=True))
+            *(
+                _sign_in(c, n, GENERATED_PASSWORD, keys.get(n))
+                for c, n in zip(clients, names, strict=True)
+            )
         )
         print(f"  {len(names)} users signed in ({time.perf_counter() - started:.1f} s)", flush=True)
         # Warm every worker's caches on every page kind, unmeasured.
@@ -276,56 +404,47 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
     sys.exit(f"gunicorn did not answer /health/ within 90 s:\n{log.read_text()[-3000:]}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="data scale (1: full size)")
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
-    parser.add_argument(
-        "--think", type=float, default=3.0, help="mean pause between pages, s (1/3 to 5/3 of it)"
-    )
-    args = parser.parse_args()
-    require_postgres("scripts/bench load")
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        workdir = Path(folder)
-        _production_environment(workdir)
-        django_setup()
-        from django.core.management import call_command
-        from django.db import connection, connections
-
-        names, pages = _world(args.scale, args.users)
-        connection.ensure_connection()
-        version = getattr(connection, "pg_version", 0) // 10000
-        call_command("collectstatic", interactive=False, verbosity=0)
-        connections.close_all()
-
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        command = _web_command(port)
-        log = workdir / "gunicorn.log"
-        print(
-            f"Load at scale {args.scale:g}, PostgreSQL {version}: {len(names)} users, "
-            f"{args.seconds:g} s per phase, {args.think:g} s mean pause; "
-            f"{' '.join(command[1:])}",
-            flush=True,
+def _serve_and_drive(
+    setting: Setting,
+    workdir: Path,
+    names: list[str],
+    keys: dict[str, str],
+    pages: list[list[str]],
+    args: Any,
+) -> list[Phase]:
+    """Start gunicorn with the setting, drive both phases, stop it."""
+    _codes_reusable(keys)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = workdir / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_CONN_MAX_AGE": str(setting.conn_max_age),
+        "DATABASE_CONN_HEALTH_CHECKS": "true" if setting.health_checks else "false",
+    }
+    with log.open("wb") as out:
+        server = subprocess.Popen(  # noqa: S603
+            _web_command(port, setting), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-        emit_context(scale=args.scale, postgresql=version)
-        with log.open("wb") as out:
-            server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        _wait_until_up(base, server, log)
+        return asyncio.run(
+            _drive(base, names, keys, pages, args.seconds, args.think, args.keep_alive)
+        )
+    except Exception:
+        print(f"gunicorn's log ends:\n{log.read_text()[-4000:]}", file=sys.stderr)
+        raise
+    finally:
+        server.send_signal(signal.SIGTERM)
         try:
-            _wait_until_up(base, server, log)
-            pages_phase, health_phase = asyncio.run(
-                _drive(base, names, pages, args.seconds, args.think)
-            )
-        except Exception:
-            print(f"gunicorn's log ends:\n{log.read_text()[-4000:]}", file=sys.stderr)
-            raise
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _report(setting: Setting, phases: list[Phase], machine: Machine, users: int, args: Any) -> None:
+    pages_phase, health_phase = phases
+    print(f"  {setting.describe()}; the machine: {machine.describe()}")
     for phase in (pages_phase, health_phase):
         print(
             f"  {phase.name:7} p50 {phase.p(0.5):6.1f} ms  p95 {phase.p(0.95):6.1f} ms  "
@@ -340,13 +459,68 @@ def main() -> int:
     p95 = pages_phase.p(0.95)
     ok = p95 <= P95_LIMIT_MS and not pages_phase.errors
     emit(
-        f"load: {len(names)} users × {args.seconds:g} s on gunicorn, main pages",
+        f"load: {users} users × {args.seconds:g} s, {setting.describe()}, main pages",
         figure=f"p95 {p95:.0f} ms (p50 {pages_phase.p(0.5):.0f}), {len(pages_phase.errors)} err",
         reference=f"/health/ p95 {health_phase.p(0.95):.1f} ms, {len(health_phase.errors)} err",
         ratio=p95 / health_phase.p(0.95),
         target=f"≤ {P95_LIMIT_MS:g} ms, 0 err",
         met=ok,
+        machine=machine,
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="data scale (1: full size)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument(
+        "--think", type=float, default=3.0, help="mean pause between pages, s (1/3 to 5/3 of it)"
+    )
+    parser.add_argument(
+        "--sizes", help="workers x threads to measure, e.g. 3x2,5x1 (default: docker-compose.yml)"
+    )
+    parser.add_argument(
+        "--conn-max-age", help="DATABASE_CONN_MAX_AGE values to measure, e.g. 60,0 (seconds)"
+    )
+    parser.add_argument(
+        "--health-checks", default="on", help="DATABASE_CONN_HEALTH_CHECKS to measure: on,off"
+    )
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="one kept-alive connection per user"
+    )
+    args = parser.parse_args()
+    require_postgres("scripts/bench load")
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        workdir = Path(folder)
+        _production_environment(workdir)
+        django_setup()
+        from django.core.management import call_command
+        from django.db import connection, connections
+
+        names, pages, keys = _world(args.scale, args.users)
+        connection.ensure_connection()
+        version = getattr(connection, "pg_version", 0) // 10000
+        call_command("collectstatic", interactive=False, verbosity=0)
+        settings_measured = _settings(args)
+        connections.close_all()
+        connections_used = (
+            "one kept-alive connection per user" if args.keep_alive else "a connection per request"
+        )
+        print(
+            f"Load at scale {args.scale:g}, PostgreSQL {version}: {len(names)} users, "
+            f"{args.seconds:g} s per phase, {args.think:g} s mean pause, {connections_used}; "
+            f"{' '.join(_web_command(0, settings_measured[0])[1:])}",
+            flush=True,
+        )
+        emit_context(scale=args.scale, postgresql=version)
+        for setting in settings_measured:
+            print(f"Setting: {setting.describe()}", flush=True)
+            phases, machine = measure(
+                functools.partial(_serve_and_drive, setting, workdir, names, keys, pages, args),
+                what=setting.describe(),
+            )
+            _report(setting, phases, machine, len(names), args)
     return 0
 
 

@@ -28,12 +28,14 @@ size), and its queries at ``page_size`` 10 and 100 (target: the same number).
     scripts/bench pages --scale 0.1 --runs 5    # quicker
     scripts/bench pages --profile               # also cProfile the dashboard and list its queries
     scripts/bench pages --profile /results/     # … or another page
+    scripts/bench pages --floor --no-queries    # also where a minimal request's time goes
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -45,10 +47,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench_common import (
+    Machine,
     django_setup,
     emit,
     emit_context,
     ensure_programme,
+    measure,
     median,
     percentile,
     require_postgres,
@@ -110,6 +114,26 @@ class Series:
     @property
     def p95_ms(self) -> float:
         return percentile(self.seconds, 0.95) * 1000
+
+    def fresh(self) -> Series:
+        """The same page with no timings yet: a repeat of a busy figure starts afresh."""
+        return Series(self.label, self.url, queries=self.queries)
+
+
+def _busier(*machines: Machine) -> Machine:
+    """Of figures compared with each other, the busiest machine decides."""
+    return max(machines, key=lambda m: m.others)
+
+
+def _take_turns(client: Any, series: list[Series], runs: int) -> list[Series]:
+    """Request each page in turn, ``runs`` times round, timing each request."""
+    timed = [s.fresh() for s in series]
+    for _run in range(runs):
+        for s in timed:
+            started = time.perf_counter()
+            _get(client, s.url)
+            s.seconds.append(time.perf_counter() - started)
+    return timed
 
 
 def _minimal_urlconf() -> types.ModuleType:
@@ -225,12 +249,13 @@ def _pages(persona: str) -> list[tuple[str, str]]:
     ]
 
 
-def _time_pages(clients: dict[str, Any], runs: int) -> dict[str, list[Series]]:
-    """Every page and the reference, for each persona, taking turns run after run."""
+def _time_pages(clients: dict[str, Any], runs: int) -> dict[str, tuple[list[Series], Machine]]:
+    """Every page and the reference, for each persona, taking turns run after run; again when
+    the machine was busy (bench_common.measure)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    results: dict[str, list[Series]] = {}
+    results: dict[str, tuple[list[Series], Machine]] = {}
     for persona, client in clients.items():
         series = [Series("minimal view (reference)", MINIMAL_URL)]
         series += [Series(label, url) for label, url in _pages(persona)]
@@ -239,17 +264,15 @@ def _time_pages(clients: dict[str, Any], runs: int) -> dict[str, list[Series]]:
             with CaptureQueriesContext(connection) as queries:
                 _get(client, s.url)
             s.queries = len(queries)
-        for _run in range(runs):
-            for s in series:
-                started = time.perf_counter()
-                _get(client, s.url)
-                s.seconds.append(time.perf_counter() - started)
-        results[persona] = series
+        results[persona] = measure(
+            functools.partial(_take_turns, client, series, runs),
+            what=f"pages, {persona}",
+        )
     return results
 
 
-def _report_pages(results: dict[str, list[Series]]) -> None:
-    for persona, series in results.items():
+def _report_pages(results: dict[str, tuple[list[Series], Machine]]) -> None:
+    for persona, (series, machine) in results.items():
         reference = series[0]
         ref = f"minimal view {reference.median_ms:.1f} ms"
         for s in series[1:]:
@@ -262,9 +285,10 @@ def _report_pages(results: dict[str, list[Series]]) -> None:
                 ratio=ratio,
                 target=f"≤ {DASHBOARD_LIMIT:g}×" if is_dashboard else "",
                 met=ratio <= DASHBOARD_LIMIT if is_dashboard else None,
+                machine=machine,
             )
-    cso = next(s for s in results["CSO"] if s.url == "/trainings/")
-    team = next(s for s in results["team"] if s.url == "/trainings/")
+    cso = next(s for s in results["CSO"][0] if s.url == "/trainings/")
+    team = next(s for s in results["team"][0] if s.url == "/trainings/")
     ratio = cso.median_ms / team.median_ms
     emit(
         "training list, permission-filtered (CSO) vs superuser",
@@ -273,6 +297,7 @@ def _report_pages(results: dict[str, list[Series]]) -> None:
         ratio=ratio,
         target=f"≤ {FILTER_LIMIT:g}×",
         met=ratio <= FILTER_LIMIT,
+        machine=_busier(results["CSO"][1], results["team"][1]),
     )
 
 
@@ -290,7 +315,7 @@ def _count(client: Any, url: str, headers: dict[str, str] | None = None) -> int:
     return len(queries)
 
 
-def _time_public(runs: int) -> list[Series]:
+def _time_public(runs: int) -> tuple[list[Series], Machine]:
     """The public pages for an anonymous visitor, kept in the cache, and their reference."""
     from django.test import Client
 
@@ -299,15 +324,11 @@ def _time_public(runs: int) -> list[Series]:
     series += [Series(label, url) for label, url in PUBLIC_PAGES]
     for s in series:
         s.queries = _count(client, s.url)
-    for _run in range(runs):
-        for s in series:
-            started = time.perf_counter()
-            _get(client, s.url)
-            s.seconds.append(time.perf_counter() - started)
-    return series
+    return measure(lambda: _take_turns(client, series, runs), what="public pages")
 
 
-def _report_public(series: list[Series]) -> None:
+def _report_public(timed: tuple[list[Series], Machine]) -> None:
+    series, machine = timed
     reference = series[0]
     ref = f"minimal view {reference.median_ms:.1f} ms"
     for s in series[1:]:
@@ -319,6 +340,7 @@ def _report_public(series: list[Series]) -> None:
             ratio=s.median_ms / reference.median_ms,
             target=f"< {PUBLIC_HOME_LIMIT_MS:g} ms" if is_home else "",
             met=s.median_ms < PUBLIC_HOME_LIMIT_MS if is_home else None,
+            machine=machine,
         )
 
 
@@ -345,6 +367,23 @@ class ApiPair:
     api: Series
     portal: Series
     queries_by_size: dict[int, int] = field(default_factory=dict)
+    machine: Machine | None = None
+
+
+def _api_turns(
+    api_client: Any, portal_client: Any, headers: dict[str, str], pairs: list[ApiPair], runs: int
+) -> list[ApiPair]:
+    """Each API list and its portal twin in turn, ``runs`` times round."""
+    timed = [ApiPair(p.endpoint, p.api.fresh(), p.portal.fresh()) for p in pairs]
+    for _run in range(runs):
+        for pair in timed:
+            started = time.perf_counter()
+            _get(api_client, pair.api.url, headers)
+            pair.api.seconds.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _get(portal_client, pair.portal.url)
+            pair.portal.seconds.append(time.perf_counter() - started)
+    return timed
 
 
 def _time_api(
@@ -370,15 +409,12 @@ def _time_api(
         for pair in pairs:
             pair.api.queries = _count(api_client, pair.api.url, headers[persona])
             pair.portal.queries = _count(portal_client, pair.portal.url)
-        for _run in range(runs):
-            for pair in pairs:
-                started = time.perf_counter()
-                _get(api_client, pair.api.url, headers[persona])
-                pair.api.seconds.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                _get(portal_client, pair.portal.url)
-                pair.portal.seconds.append(time.perf_counter() - started)
+        pairs, machine = measure(
+            functools.partial(_api_turns, api_client, portal_client, headers[persona], pairs, runs),
+            what=f"API lists, {persona}",
+        )
         for pair in pairs:
+            pair.machine = machine
             for size in API_PAGE_SIZES:
                 url = f"/api/v1/{pair.endpoint}/?page_size={size}"
                 pair.queries_by_size[size] = _count(api_client, url, headers[persona])
@@ -395,6 +431,7 @@ def _report_api(results: dict[str, list[ApiPair]]) -> None:
                 figure=f"{api.median_ms:.1f} ms (p95 {api.p95_ms:.1f}), {api.queries} q",
                 reference=f"portal {portal.url} {portal.median_ms:.1f} ms, {portal.queries} q",
                 ratio=api.median_ms / portal.median_ms,
+                machine=pair.machine,
             )
     small, large = API_PAGE_SIZES
     for persona, pairs in results.items():
@@ -427,6 +464,118 @@ def _profile(clients: dict[str, Any], url: str) -> None:
         print(f"--- its {len(queries)} queries, slowest first ---")
         for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:10]:
             print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+
+
+# --- The per-request floor: where a minimal signed-in request's time goes ---------------------
+
+# What each query of a minimal request is for, told by the table it reads (the permissions'
+# queries join the user's tables, so they are told first).
+_FLOOR_KINDS = [
+    ('"auth_permission"', "permissions"),
+    ('"django_session"', "session"),
+    ('"stakeholders_user"', "user (sign-in)"),
+    ('"otp_', "second-factor device"),
+]
+
+
+def _floor_kind(sql: str) -> str:
+    head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    if head in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+        return "transaction (ATOMIC_REQUESTS)"
+    for table, kind in _FLOOR_KINDS:
+        if table in sql:
+            return kind
+    return "the view's own query"
+
+
+@dataclass
+class Floor:
+    """A minimal request's time, over many requests: wall and CPU, and the queries by kind."""
+
+    label: str
+    url: str
+    requests: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+    query_time: dict[str, float] = field(default_factory=dict)
+    query_count: dict[str, int] = field(default_factory=dict)
+
+
+class _QueryTimer:
+    """A database execute wrapper adding each query's time to its kind in the floor."""
+
+    def __init__(self, floor: Floor) -> None:
+        self.floor = floor
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self._add(_floor_kind(sql), time.perf_counter() - started)
+
+    def commit(self, commit: Callable[[], None]) -> Callable[[], None]:
+        def timed() -> None:
+            started = time.perf_counter()
+            try:
+                commit()
+            finally:
+                self._add(_floor_kind("COMMIT"), time.perf_counter() - started)
+
+        return timed
+
+    def _add(self, kind: str, spent: float) -> None:
+        self.floor.query_time[kind] = self.floor.query_time.get(kind, 0.0) + spent
+        self.floor.query_count[kind] = self.floor.query_count.get(kind, 0) + 1
+
+
+def _floor_requests(clients: dict[str, Any], runs: int) -> list[Floor]:
+    from django.db import connection, connections
+    from django.test import Client
+
+    floors = [Floor(f"minimal view, {persona}", MINIMAL_URL) for persona in clients]
+    floors.append(Floor("minimal view, no sign-in", MINIMAL_PUBLIC_URL))
+    floors.append(Floor("/health/, no sign-in", "/health/"))
+    chosen = [*clients.values(), Client(), Client()]
+    database = connections["default"]
+    for floor, client in zip(floors, chosen, strict=True):
+        _get(client, floor.url)
+        timer = _QueryTimer(floor)
+        # psycopg sends BEGIN with the first query; the COMMIT goes through commit() alone.
+        database.commit = timer.commit(database.commit)  # type: ignore[method-assign]
+        try:
+            with connection.execute_wrapper(timer):
+                for _run in range(runs):
+                    started, cpu = time.perf_counter(), time.thread_time()
+                    _get(client, floor.url)
+                    floor.cpu += time.thread_time() - cpu
+                    floor.wall += time.perf_counter() - started
+                    floor.requests += 1
+        finally:
+            del database.commit
+    return floors
+
+
+def _floor(clients: dict[str, Any], runs: int) -> None:
+    """Where a minimal request's time goes: its queries by what they are for, and the rest
+    (middleware, sign-in and language look-ups, the view and its template) in Python."""
+    floors, machine = measure(lambda: _floor_requests(clients, runs), what="the floor")
+    busy = f" ({machine.label()})" if machine.busy else ""
+    print(f"\nThe per-request floor, mean of {runs} requests each{busy}:")
+    for floor in floors:
+        n = floor.requests
+        queries = sum(floor.query_time.values())
+        print(
+            f"  {floor.label:32} {floor.wall / n * 1000:6.2f} ms wall, "
+            f"{floor.cpu / n * 1000:6.2f} ms CPU in this process, "
+            f"{sum(floor.query_count.values()) / n:.0f} queries {queries / n * 1000:.2f} ms"
+        )
+        for kind, spent in sorted(floor.query_time.items(), key=lambda kv: -kv[1]):
+            print(
+                f"      {kind:32} {floor.query_count[kind] / n:.0f} q  {spent / n * 1000:6.2f} ms"
+            )
+        rest = (floor.wall - queries) / n * 1000
+        print(f"      {'Python (middleware, view, template)':32}      {rest:6.2f} ms")
 
 
 # --- Queries of the list pages at 10 and 200 rows, on a throwaway database -------------------
@@ -526,6 +675,11 @@ def main() -> int:
         help="cProfile a page (the dashboard when no URL is given) and list its queries",
     )
     parser.add_argument("--no-queries", action="store_true", help="skip the 10/200-row counts")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="where a minimal request's time goes (queries by kind, the rest), 10× --runs each",
+    )
     args = parser.parse_args()
     require_postgres("scripts/bench pages")
     # The API's rate limit counts as in production; it is only raised past what the runs ask.
@@ -557,6 +711,8 @@ def main() -> int:
         _report_api(api)
         if args.profile:
             _profile(clients, args.profile)
+        if args.floor:
+            _floor(clients, args.runs * 10)
     if not args.no_queries:
         print("Queries of the list pages at 10 and 200 generated rows (a throwaway database):")
         _timed("query counts", _query_counts)

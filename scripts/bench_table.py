@@ -6,7 +6,9 @@
 The table, with the machine, the date and the data scale, replaces what lies between the
 results markers of docs/benchmarks.md; the notes around them (profiles, what stands in the way
 of a missed target) are written by hand and kept. Each NAME:STATUS says how a benchmark's run
-ended, so that one that printed no rows, or failed, still shows in the table.
+ended, so that one that printed no rows, or failed, still shows in the table. A figure taken on
+a busy machine (bench_common.BUSY_OTHERS_SHARE, after its repeats) has no verdict: its "met?"
+cell says "busy: load 6.2, others 41 % CPU".
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench_common import BUSY_OTHERS_SHARE
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -82,17 +86,23 @@ def table(records: list[dict[str, Any]], statuses: dict[str, str]) -> str:
             context.update({k: v for k, v in record.items() if k != "kind"})
         elif record.get("kind") == "row":
             rows.append(record)
+    timed = [r for r in rows if r.get("machine")]
+    busy = [r for r in timed if r.get("busy")]
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit {_commit() or '?'} on: "
         f"{_machine()}; PostgreSQL {context.get('postgresql', '?')}. "
         f"Data scale {context.get('scale', '?')} (`generate_programme --scale`).",
+        "",
+        f"{len(busy)} of the {len(timed)} timed figures were taken on a busy machine (other "
+        f"processes above {BUSY_OTHERS_SHARE:.0%} of the CPU before or during the figure, "
+        "after its repeats): they have no verdict.",
         "",
         "| benchmark | figure | reference | ratio | target | met? |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else None
-        met = {True: "yes", False: "**no**", None: None}[r.get("met")]
+        met = r.get("busy") or {True: "yes", False: "**no**", None: None}[r.get("met")]
         cells = (r["benchmark"], r["figure"], r.get("reference"), ratio, r.get("target"), met)
         lines.append("| " + " | ".join(_cell(v) for v in cells) + " |")
     for name, status in statuses.items():

@@ -51,11 +51,13 @@ class SecondFactorMiddleware:
         view_args: Any,
         view_kwargs: Any,
     ) -> HttpResponse | None:
-        user = request.user
-        if not needs_second_factor(user) or session_verified(user):
-            return None
+        # The page first: an open page (the health check, the language switcher) needs no
+        # look-up of the user's roles, which costs queries for anyone but a superuser.
         match = request.resolver_match
         if match is None or match.url_name in OPEN_BEFORE_CODE or "admin" in match.namespaces:
+            return None
+        user = request.user
+        if not needs_second_factor(user) or session_verified(user):
             return None
         next_url = request.get_full_path() if request.method in ("GET", "HEAD") else "/"
         return redirect_to_login(next_url, reverse("two_factor_verify"))

@@ -157,8 +157,10 @@ if DATABASES["default"].get("ENGINE") not in _SUPPORTED_ENGINES:
         "(use postgres:// in production or sqlite:/// for a local run)"
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Each web thread keeps its connection a minute and checks it before reuse (one SELECT 1 a
+# request); docs/deployment.md, "Gunicorn sizing", has what `scripts/bench load` measured.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
