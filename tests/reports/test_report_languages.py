@@ -131,3 +131,24 @@ def test_a_report_s_status_marks_take_one_query_per_list(
         report_html(report=report)
     provenance = [q for q in captured.captured_queries if "core_textprovenance" in q["sql"]]
     assert 1 <= len(provenance) <= 6
+
+
+def test_a_meeting_record_gives_the_representatives_in_the_report_s_language(
+    demo, generate
+) -> None:
+    """Positions are translated like the meeting's other texts; one written only in English
+    shows in English with the mark and the note."""
+    meeting = Meeting.objects.get(number=3)
+    team = meeting.attendance.get(representatives_en="The action's programme team")
+    report = _report(generate, demo, ReportKind.MEETING, "sq")
+    html = report_html(report=report)
+    assert in_language(team, "representatives", "sq") in html
+    assert _note("sq") not in html
+
+    team.representatives_sq = ""
+    team.save()
+    html = report_html(report=Report.objects.get(pk=report.pk))
+    assert html.count(_note("sq")) == 1
+    assert html.count('class="fallback-mark') == 1
+    marked = html.split('class="fallback-mark')[0].rsplit("<td>", 1)[1]
+    assert "The action&#x27;s programme team" in marked
