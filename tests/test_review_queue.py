@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -117,7 +117,11 @@ def _login(user: User) -> Client:
 
 
 def _ago(days: int) -> Any:
-    return timezone.now() - timedelta(days=days, hours=1)
+    """``days`` days ago in the platform's calendar (the queue counts calendar days), at noon
+    or now if sooner: the same count whatever the hour the test runs (an hour before "now"
+    was the day before between midnight and one o'clock)."""
+    day = timezone.localdate() - timedelta(days=days)
+    return min(timezone.make_aware(datetime.combine(day, time(12))), timezone.now())
 
 
 def _update(
