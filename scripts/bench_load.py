@@ -5,8 +5,10 @@ Runs on the PostgreSQL in DATABASE_URL (``scripts/bench load`` starts a throwawa
 programme ``generate_programme`` makes at ``--scale`` (made here first when the database has
 none). It starts gunicorn natively on 127.0.0.1 with the web service's own command line from
 docker-compose.yml and production settings: DEBUG off, static files collected and served by
-WhiteNoise, a secret key, allowed hosts; only the HTTPS redirect and secure cookies are switched
-off (DJANGO_SECURE_SSL_REDIRECT, DJANGO_SECURE_COOKIES), since there is no TLS on the loopback.
+WhiteNoise, a secret key, allowed hosts, the cache in Redis (TEST_REDIS_URL, which
+``scripts/bench load`` starts, as docker-compose.yml's redis service); only the HTTPS redirect
+and secure cookies are switched off (DJANGO_SECURE_SSL_REDIRECT, DJANGO_SECURE_COOKIES), since
+there is no TLS on the loopback.
 ``--sizes 3x2,5x1`` runs it again for each workers x threads instead of the compose file's, and
 ``--conn-max-age 60,0`` for each DATABASE_CONN_MAX_AGE and ``--health-checks on,off`` for each
 DATABASE_CONN_HEALTH_CHECKS: one row per combination, to size the server from measurement.
@@ -17,7 +19,8 @@ as nginx's ``proxy_pass`` sends them by default (docs/deployment.md); ``--keep-a
 connection per user instead, as a browser talking to gunicorn directly would. Each of
 ``--users`` users signs in through the login form (the programme team with its code too), then
 for ``--seconds`` opens the dashboard, the recommendation list, a recommendation, the training
-list or a meeting, at random, pausing ``--think`` seconds on average between pages (3 s: 1 to
+list or a meeting, at random (each user's first page after a pause of its own, as people arrive),
+pausing ``--think`` seconds on average between pages (3 s: 1 to
 5 s, the pause of locust's own examples; 0 drives the server flat out). Then the same users do
 the same against /health/, the reference. Both phases report p50, p95, errors and requests
 per second. Target: pages p95 at most 200 ms with no errors. A setting measured while other
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import os
 import random
 import re
@@ -57,6 +61,7 @@ from bench_common import (
     ensure_programme,
     measure,
     median,
+    own_processes,
     percentile,
     require_postgres,
 )
@@ -108,7 +113,17 @@ def _production_environment(workdir: Path) -> None:
             "EMAIL_URL": "consolemail://",
         }
     )
-    os.environ.pop("REDIS_URL", None)
+    # Production's cache and broker: the Redis scripts/bench starts (TEST_REDIS_URL), so that
+    # every gunicorn worker shares the kept dashboards, as behind docker-compose.yml.
+    redis_url = os.environ.get("TEST_REDIS_URL", "")
+    if not redis_url:
+        sys.exit("Set TEST_REDIS_URL to a Redis you own (scripts/bench load starts one).")
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    own_processes(int(client.info()["process_id"]))
+    os.environ["REDIS_URL"] = redis_url
 
 
 @dataclass(frozen=True)
@@ -301,6 +316,12 @@ async def _user(
     think: float,
     rng: random.Random,
 ) -> None:
+    # Users arrive at random within one pause, as people do, rather than all in the same
+    # millisecond: a start in step sends 20 requests at once, which is a tenth of a 30 s phase's
+    # samples and queued behind each other (measured: 14 in one worker within 5 ms), so the p95
+    # measured the start, not the steady load.
+    if think:
+        await asyncio.sleep(rng.uniform(0, think * 5 / 3))
     while time.perf_counter() < until:
         url = rng.choice(rng.choice(pages))
         started = time.perf_counter()
@@ -369,6 +390,11 @@ async def _drive(
         print(f"  {len(names)} users signed in ({time.perf_counter() - started:.1f} s)", flush=True)
         # Warm every worker's caches on every page kind, unmeasured.
         await asyncio.gather(*(_warm(c, pages) for c in clients))
+        # This process holds Django and the generated world (about 270 MB of objects): a full
+        # collection of them stalls the event loop for a few hundred milliseconds, which every
+        # request in flight would count as the server's time. Set them aside from collection.
+        gc.collect()
+        gc.freeze()
         phases = []
         for name, urls in (("pages", pages), ("health", [["/health/"]])):
             phase = Phase(name)
