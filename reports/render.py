@@ -15,14 +15,14 @@ carries on. Inside the child:
 A long report is cut where its template marks a part (:data:`PART_BREAK`, only where a new
 page starts anyway) and its parts render side by side, one child per core
 (``REPORT_RENDER_PROCESSES``): WeasyPrint lays out one document on one core. A last child,
-started when the first of them is done so that it is ready when the last is, then renders
-the front matter (cover and contents, whose page numbers it now knows), joins the parts
-(pypdf), stamps the footer's "Page 3 of 100" on every page but the cover, which is the first,
-merges the parts' subsets of each font into one and writes the file compactly
-(:func:`share_font_subsets`, :func:`write_compact`: no larger than the one-document file by
-more than 5 %). Bookmarks, links from the contents and running headers come out as in one
-document; an archival PDF/A copy is always rendered as one document, so that its conformance
-is WeasyPrint's own.
+started when the first of them is done so that it is ready when the last is (it reads the
+parts already written meanwhile), then renders the front matter (cover and contents, whose
+page numbers it now knows), joins the parts (pypdf), stamps the footer's "Page 3 of 100" on
+every page but the cover, which is the first, merges the parts' subsets of each font into
+one and writes the file compactly (:func:`share_font_subsets`, :func:`write_compact`: no
+larger than the one-document file by more than 5 %). Bookmarks, links from the contents and
+running headers come out as in one document; an archival PDF/A copy is always rendered as
+one document, so that its conformance is WeasyPrint's own.
 
 Every report is tagged (PDF/UA-1; the archival copy PDF/A-2a). A joined report keeps one
 structure tree: the front matter's tree, with each part's elements added after it in reading
@@ -211,6 +211,138 @@ def _tag_header_scopes() -> None:
     tags._build_box_tree = build
 
 
+def _svg_text_in_runs() -> None:
+    """Draw an SVG text that is placed as a whole (one x, y, dx, dy; no rotate, letter
+    spacing, text length or baseline shift) as one run of text, as a browser does, instead of
+    letter by letter. WeasyPrint 70 lays out and draws every letter of an SVG text on its own
+    (one Pango layout per letter): the charts' labels were half the CPU of writing the results
+    framework's part (part 2 of the 101-page bench report: 5.7 s of 9.9 s, profiled). The
+    one difference on the page is the font's kerning between letters, which a run applies.
+    Any other SVG text is drawn by WeasyPrint's own function. Replaced once per process.
+    """
+    from weasyprint import svg
+
+    original = svg.TAGS["text"]
+    if getattr(original, "in_runs", False):
+        return
+
+    def text(drawing: Any, node: Any, font_size: float) -> Any:
+        if not _one_run(node):
+            return original(drawing, node, font_size)
+        return _draw_text_run(drawing, node, font_size)
+
+    text.in_runs = True  # type: ignore[attr-defined]
+    # draw_node tells text nodes by comparing with the module's `text`: replace both.
+    svg.text = text
+    svg.TAGS["text"] = svg.TAGS["tspan"] = text
+
+
+def _one_run(node: Any) -> bool:
+    """Whether an SVG text or tspan is placed as a whole (see _svg_text_in_runs)."""
+    from weasyprint.svg.utils import normalize
+
+    if node.tag not in ("text", "tspan") or not node.text or "\n" in node.text:
+        return False
+    if any(
+        node.get(name) is not None
+        for name in (
+            "rotate",
+            "textLength",
+            "letter-spacing",
+            "display-anchor",
+            "dominant-baseline",
+            "alignment-baseline",
+        )
+    ):
+        return False
+    if node.get("direction") not in (None, "ltr"):
+        return False
+    return all(
+        len(normalize(node.attrib[name]).strip().split(" ")) == 1
+        for name in ("x", "y", "dx", "dy")
+        if name in node.attrib
+    )
+
+
+def _draw_text_run(drawing: Any, node: Any, font_size: float) -> None:
+    """WeasyPrint's SVG text function (weasyprint/svg/text.py) for one run: the same style,
+    position, bounding box and drawing, with the whole text as its one "letter"."""
+    from math import inf
+
+    from weasyprint.css.properties import INITIAL_VALUES
+    from weasyprint.draw.text import draw_emojis, draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.svg.bounding_box import extend_bounding_box
+    from weasyprint.svg.text import Style, TextBox
+    from weasyprint.svg.utils import normalize, size
+    from weasyprint.text.line_break import split_first_line
+
+    style = Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = drawing.font_config
+    style["font_family"] = [
+        font.strip("\"'") for font in node.get("font-family", "sans-serif").split(",")
+    ]
+    style["font_style"] = node.get("font-style", "normal")
+    style["font_size"] = font_size
+    if node.get("direction") == "ltr":
+        style["direction"] = "ltr"
+    weight = node.get("font-weight", 400)
+    if weight == "normal":
+        style["font_weight"] = 400
+    elif weight == "bold":
+        style["font_weight"] = 700
+    else:
+        try:
+            style["font_weight"] = int(weight)
+        except ValueError:
+            style["font_weight"] = 400
+
+    def first(name: str, reference: float) -> float | None:
+        if name not in node.attrib:
+            return None
+        return float(size(normalize(node.attrib[name]).strip(), font_size, reference))
+
+    x, y = first("x", drawing.inner_width), first("y", drawing.inner_height)
+    dx, dy = first("dx", drawing.inner_width), first("dy", drawing.inner_height)
+    layout, _, _, width, height, baseline = split_first_line(
+        node.text, style, drawing.context, inf, 0
+    )
+    # As WeasyPrint places its first letter (a position of 0 keeps the shift, as there).
+    if x:
+        drawing.cursor_d_position[0] = 0
+    if y:
+        drawing.cursor_d_position[1] = 0
+    drawing.cursor_d_position[0] += dx or 0
+    drawing.cursor_d_position[1] += dy or 0
+    x = drawing.cursor_position[0] if x is None else x
+    y = drawing.cursor_position[1] if y is None else y
+    drawing.cursor_position = x + width, y
+    x_position = x + drawing.cursor_d_position[0]
+    y_position = y + drawing.cursor_d_position[1]
+    node.text_bounding_box = extend_bounding_box(
+        node.text_bounding_box,
+        (
+            (x_position, y_position - baseline),
+            (x_position + width, y_position - baseline + height),
+        ),
+    )
+
+    drawing.stream.push_state()
+    fill, stroke = drawing.set_graphical_state(node, font_size)
+    drawing.stream.begin_text()
+    layout.reactivate(style)
+    drawing.fill_stroke(fill, stroke, text=True)
+    text_box = TextBox(layout, style)
+    text_box.baseline = baseline
+    emojis = draw_first_line(
+        drawing.stream, text_box, "none", "none", Matrix(a=1, d=-1, e=x_position, f=y_position)
+    )
+    drawing.stream.end_text()
+    drawing.stream.pop_state()
+    draw_emojis(drawing.stream, style, x, y, emojis)
+
+
 def write_pdf(
     *,
     html: str,
@@ -225,6 +357,7 @@ def write_pdf(
     """
     fetcher = fetcher or SafeURLFetcher(static_roots=static_roots)
     _tag_header_scopes()
+    _svg_text_in_runs()
     document = _layout(html, fetcher)
     document.write_pdf(target, pdf_variant=pdf_variant)
     return len(document.pages)
@@ -248,6 +381,7 @@ class RenderedPdf:
     peak_memory_kb: int
     refused: list[str] = field(default_factory=list)
     processes: int = 1  # how many rendered parts side by side (1: one document)
+    cpu_seconds: float = 0.0  # the render processes' CPU time, together
 
 
 class RenderFailed(Exception):
@@ -352,56 +486,80 @@ class _Renderer:
         child = self._start("whole")
         self._send(child, {"html": html, "output": str(output), "pdf_variant": pdf_variant})
         result = self._result(child)
-        return self._rendered(output, result, peak_kb=result["peak_memory_kb"], processes=1)
+        return self._rendered(
+            output,
+            result,
+            peak_kb=result["peak_memory_kb"],
+            processes=1,
+            cpu_seconds=result["cpu_seconds"],
+        )
 
     def in_parts(self, parts: ReportParts, *, processes: int) -> RenderedPdf:
-        documents = [
+        documents: list[dict[str, Any]] = [
             {"html": parts.document(chunk, NO_PAGE_NUMBER_CSS), "output": str(self._path(i))}
             for i, chunk in enumerate(parts.chunks)
         ]
-        shares = _shares([len(d["html"]) for d in documents], min(processes, len(documents)))
+        # The front matter is laid out here only to know its length: the last child lays it
+        # out again with the contents' page numbers and writes it.
+        documents[0]["layout_only"] = True
+        shares = _shares(
+            [work_estimate(chunk) for chunk in parts.chunks], min(processes, len(documents))
+        )
         workers = [self._start("parts") for _ in shares]
         for worker, share in zip(workers, shares, strict=True):
             self._send(worker, {"documents": [documents[i] for i in share]})
         # The joining child starts when the first of them is done, so that it is ready when
         # the last is: started with them, its imports (some 70 MB) sat beside every part's
-        # layout, at their peak.
+        # layout, at their peak. It reads the parts already written while the others work
+        # (_finish), and goes on when it finds what they laid out (`laid_out`).
         self._wait_for_any(workers)
         beside = [worker.process.poll() is None for worker in workers]
         finisher = self._start("finish")
+        output = self.workdir / "report.pdf"
+        laid_out_path = self.workdir / "laid-out.json"
+        self._send(
+            finisher,
+            {
+                "front": documents[0]["html"],
+                "parts": [{"output": documents[i]["output"]} for i in range(1, len(documents))],
+                "stamp": parts.document("", STAMP_CSS),
+                "output": str(output),
+                "laid_out": str(laid_out_path),
+                "wait_seconds": max(self.timeout - (time.monotonic() - self.started), 0),
+            },
+        )
         laid_out: dict[int, dict[str, Any]] = {}
         refused: list[str] = []
         peaks: list[int] = []
+        cpu_seconds = 0.0
         for worker, share in zip(workers, shares, strict=True):
             result = self._result(worker)
             laid_out.update(zip(share, result["documents"], strict=True))
             refused += result["refused"]
             peaks.append(result["peak_memory_kb"])
-        output = self.workdir / "report.pdf"
-        self._send(
-            finisher,
-            {
-                "front": documents[0]["html"],
-                "front_pages": laid_out[0]["pages"],
-                "parts": [
-                    {**laid_out[i], "output": documents[i]["output"]}
-                    for i in range(1, len(documents))
-                ],
-                "stamp": parts.document("", STAMP_CSS),
-                "output": str(output),
-            },
+            cpu_seconds += result["cpu_seconds"]
+        writing = laid_out_path.with_suffix(".writing")
+        writing.write_text(
+            json.dumps(
+                {
+                    "front_pages": laid_out[0]["pages"],
+                    "parts": [laid_out[i] for i in range(1, len(documents))],
+                }
+            )
         )
+        writing.replace(laid_out_path)  # whole, or not there
         result = self._result(finisher)
         # An upper bound of what the children held at once: the parts' children together; the
-        # joining child at its idle size beside those still at work when it started; then the
-        # joining child alone.
+        # joining child, as large as it was when every part's child had ended, beside those
+        # still at work when it started; then the joining child alone.
         beside_kb = sum(peak for peak, working in zip(peaks, beside, strict=True) if working)
-        peak_kb = max(sum(peaks), beside_kb + result["idle_memory_kb"], result["peak_memory_kb"])
+        peak_kb = max(sum(peaks), beside_kb + result["beside_memory_kb"], result["peak_memory_kb"])
         return self._rendered(
             output,
             {**result, "refused": refused + result["refused"]},
             peak_kb=peak_kb,
             processes=len(workers),
+            cpu_seconds=cpu_seconds + result["cpu_seconds"],
         )
 
     def _wait_for_any(self, children: Sequence[_Child]) -> None:
@@ -484,7 +642,13 @@ class _Renderer:
         return result
 
     def _rendered(
-        self, output: Path, result: dict[str, Any], *, peak_kb: int, processes: int
+        self,
+        output: Path,
+        result: dict[str, Any],
+        *,
+        peak_kb: int,
+        processes: int,
+        cpu_seconds: float,
     ) -> RenderedPdf:
         try:
             pdf = output.read_bytes()
@@ -499,7 +663,22 @@ class _Renderer:
             peak_memory_kb=int(peak_kb),
             refused=list(result.get("refused", [])),
             processes=processes,
+            cpu_seconds=cpu_seconds,
         )
+
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+# What laying out and writing a document costs before its first element, in elements.
+DOCUMENT_WORK = 200
+
+
+def work_estimate(chunk: str) -> int:
+    """About how much work a part is to lay out and write: its elements outside its charts.
+    The length of its HTML was a poor guide: a chart's markup is long and quick to draw (the
+    101-page bench report's results framework, 283 KB with 16 charts, took 3.3 s of CPU; its
+    recommendations, 209 KB, 3.9 s), while the elements are within a fifth of the CPU each
+    costs (0.28-0.40 ms)."""
+    return DOCUMENT_WORK + _SVG.sub("", chunk).count("<")
 
 
 def _shares(sizes: Sequence[int], count: int) -> list[list[int]]:
@@ -568,6 +747,7 @@ def _render_parts(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any
 
     fonts = FontConfiguration()  # loaded once for all this child's parts
     _tag_header_scopes()
+    _svg_text_in_runs()
     done = []
     for number, part in enumerate(job["documents"]):
         if number:
@@ -576,7 +756,12 @@ def _render_parts(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any
             # stayed until it ended, and its peak was the sum of its parts, not the largest.
             gc.collect()
         document = _layout(part["html"], fetcher, fonts)
-        document.write_pdf(part["output"], pdf_variant=PDFUA_VARIANT)
+        if not part.get("layout_only"):
+            # Written under another name and renamed: the last child reads each part as soon
+            # as its file is there (_finish), and so never sees half a file.
+            writing = f"{part['output']}.writing"
+            document.write_pdf(writing, pdf_variant=PDFUA_VARIANT)
+            os.replace(writing, part["output"])
         done.append({"pages": len(document.pages), "anchors": _anchors(document)})
         del document  # so that the next collection frees it
     return {"documents": done}
@@ -600,8 +785,15 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
 
     fonts = FontConfiguration()
     _tag_header_scopes()
+    _svg_text_in_runs()
+    readers, laid_out = _read_parts_meanwhile(job)
+    beside_kb = _memory_kb("VmHWM")
+    job = {
+        **job,
+        "parts": [{**p, **d} for p, d in zip(job["parts"], laid_out["parts"], strict=True)],
+    }
     named = set(_INTERNAL_HREF.findall(job["front"]))
-    front_pages = job["front_pages"]
+    front_pages = laid_out["front_pages"]
     for _attempt in range(3):
         # Where each anchor lands once the parts follow the front matter: page (1-based), x, y.
         places: dict[str, tuple[int, float, float]] = {}
@@ -624,8 +816,8 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
 
     writer = PdfWriter(clone_from=io.BytesIO(front.write_pdf(pdf_variant=PDFUA_VARIANT)))
     structure = _Structure(writer)
-    for part in job["parts"]:
-        reader = PdfReader(part["output"])
+    for number, part in enumerate(job["parts"]):
+        reader = readers.get(number) or PdfReader(part["output"])
         first = len(writer.pages)
         writer.append(reader)
         structure.adopt(reader, writer.pages[first:])
@@ -669,7 +861,35 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
             previous_target = target
     share_font_subsets(writer)
     write_compact(writer, Path(job["output"]))
-    return {"pages": total}
+    return {"pages": total, "beside_memory_kb": beside_kb}
+
+
+def _read_parts_meanwhile(job: dict[str, Any]) -> tuple[dict[int, Any], dict[str, Any]]:
+    """Read each part that is written, while the other children still work, until what they
+    laid out is there (the parent writes it when every part's child has ended). Returns the
+    readers by part, every object already read, and what the children laid out."""
+    from pypdf import PdfReader
+
+    readers: dict[int, Any] = {}
+    laid_out = Path(job["laid_out"])
+    deadline = time.monotonic() + float(job["wait_seconds"])
+    while not laid_out.exists():
+        waiting = [
+            number
+            for number, part in enumerate(job["parts"])
+            if number not in readers and Path(part["output"]).exists()
+        ]
+        for number in waiting[:1]:  # then look for the list again
+            reader = PdfReader(job["parts"][number]["output"])
+            # Every object now, while a core is free, not object by object in the join.
+            for idnum in [*reader.xref_objStm, *reader.xref.get(0, {})]:
+                reader.get_object(idnum)
+            readers[number] = reader
+        if not waiting:
+            if time.monotonic() > deadline:
+                raise RuntimeError("The parts' layout did not come")
+            time.sleep(0.005)
+    return readers, json.loads(laid_out.read_text())
 
 
 # --- One set of font subsets, and a compact file, for a joined report ------------------------
@@ -1199,7 +1419,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     peak = _peak_memory_kb()
     sys.stdout.write(
         json.dumps(
-            {**result, "idle_memory_kb": idle, "peak_memory_kb": peak, "refused": fetcher.refused}
+            {
+                **result,
+                "idle_memory_kb": idle,
+                "peak_memory_kb": peak,
+                "refused": fetcher.refused,
+                "cpu_seconds": time.process_time(),
+            }
         )
     )
     return 0

@@ -7,7 +7,8 @@ records), action points and studies in a reporting period of their own until the
 reaches each size. For each size it prints the time to assemble the HTML (the computed
 indicators measured then), the time to render the PDF (in child processes, as the report job
 does: the report's parts side by side, REPORT_RENDER_PROCESSES of them), pages per
-second, and the render's peak memory (the render processes together); then t(100)/t(10), and
+second, the render processes' CPU time together (steadier than the wall time on a busy
+machine), and the render's peak memory (the render processes together); then t(100)/t(10), and
 the 100-page report rendered as one document in one process, for reference, and the size of
 the report joined from parts against that one-document file (the parts share one set of font
 subsets: within 5 %). Every render is tagged (PDF/UA-1), as the report job's are. Each figure is
@@ -46,6 +47,7 @@ class Run:
     peak_mb: float
     processes: int
     size: int  # the PDF's bytes
+    cpu: float  # the render processes' CPU seconds, together (steadier than the wall time)
 
     @property
     def total(self) -> float:
@@ -220,6 +222,7 @@ def _measure(filler: Filler, target: int, processes: int | None = None) -> Run:
         peak_mb=rendered.peak_memory_kb / 1024,
         processes=rendered.processes,
         size=len(rendered.pdf),
+        cpu=rendered.cpu_seconds,
     )
 
 
@@ -231,7 +234,8 @@ def _median(filler: Filler, target: int, processes: int | None = None) -> Run:
 def _line(run: Run) -> str:
     return (
         f"assemble {run.assemble:5.2f} s, render {run.render:5.2f} s, total {run.total:5.2f} s, "
-        f"{run.pages / run.total:5.1f} pages/s, peak {run.peak_mb:5.0f} MB, "
+        f"{run.pages / run.total:5.1f} pages/s, render CPU {run.cpu:5.2f} s, "
+        f"peak {run.peak_mb:5.0f} MB, "
         f"{run.processes} render process{'es' if run.processes > 1 else ''}"
     )
 
