@@ -13,6 +13,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
     F,
     OuterRef,
@@ -24,7 +25,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -221,8 +222,14 @@ def recommendation_assessments(
     carries the institution's latest update still in the workflow that the user may see (the
     recommendation's page and report). Two queries however many rows.
     """
-    ids = [r.pk for r in recommendations]
     visible = None if user is None else updates_visible_to(user)
+    return _assessments([r.pk for r in recommendations], until=until, visible=visible)
+
+
+def _assessments(
+    ids: Sequence[int], *, until: date | None, visible: QuerySet[ProgressUpdate] | None
+) -> dict[int, list[Assessment]]:
+    """``recommendation_assessments`` given the updates a reader may see (``visible``)."""
     assessments: dict[int, list[Assessment]] = {pk: [] for pk in ids}
     for a in _assigned(ids, until=until, visible=visible, full=True):
         assessments[a.recommendation_id].append(a)
@@ -430,10 +437,16 @@ def recommendation_updates(
     *, recommendation: Recommendation, user: User
 ) -> QuerySet[ProgressUpdate]:
     """Every update on the recommendation the user may see, newest period first."""
+    return _updates_on(recommendation, visible=updates_visible_to(user))
+
+
+def _updates_on(
+    recommendation: Recommendation, *, visible: QuerySet[ProgressUpdate]
+) -> QuerySet[ProgressUpdate]:
+    """``recommendation_updates`` given the updates the reader may see."""
     return (
-        updates_visible_to(user)
-        .filter(recommendation=recommendation)
-        .select_related("institution", "period", "created_by")
+        visible.filter(recommendation=recommendation)
+        .select_related("institution", "period")
         .annotate(evidence_count=Count("evidence"))
         .order_by("-period__start_date", alphabetical("institution__name"), "pk")
     )
@@ -444,9 +457,16 @@ def recommendation_history(
 ) -> QuerySet[UpdateTransition]:
     """The workflow steps of the updates the user may see on the recommendation, newest first
     (the steps alone: evidence taken off an update is on the update's page)."""
-    visible = updates_visible_to(user).filter(recommendation=recommendation)
+    return _history_on(recommendation, visible=updates_visible_to(user))
+
+
+def _history_on(
+    recommendation: Recommendation, *, visible: QuerySet[ProgressUpdate]
+) -> QuerySet[UpdateTransition]:
+    """``recommendation_history`` given the updates the reader may see."""
+    updates = visible.filter(recommendation=recommendation).values("pk")
     return (
-        UpdateTransition.objects.filter(update__in=visible.values("pk"), event=UpdateEvent.STEP)
+        UpdateTransition.objects.filter(update__in=updates, event=UpdateEvent.STEP)
         .select_related("update__institution", "update__period", "by")
         .order_by("-at", "-pk")
     )
@@ -514,10 +534,15 @@ class RecommendationSummary:
 
 def recommendation_summary(*, recommendation: Recommendation, user: User) -> RecommendationSummary:
     """What the user may see that bears on one recommendation, the long lists cut to their
-    latest entries; a fixed number of queries however many there are."""
-    updates = recommendation_updates(recommendation=recommendation, user=user)
+    latest entries; a fixed number of queries however many there are.
+
+    The updates the user may see are worked out once (``updates_visible_to``) and read by
+    each list, rather than asked of the permission gate by each.
+    """
+    visible = updates_visible_to(user)
     latest: list[ProgressUpdate] = list(
-        updates.annotate(
+        _updates_on(recommendation, visible=visible)
+        .annotate(
             rank=Window(
                 RowNumber(),
                 partition_by=[F("institution_id")],
@@ -525,23 +550,39 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
             ),
             # How many the user may see in all, counted before the cut, in the same query.
             total=Window(Count("pk")),
-        ).filter(rank__lte=UPDATES_PER_INSTITUTION)
+        )
+        .filter(rank__lte=UPDATES_PER_INSTITUTION)
     )
-    history = recommendation_history(recommendation=recommendation, user=user)
-    trainings = recommendation_trainings(recommendation=recommendation, user=user)
+    # The workflow steps are counted by a query of their own, without the joins: a window
+    # would carry every step's joined columns through the count, which measured slower. The
+    # trainings are few and counted in the query that reads them (a window is computed
+    # before the limit).
+    steps = _history_on(recommendation, visible=visible)
+    trainings: list[Any] = list(
+        recommendation_trainings(recommendation=recommendation, user=user).annotate(
+            total=Window(Count("pk"))
+        )[:TRAININGS_SHOWN]
+    )
     studies, decisions = _studies_and_decisions(recommendation)
     return RecommendationSummary(
         recommendation=recommendation,
-        assessments=recommendation_assessments_one(recommendation=recommendation, user=user),
+        assessments=_assessments([recommendation.pk], until=None, visible=visible)[
+            recommendation.pk
+        ],
         updates=latest,
-        update_count=getattr(latest[0], "total", 0) if latest else 0,
-        history=list(history[:HISTORY_SHOWN]),
-        history_count=history.count(),
-        trainings=list(trainings[:TRAININGS_SHOWN]),
-        training_count=trainings.count(),
+        update_count=_total(latest),
+        history=list(steps[:HISTORY_SHOWN]),
+        history_count=steps.count(),
+        trainings=trainings,
+        training_count=_total(trainings),
         studies=studies,
         decisions=decisions,
     )
+
+
+def _total(rows: Sequence[Any]) -> int:
+    """How many rows there are in all, as the window ``total`` of the first row read says."""
+    return int(getattr(rows[0], "total", 0)) if rows else 0
 
 
 def update_detail(*, update: ProgressUpdate) -> dict[str, Any]:
@@ -649,7 +690,8 @@ class ReviewItem:
     pk: int
     update: ProgressUpdate | None = None
     value: IndicatorValue | None = None
-    today: date | None = None
+    # Whole days since it was submitted, as the queue's rows count them (``review_queue``).
+    waiting_days: int | None = None
 
     @property
     def key(self) -> str:
@@ -697,13 +739,6 @@ class ReviewItem:
         record = self.record
         return str(record.get_state_display()) if record is not None else ""
 
-    @property
-    def waiting_days(self) -> int | None:
-        """Whole days since it was submitted, counted in the platform's calendar."""
-        if self.submitted_at is None or self.today is None:
-            return None
-        return (self.today - timezone.localtime(self.submitted_at).date()).days
-
 
 def review_queue(
     *,
@@ -714,15 +749,20 @@ def review_queue(
     period_id: int | None = None,
     waiting_more_than: int | None = None,
 ) -> QuerySet[Any]:
-    """Every submitted progress update and reported indicator value, as rows ``kind``, ``pk``
-    and ``submitted_at``, the oldest submission first: one query for a page, one to count.
+    """Every submitted progress update and reported indicator value, as rows ``kind``, ``pk``,
+    ``submitted_at`` and ``waiting`` (how long it has waited: whole days since the day it was
+    submitted, in the platform's calendar, counted by the database), the oldest submission
+    first: one query for a page, one to count.
 
     Filters: the kind, the institution that reports (an indicator's responsible one), the
     recommendation (indicator values have none, so they drop out), the reporting period, and
     submitted more than ``waiting_more_than`` days before ``now``.
     """
     parts: list[QuerySet[Any]] = []
-    columns = ("kind", "pk", "submitted_at")
+    columns = ("kind", "pk", "submitted_at", "waiting")
+    # Calendar days: the submission's date where the platform is (TruncDate's time zone is the
+    # current one), subtracted from today's there.
+    waiting = Value(timezone.localdate(now), output_field=DateField()) - TruncDate("submitted_at")
     if kind in ("", REVIEW_UPDATE):
         updates = ProgressUpdate.objects.filter(state=UpdateState.SUBMITTED)
         if institution_id is not None:
@@ -735,7 +775,7 @@ def review_queue(
             updates = updates.filter(submitted_at__lt=now - timedelta(days=waiting_more_than))
         parts.append(
             updates.order_by()
-            .annotate(kind=Value(REVIEW_UPDATE, output_field=CharField()))
+            .annotate(kind=Value(REVIEW_UPDATE, output_field=CharField()), waiting=waiting)
             .values(*columns)
         )
     if kind in ("", REVIEW_VALUE) and recommendation_id is None:
@@ -749,7 +789,7 @@ def review_queue(
             values = values.filter(submitted_at__lt=now - timedelta(days=waiting_more_than))
         parts.append(
             values.order_by()
-            .annotate(kind=Value(REVIEW_VALUE, output_field=CharField()))
+            .annotate(kind=Value(REVIEW_VALUE, output_field=CharField()), waiting=waiting)
             .values(*columns)
         )
     if not parts:
@@ -758,20 +798,43 @@ def review_queue(
     return combined.order_by("submitted_at", "kind", "pk")
 
 
-def review_items(*, keys: Iterable[tuple[str, int]], today: date) -> list[ReviewItem]:
+# The long texts a row of the queue does not show: left unread, a page's updates load faster
+# (the recommendation's text in three languages is not read for its number).
+_QUEUE_UNSHOWN = (
+    "narrative",
+    "reviewer_comment",
+    "recommendation__text",
+    "recommendation__text_en",
+    "recommendation__text_mk",
+    "recommendation__text_sq",
+)
+
+
+def review_items(
+    *,
+    keys: Iterable[tuple[str, int]],
+    waiting: dict[tuple[str, int], int] | None = None,
+    for_queue: bool = False,
+) -> list[ReviewItem]:
     """The updates and values named by (kind, pk), loaded with what the queue shows, in the
     keys' order; two queries however many. A key whose record is gone gives an item without
-    one, so a page can say so."""
+    one, so a page can say so. ``waiting``: the days each has waited, from the queue's rows;
+    ``for_queue``: the updates without the long texts the queue's rows do not show (not for
+    a service to change them)."""
     wanted = list(dict.fromkeys(keys))
+    waiting = waiting or {}
     update_ids = [pk for kind, pk in wanted if kind == REVIEW_UPDATE]
     value_ids = [pk for kind, pk in wanted if kind == REVIEW_VALUE]
-    updates = (
-        ProgressUpdate.objects.select_related(
+    update_records = (
+        ProgressUpdate.objects.select_related("recommendation", "institution", "period").defer(
+            *_QUEUE_UNSHOWN
+        )
+        if for_queue
+        else ProgressUpdate.objects.select_related(
             "recommendation__recommendation_set", "institution", "period"
-        ).in_bulk(update_ids)
-        if update_ids
-        else {}
+        )
     )
+    updates = update_records.in_bulk(update_ids) if update_ids else {}
     values = (
         IndicatorValue.objects.filter(indicator__kind=IndicatorKind.REPORTED)
         .select_related("indicator__responsible", "period")
@@ -785,22 +848,31 @@ def review_items(*, keys: Iterable[tuple[str, int]], today: date) -> list[Review
             pk=pk,
             update=updates.get(pk) if kind == REVIEW_UPDATE else None,
             value=values.get(pk) if kind == REVIEW_VALUE else None,
-            today=today,
+            waiting_days=waiting.get((kind, pk)),
         )
         for kind, pk in wanted
     ]
 
 
-def review_page_items(*, rows: Iterable[dict[str, Any]], today: date) -> list[ReviewItem]:
-    """``review_items`` for a page of ``review_queue`` rows."""
-    return review_items(keys=[(row["kind"], row["pk"]) for row in rows], today=today)
+def review_page_items(*, rows: Iterable[dict[str, Any]]) -> list[ReviewItem]:
+    """``review_items`` for a page of ``review_queue`` rows, with the days each has waited."""
+    rows = list(rows)
+    return review_items(
+        keys=[(row["kind"], row["pk"]) for row in rows],
+        waiting={
+            (row["kind"], row["pk"]): row["waiting"].days
+            for row in rows
+            if row["waiting"] is not None
+        },
+        for_queue=True,
+    )
 
 
 def review_next(*, now: datetime, skip: tuple[str, int] | None = None) -> ReviewItem | None:
     """The item that has waited longest, other than ``skip`` (the one just looked at)."""
     for row in review_queue(now=now)[:2]:
         if (row["kind"], row["pk"]) != skip:
-            return review_items(keys=[(row["kind"], row["pk"])], today=now.date())[0]
+            return review_items(keys=[(row["kind"], row["pk"])])[0]
     return None
 
 

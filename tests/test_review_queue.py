@@ -437,7 +437,7 @@ def test_members_see_every_update_of_their_institution_with_its_next_step(w: Wor
 
     response = _login(w.editor).get(MINE)
     assert response.status_code == 200
-    rows = {update.pk: step for update, step in response.context["rows"]}
+    rows = {update.pk: step for update, step, _url in response.context["rows"]}
     assert rows == {
         draft.pk: "Write and submit",
         submitted.pk: f"Waiting for review since {since}",
@@ -456,7 +456,7 @@ def test_members_see_every_update_of_their_institution_with_its_next_step(w: Wor
     services.progress_update_submit(update=returned, by=w.editor)
     services.progress_update_approve(update=returned, by=w.team)
     again = _login(w.viewer).get(MINE)
-    assert {u.pk: s for u, s in again.context["rows"]}[returned.pk] == "Approved"
+    assert {u.pk: s for u, s, _url in again.context["rows"]}[returned.pk] == "Approved"
     # A read-only member follows the updates but is not offered to write one.
     assert reverse("recommendations:update_create", args=[w.rec2.pk]) not in (
         again.content.decode()
