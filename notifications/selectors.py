@@ -20,8 +20,13 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 
+def notifications_unread(*, user: User) -> QuerySet[Notification]:
+    """The user's notifications not opened yet: the header's count."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
 def notifications_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notifications_unread(user=user).count()
 
 
 def frequency_of(*, user: User) -> str:
