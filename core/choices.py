@@ -13,6 +13,11 @@ class EmailStatus(models.TextChoices):
     CLOSED = "closed", _("Closed: nothing to send")
 
 
+# What a figure by profession (or any grouping of people) calls those whose value nobody
+# recorded: one label for the dashboard, the pages, the public site and the PDF reports alike
+# (core.translations.name_or_not_stated).
+NOT_STATED = _("Not stated")
+
 # The longest wait between two tries of an email.
 OUTBOX_MAX_DELAY_SECONDS = 6 * 60 * 60
 

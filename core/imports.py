@@ -26,6 +26,7 @@ import gc
 import logging
 import operator
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -76,6 +77,14 @@ PROGRESS_EVERY = 250  # rows between two progress saves
 MAX_CELL_REMARKS = 20  # remarks on single cells the check page lists before it counts the rest
 
 
+# The pauses under way in this process (any thread) and whether the collector was on before
+# the first of them: the collector is switched on again only when the last one ends, and only
+# if it was on. ``_pauses_lock`` guards both.
+_pauses_lock = threading.Lock()
+_pauses = 0
+_collector_was_on = False
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a file's rows are planned or written.
@@ -83,16 +92,30 @@ def collector_paused() -> Iterator[None]:
     Both make a few objects for every row while the whole file is held, so every few
     thousand rows the collector would walk every object of the process again: with 20,000
     rows, about a fifth of the time the import took. The rows' objects make no reference
-    cycles to collect; whatever garbage does is collected once the block is left.
+    cycles to collect; whatever garbage does is collected once the pause ends.
+
+    The collector is the process's, so in a threaded web worker (an import from the admin)
+    the pause covers the other threads' requests too. That is acceptable: it only defers
+    collecting reference cycles (reference counting still frees everything else at once),
+    for no longer than the import, and the collector then collects what they left. What is
+    not acceptable, and is ruled out here, is pauses in two threads undoing each other:
+    pauses are counted under a lock, so overlapping or nested pauses keep the collector off
+    until the last of them ends, and only switch it on again if it was on before the first
+    (a process that turned it off itself keeps it off).
     """
-    if not gc.isenabled():  # paused by an outer block already, or by the process
-        yield
-        return
-    gc.disable()
+    global _pauses, _collector_was_on
+    with _pauses_lock:
+        if _pauses == 0:
+            _collector_was_on = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collector_was_on:
+                gc.enable()
 
 
 def attname_of(model: type[Model] | Model, name: str) -> str:

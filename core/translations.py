@@ -17,8 +17,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import translation
+from modeltranslation import settings as modeltranslation_settings
+from modeltranslation.utils import build_localized_fieldname
+from modeltranslation.utils import get_language as active_language
 
-from core.choices import TextOrigin
+from core.choices import NOT_STATED, TextOrigin
 from core.history import history_model, is_tracked
 from core.models import TextProvenance
 
@@ -106,11 +110,47 @@ class ShownText:
 
 
 def fallback_languages(language: str) -> list[str]:
-    """Where a text missing in ``language`` is looked for: English first, then the other
-    languages in the site's order (``MODELTRANSLATION_FALLBACK_LANGUAGES`` says the same)."""
-    default = str(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
-    others = [code for code, _name in settings.LANGUAGES if code not in (default, language)]
-    return ([default] if language != default else []) + others
+    """Where a text missing in ``language`` is looked for, in the order of
+    ``MODELTRANSLATION_FALLBACK_LANGUAGES`` (English, Macedonian, Albanian): the order a
+    translated field falls back in when read on a record, so that a text looked up here and
+    the same field read from its record never differ."""
+    fallbacks = modeltranslation_settings.FALLBACK_LANGUAGES
+    order = (*fallbacks.get(language, ()), *fallbacks["default"])
+    return [code for code in dict.fromkeys(order) if code != language]
+
+
+def text_in(texts: Mapping[str, str | None], language: str) -> str:
+    """A text kept in every language (``{"en": ..., "mk": ..., "sq": ...}``, as figures kept
+    in the cache hold names) as a reader of ``language`` reads it: theirs, else the first of
+    :func:`fallback_languages` that has one; empty when no language has it."""
+    for code in (language, *fallback_languages(language)):
+        if text := texts.get(code):
+            return text
+    return ""
+
+
+def texts_by_pk(queryset: models.QuerySet[Any], field: str) -> dict[Any, dict[str, str]]:
+    """The translated ``field`` of each row of ``queryset`` in every language, by primary key,
+    in one query: what :func:`name_or_not_stated` labels and the cache can keep."""
+    columns = {code: build_localized_fieldname(field, code) for code, _name in settings.LANGUAGES}
+    return {
+        row["pk"]: {code: row[column] or "" for code, column in columns.items()}
+        for row in queryset.values("pk", *columns.values())
+    }
+
+
+def name_or_not_stated(names: Mapping[str, str | None], language: str | None = None) -> str:
+    """The name of what people are counted by (their profession) for a reader of ``language``
+    (the active one by default): in it, else in the fallback languages' order (:func:`text_in`),
+    else "Not stated" in the reader's language, for the people whose profession nobody
+    recorded. The one rule of the dashboard's glance, the trainings' figures, the PDF reports
+    and the public site: a profession named only in Macedonian shows in Macedonian to every
+    reader rather than as "Not stated"."""
+    language = language or active_language()
+    if text := text_in(names, language):
+        return text
+    with translation.override(language):
+        return str(NOT_STATED)
 
 
 def shown_text(

@@ -39,13 +39,14 @@ from django.utils import translation
 
 from core.collation import sorted_alphabetically
 from core.figures import figures_cached, figures_invalidate, figures_version
+from core.translations import name_or_not_stated, texts_by_pk
 from programme.choices import OPEN_ACTION_POINT_STATUSES
 from programme.models import Action, ActionPoint
 from programme.results import framework_figures, period_current
 from programme.selectors import action_primary
 from recommendations.models import Recommendation
 from recommendations.selectors import recommendation_rows
-from stakeholders.choices import PROFESSION_NOT_STATED, Sex
+from stakeholders.choices import Sex
 from stakeholders.models import ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Attendance, Participant
@@ -86,9 +87,24 @@ COUNTED = (
     "recommendations.ProgressUpdate",
     "research.Study",
     "research.StudyStatusChange",
+    # The object permissions that say whose tasks a record is (a training to complete is a
+    # task for those who may change it): guardian's rows, the generic ones and the direct ones
+    # of the big tables, so that ``object_permissions_rebuild``, the admin or a grant typed in
+    # a shell renews the tasks at once.
+    "guardian.UserObjectPermission",
+    "guardian.GroupObjectPermission",
+    "programme.ActionPointGroupObjectPermission",
+    "recommendations.RecommendationGroupObjectPermission",
+    "recommendations.ProgressUpdateGroupObjectPermission",
+    "trainings.TrainingGroupObjectPermission",
 )
-# Relations the calculations filter by (a training's topics and target groups).
-COUNTED_RELATIONS = ("trainings.Training.topics", "trainings.Training.target_groups")
+# Relations the calculations filter by (a training's topics and target groups), and the
+# institution groups an account is in, through which it holds those object permissions.
+COUNTED_RELATIONS = (
+    "trainings.Training.topics",
+    "trainings.Training.target_groups",
+    "stakeholders.User.groups",
+)
 
 
 def glance_invalidate() -> None:
@@ -142,8 +158,6 @@ def glance_count(*, action: Action, until: date_type | None = None) -> Figures:
     stood at the end of that day: trainings held by then and the approved assessments of
     periods begun by then. The research pipeline is as it is now.
     """
-    from modeltranslation.utils import build_localized_fieldname
-
     rows = recommendation_rows(queryset=Recommendation.objects.all(), until=until)
     held = trainings_held(action=action, end=until)
     attendance = Attendance.objects.filter(training__in=held)
@@ -160,15 +174,8 @@ def glance_count(*, action: Action, until: date_type | None = None) -> Figures:
         )
         .order_by()
     )
-    name_fields = [build_localized_fieldname("name", code) for code, _name in settings.LANGUAGES]
     group_ids = [row["professional_group_id"] for row in per_group if row["professional_group_id"]]
-    names = {
-        row["pk"]: {
-            code: row[field] or ""
-            for (code, _n), field in zip(settings.LANGUAGES, name_fields, strict=True)
-        }
-        for row in ProfessionalGroup.objects.filter(pk__in=group_ids).values("pk", *name_fields)
-    }
+    names = texts_by_pk(ProfessionalGroup.objects.filter(pk__in=group_ids), "name")
     # The headline figure (action_overview): everyone listed at any of the action's trainings
     # begun by then, held or planned; a cancelled training counts nobody.
     listed = Attendance.objects.filter(training__action=action).exclude(
@@ -200,19 +207,13 @@ def glance_count(*, action: Action, until: date_type | None = None) -> Figures:
     }
 
 
-def group_label(names: dict[str, str], language: str) -> str:
-    """A profession's name for a reader of ``language``: in it, else in English, else "Not
-    stated" (the people whose profession nobody recorded)."""
-    return names.get(language) or names.get(settings.LANGUAGE_CODE) or str(PROFESSION_NOT_STATED)
-
-
 def _with_places(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows, each with its place by name in every language's alphabet (ICU, one query
     per language, core.collation): kept with the numbers, so that showing the glance in any
     language orders the professions without asking the database."""
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            labels = [group_label(group["names"], code) for group in groups]
+            labels = [name_or_not_stated(group["names"], code) for group in groups]
             ordered = sorted_alphabetically(range(len(groups)), key=labels.__getitem__)
         for place, index in enumerate(ordered):
             groups[index].setdefault("places", {})[code] = place

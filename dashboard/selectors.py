@@ -21,7 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.figures import figures_cached
-from dashboard.glance import FORMAT, Figures, glance_figures, group_label, indicators_figures
+from core.translations import name_or_not_stated
+from dashboard.glance import FORMAT, Figures, glance_figures, indicators_figures
 from programme.choices import IndicatorStatus
 from programme.models import Action, ActionPoint, IndicatorValue, ReportingPeriod
 from programme.results import IndicatorFigures, framework_figures, period_current
@@ -196,7 +197,8 @@ def dashboard_tasks_kept(*, user: User, limit: int | None) -> TaskList:
 
     Kept under the figures' version, which moves on every change to a record the tasks are
     made of (``dashboard.glance.COUNTED``: updates, assignments, action points, indicator
-    values, trainings and their attendance, periods, institutions, memberships), and keyed by
+    values, trainings and their attendance, periods, institutions, memberships, and the object
+    permissions and institution groups that say who may change what), and keyed by
     what else they depend on: the user and what they are (the institutions they edit for, the
     programme team's role in this session), the day and the language.
     """
@@ -401,7 +403,7 @@ def programme_glance(*, action: Action, until: date_type | None = None) -> Glanc
         key=lambda row: (-row["total"], row.get("places", {}).get(language, 0)),
     )
     groups = [
-        (group_label(row["names"], language), row["women"], row["men"], row["total"])
+        (name_or_not_stated(row["names"], language), row["women"], row["men"], row["total"])
         for row in rows
     ]
     return Glance(

@@ -31,7 +31,6 @@ from recommendations.selectors import RecommendationRow, recommendation_rows
 from research.choices import StudyStatus
 from research.models import Study, StudyVersion
 from research.selectors import studies_pipeline
-from stakeholders.choices import PROFESSION_NOT_STATED
 from trainings.models import Attendance, Training
 from trainings.selectors import (
     participants_by_group,
@@ -217,10 +216,8 @@ def trainings_public(*, action: Action) -> TrainingsPublic:
         result.by_topic.append(
             PeopleRow(label=topic.topic.name, cells=cells, trainings=topic.trainings)
         )
-    groups = [
-        (str(name) if name else str(PROFESSION_NOT_STATED), women, men, total)
-        for name, women, men, total in participants_by_group(attendance=attendance)
-    ]
+    # Named by the portal's selector, "Not stated" included (core.translations.name_or_not_stated).
+    groups = participants_by_group(attendance=attendance)
     result.by_group, result.group_total = people_by_group_table(groups)
     figures = trainings_with_figures(trainings=held)
     result.held = len(figures)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import NOT_STATED
+
 
 class InstitutionKind(models.TextChoices):
     EU_BODY = "eu_body", _("EU body")
@@ -47,6 +49,6 @@ class AccountEventKind(models.TextChoices):
     REACTIVATED = "reactivated", _("Account reactivated")
 
 
-# What a figure by profession calls the people whose profession was not given: one label for
-# the dashboard, the pages and the PDF reports alike.
-PROFESSION_NOT_STATED = _("Not stated")
+# What a figure by profession calls the people whose profession was not given: the platform's
+# one label (core.translations.name_or_not_stated applies it).
+PROFESSION_NOT_STATED = NOT_STATED

@@ -3,75 +3,98 @@
 - One index per interface language on the name in that language's ICU collation, then the
   id: the register's order (``alphabetical("full_name"), "pk"``), so a page of it reads 25
   rows from an index instead of sorting the whole register.
-- The name spelled in Latin letters (``core.alphabet.latin_spelling_in_database``) kept by
-  PostgreSQL in a generated column, ``full_name_spelled``, with a trigram index (pg_trgm): a
-  search by name (``registry_selectors.people_named``) reads the matching rows from the index
-  and compares them with the stored spelling, instead of spelling every name it looks at
-  (some forty REPLACEs a row). PostgreSQL computes the column from the name on every write,
-  so nothing in the application keeps it.
+- The name spelled in Latin letters kept by PostgreSQL in a generated column,
+  ``full_name_spelled``, with a trigram index (pg_trgm): a search by name
+  (``registry_selectors.people_named``) reads the matching rows from the index and compares
+  them with the stored spelling, instead of spelling every name it looks at (some forty
+  REPLACEs a row). PostgreSQL computes the column from the name on every write, so nothing
+  in the application keeps it.
 
-Both are built from the expressions the queries use; tests/trainings/test_register_speed.py
-checks that the planner uses them and that the column spells names as the search does (a
-change to ``LATIN_SPELLING`` needs a migration that generates the column anew). PostgreSQL
-only: SQLite (``make run``) has neither ICU nor pg_trgm, and its registers are small.
+The SQL is frozen here, exactly as the expressions the queries use wrote it when this
+migration was made (``core.collation.Alphabetical("full_name", code)`` for the indexes,
+``core.alphabet.latin_spelling_in_database("full_name")`` for the column): an old migration
+must give a fresh database the same thing whatever the code becomes. A change to those
+expressions (``LATIN_SPELLING``) needs a new migration that builds the column or the indexes
+anew; tests/trainings/test_register_speed.py fails until one does (the column must spell
+names as the search does, the planner must use the indexes).
+
+PostgreSQL only: SQLite (``make run``, the embedded mode) has neither ICU nor pg_trgm, and
+its registers are small; there this migration does nothing.
 """
 
 from typing import Any
 
 from django.db import migrations
-from django.db.models import F, Index
-from django.db.models.sql import Query
 
-from core.alphabet import latin_spelling_in_database
-from core.collation import ICU_COLLATIONS, Alphabetical
+# The three name indexes, the generated column, pg_trgm (a trusted extension since
+# PostgreSQL 13: the database's owner may create it) and the trigram index.
+FORWARDS = [
+    (
+        'CREATE INDEX "trainings_participant_name_en" ON "trainings_participant" (('
+        '"full_name" COLLATE "en-x-icu"), "id")'
+    ),
+    (
+        'CREATE INDEX "trainings_participant_name_mk" ON "trainings_participant" (('
+        '"full_name" COLLATE "mk-x-icu"), "id")'
+    ),
+    (
+        'CREATE INDEX "trainings_participant_name_sq" ON "trainings_participant" (('
+        '"full_name" COLLATE "sq-x-icu"), "id")'
+    ),
+    (
+        'ALTER TABLE "trainings_participant" ADD COLUMN "full_name_spelled" text GENERATED '
+        'ALWAYS AS (REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('
+        'REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(LOWER("full_name"), \'А\', \'a\'), \'Б\', '
+        "'b'), 'В', 'v'), 'Г', 'g'), 'Д', 'd'), 'Ѓ', 'gj'), 'Е', 'e'), 'Ж', 'zh'), 'З', 'z'),"
+        " 'Ѕ', 'dz'), 'И', 'i'), 'Ј', 'j'), 'К', 'k'), 'Л', 'l'), 'Љ', 'lj'), 'М', 'm'), 'Н',"
+        " 'n'), 'Њ', 'nj'), 'О', 'o'), 'П', 'p'), 'Р', 'r'), 'С', 's'), 'Т', 't'), 'Ќ', "
+        "'kj'), 'У', 'u'), 'Ф', 'f'), 'Х', 'h'), 'Ц', 'c'), 'Ч', 'ch'), 'Џ', 'dzh'), 'Ш', "
+        "'sh'), 'Ѐ', 'e'), 'Ѝ', 'i'), 'а', 'a'), 'б', 'b'), 'в', 'v'), 'г', 'g'), 'д', 'd'), "
+        "'ѓ', 'gj'), 'е', 'e'), 'ж', 'zh'), 'з', 'z'), 'ѕ', 'dz'), 'и', 'i'), 'ј', 'j'), 'к',"
+        " 'k'), 'л', 'l'), 'љ', 'lj'), 'м', 'm'), 'н', 'n'), 'њ', 'nj'), 'о', 'o'), 'п', "
+        "'p'), 'р', 'r'), 'с', 's'), 'т', 't'), 'ќ', 'kj'), 'у', 'u'), 'ф', 'f'), 'х', 'h'), "
+        "'ц', 'c'), 'ч', 'ch'), 'џ', 'dzh'), 'ш', 'sh'), 'ѐ', 'e'), 'ѝ', 'i'), 'Š', 'sh'), "
+        "'Ž', 'zh'), 'Č', 'ch'), 'Ć', 'kj'), 'Đ', 'gj'), 'Ǵ', 'gj'), 'Ḱ', 'kj'), 'Ë', 'e'), "
+        "'Ç', 'ch'), 'š', 'sh'), 'ž', 'zh'), 'č', 'ch'), 'ć', 'kj'), 'đ', 'gj'), 'ǵ', 'gj'), "
+        "'ḱ', 'kj'), 'ë', 'e'), 'ç', 'ch'), 'dzh', 'dz')) STORED"
+    ),
+    'CREATE EXTENSION IF NOT EXISTS pg_trgm',
+    (
+        'CREATE INDEX "trainings_participant_spelled_trgm" ON "trainings_participant" USING '
+        'gin ("full_name_spelled" gin_trgm_ops)'
+    ),
+]
 
-SPELLED_COLUMN = "full_name_spelled"
-TRIGRAM_INDEX = "trainings_participant_spelled_trgm"
+# Dropping the column drops its trigram index.
+BACKWARDS = [
+    'ALTER TABLE "trainings_participant" DROP COLUMN "full_name_spelled"',
+    'DROP INDEX IF EXISTS "trainings_participant_name_en"',
+    'DROP INDEX IF EXISTS "trainings_participant_name_mk"',
+    'DROP INDEX IF EXISTS "trainings_participant_name_sq"',
+]
 
 
-def _name_indexes() -> list[Index]:
-    return [
-        Index(Alphabetical("full_name", code), F("id"), name=f"trainings_participant_name_{code}")
-        for code in ICU_COLLATIONS
-    ]
+class RunSQLOnPostgreSQL(migrations.RunSQL):
+    """``RunSQL`` on PostgreSQL; nothing on any other database."""
 
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-def _spelled_sql(model: Any, schema_editor: Any) -> str:
-    """The SQL of the name spelled in Latin letters, as a query on the table writes it."""
-    query = Query(model, alias_cols=False)
-    expression = latin_spelling_in_database("full_name").resolve_expression(query)
-    sql, params = query.get_compiler(connection=schema_editor.connection).compile(expression)
-    return sql % tuple(schema_editor.quote_value(param) for param in params)
-
-
-def register_indexes_create(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    participant = apps.get_model("trainings", "Participant")
-    table, quote = participant._meta.db_table, schema_editor.quote_name
-    for index in _name_indexes():
-        schema_editor.add_index(participant, index)
-    schema_editor.execute(
-        f"ALTER TABLE {quote(table)} ADD COLUMN {quote(SPELLED_COLUMN)} text "
-        f"GENERATED ALWAYS AS ({_spelled_sql(participant, schema_editor)}) STORED"
-    )
-    # pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    schema_editor.execute(
-        f"CREATE INDEX {quote(TRIGRAM_INDEX)} ON {quote(table)} "
-        f"USING gin ({quote(SPELLED_COLUMN)} gin_trgm_ops)"
-    )
-
-
-def register_indexes_remove(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    participant = apps.get_model("trainings", "Participant")
-    table, quote = participant._meta.db_table, schema_editor.quote_name
-    # Dropping the column drops its index.
-    schema_editor.execute(f"ALTER TABLE {quote(table)} DROP COLUMN {quote(SPELLED_COLUMN)}")
-    for index in _name_indexes():
-        schema_editor.remove_index(participant, index)
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
@@ -79,4 +102,4 @@ class Migration(migrations.Migration):
         ("trainings", "0012_training_methodology_translated"),
     ]
 
-    operations = [migrations.RunPython(register_indexes_create, register_indexes_remove)]
+    operations = [RunSQLOnPostgreSQL(FORWARDS, BACKWARDS)]
