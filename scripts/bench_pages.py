@@ -24,7 +24,13 @@ the cache warm and cold; and each API list that has a portal twin, with a person
 CSO focal point and of the programme team, beside the twin (the API asked for the portal's page
 size), and its queries at ``page_size`` 10 and 100 (target: the same number).
 
+Every other portal page (``--all-pages``, on by default) is timed beside the same reference,
+``--all-runs`` times (5): each URL name of the persona matrix's RULES that a persona may open,
+on its busiest record, or named as not timed and why (see ALL_PAGES and SKIPPED below;
+target: at most 10×).
+
     scripts/bench pages                         # scale 1, 20 runs of each page
+    scripts/bench pages --only-all-pages        # every other page alone, 5 runs each
     scripts/bench pages --scale 0.1 --runs 5    # quicker
     scripts/bench pages --profile               # also cProfile the dashboard and list its queries
     scripts/bench pages --profile /results/     # … or another page
@@ -299,6 +305,556 @@ def _report_pages(results: dict[str, tuple[list[Series], Machine]]) -> None:
         met=ratio <= FILTER_LIMIT,
         machine=_busier(results["CSO"][1], results["team"][1]),
     )
+
+
+# --- Every portal page (--all-pages) ---------------------------------------------------------
+# The inventory is the persona matrix's RULES (tests/test_persona_matrix.py): every URL pattern
+# has a rule there, so a page added to the portal shows here as unaccounted for until it is
+# timed or named as skipped (tests/test_page_speed_inventory.py holds the three in step).
+
+ALL_PAGES_LIMIT = 10.0
+# Timed by _pages above, every run: not timed again.
+ALREADY_TIMED = {
+    "dashboard:dashboard",
+    "recommendations:list",
+    "recommendations:detail",
+    "trainings:list",
+    "trainings:people",
+    "programme:meeting_detail",
+    "programme:results_framework",
+    "recommendations:my_updates",
+    "recommendations:review_queue",
+}
+_DOWNLOAD = "a download, not a page"
+_JSON = "the API (JSON): its lists are timed in the API rows"
+_PUBLIC = "the public site: its pages are timed in the anonymous rows"
+_SIGN_IN = "a sign-in page, before the portal"
+# URL names not timed, and why. POST-only URLs (the rule's GET answers 405 to every persona)
+# are skipped without being listed.
+SKIPPED: dict[str, str] = {
+    "health": "a health check, not a page",
+    "login": _SIGN_IN,
+    "password_reset": _SIGN_IN,
+    "password_reset_done": _SIGN_IN,
+    "password_reset_confirm": _SIGN_IN,
+    "password_reset_complete": _SIGN_IN,
+    "invitation_accept": _SIGN_IN,
+    "two_factor_verify": _SIGN_IN,
+    "two_factor_enrol": _SIGN_IN,
+    "set_language": "a redirect after choosing the language",
+    "notifications:notification_open": "a redirect to what the notification is about",
+    "recommendations:review_next": "a redirect to the next update to review",
+    "recommendations:review_approve": "a redirect to the review queue (its form is there)",
+    "api:schema": _JSON,
+    **{
+        name: _DOWNLOAD
+        for name in (
+            "recommendations:evidence_download",
+            "research:version_download",
+            "imports:import_template",
+            "imports:import_file",
+            "imports:import_status",
+            "imports:export",
+            "imports:attendance_export",
+            "reports:report_download",
+            "programme:value_evidence_download",
+            "programme:meeting_minutes_download",
+            "programme:results_iptt_xlsx",
+            "programme:results_iptt_csv",
+            "calendars:feed",
+            "calendars:public",
+            "calendars:meeting_ics",
+            "calendars:training_ics",
+            "core:translations_export",
+            "public:study_file",
+            "public:sitemap",
+            "public:robots",
+            "public:iati_activities",
+        )
+    },
+}
+
+
+class ValueStates:
+    """Indicator values' states (programme.choices.ValueState) each page needs."""
+
+    ALL = ("draft", "submitted", "returned", "approved")
+    OPEN = ("draft", "returned")
+    SUBMITTED = ("submitted",)
+
+
+class _Busiest:
+    """The busiest record of each kind one persona may open, found once."""
+
+    def __init__(self, user: Any) -> None:
+        from stakeholders.models import Institution
+
+        self.user = user
+        # The CSO focal point's own institution; the programme team's busiest is the one that
+        # organised the most trainings.
+        own = user.memberships.values_list("institution_id", flat=True).first()
+        self.institution = Institution.objects.get(pk=own) if own else self._most_organised()
+
+    @staticmethod
+    def _most_organised() -> Any:
+        from django.db.models import Count
+
+        from stakeholders.models import Institution
+
+        return (
+            Institution.objects.annotate(n=Count("organised_trainings"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def training(self) -> Any:
+        from django.db.models import Count
+
+        from trainings.permissions import trainings_visible_to
+
+        return (
+            trainings_visible_to(self.user)
+            .annotate(n=Count("attendance"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def attendance(self) -> Any:
+        return self.training.attendance.order_by("pk").first()
+
+    @functools.cached_property
+    def person(self) -> Any:
+        from django.db.models import Count
+
+        from trainings.permissions import participants_in_register_for
+
+        return (
+            participants_in_register_for(self.user)
+            .annotate(n=Count("attendance"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def own_person(self) -> Any:
+        """The busiest person whose record the user may change (``may_change_participant``)."""
+        from django.db.models import Count
+
+        from stakeholders.selectors import persona_for
+        from trainings.permissions import participants_in_register_for
+
+        people = participants_in_register_for(self.user)
+        persona = persona_for(self.user)
+        if not persona.is_programme_team:
+            people = people.filter(registered_by_institution__in=persona.edits_for)
+        return people.annotate(n=Count("attendance")).order_by("-n", "pk").first()
+
+    @functools.cached_property
+    def study(self) -> Any:
+        from django.db.models import Count
+
+        from research.models import Study
+
+        return (
+            Study.objects.annotate(n=Count("recommendations", distinct=True))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def update(self) -> Any:
+        from django.db.models import Count
+
+        from recommendations.permissions import updates_editable_by
+
+        return (
+            updates_editable_by(self.user)
+            .annotate(n=Count("transitions"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def update_open(self) -> Any:
+        """The busiest update its institution may still change: a draft or one returned."""
+        from django.db.models import Count
+
+        from recommendations.permissions import updates_editable_by
+
+        return (
+            updates_editable_by(self.user)
+            .filter(state__in=["draft", "returned"])
+            .annotate(n=Count("transitions"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def update_submitted(self) -> Any:
+        """The busiest update waiting for review: its institution may withdraw it."""
+        from django.db.models import Count
+
+        from recommendations.permissions import updates_editable_by
+
+        return (
+            updates_editable_by(self.user)
+            .filter(state="submitted")
+            .annotate(n=Count("transitions"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def reportable(self) -> Any:
+        from django.db.models import Count
+
+        from recommendations.permissions import recommendations_reportable_by
+
+        return (
+            recommendations_reportable_by(self.user)
+            .annotate(n=Count("updates"))
+            .order_by("-n", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def meeting(self) -> Any:
+        from programme.models import Meeting
+
+        return Meeting.objects.order_by("-number").first()
+
+    @functools.cached_property
+    def decision(self) -> Any:
+        from django.db.models import Count
+
+        return (
+            self.meeting.decisions.annotate(n=Count("action_points")).order_by("-n", "pk").first()
+        )
+
+    @functools.cached_property
+    def action_point(self) -> Any:
+        from programme.permissions import action_points_editable_by
+
+        return action_points_editable_by(self.user).order_by("-meeting__number", "pk").first()
+
+    def _value(self, *states: str) -> Any:
+        from django.db.models import Count
+
+        from programme.permissions import indicator_values_visible_to
+
+        values = indicator_values_visible_to(self.user).filter(state__in=states)
+        if self.user.memberships.exists():
+            values = values.filter(indicator__responsible__memberships__user=self.user)
+        return (
+            values.annotate(n=Count("transitions"))
+            .order_by("-n", "-period__start_date", "pk")
+            .first()
+        )
+
+    @functools.cached_property
+    def value(self) -> Any:
+        return self._value(*ValueStates.ALL)
+
+    @functools.cached_property
+    def value_open(self) -> Any:
+        return self._value(*ValueStates.OPEN)
+
+    @functools.cached_property
+    def value_submitted(self) -> Any:
+        return self._value(*ValueStates.SUBMITTED)
+
+    @functools.cached_property
+    def indicator(self) -> Any:
+        from django.db.models import Count
+
+        from programme.models import Indicator
+
+        return Indicator.objects.annotate(n=Count("values")).order_by("-n", "pk").first()
+
+    @functools.cached_property
+    def period(self) -> Any:
+        from programme.models import ReportingPeriod
+
+        # The latest with a narrative written, if any: its pages show the most.
+        periods = ReportingPeriod.objects.order_by("-start_date", "-pk")
+        return periods.filter(narrative__isnull=False).first() or periods.first()
+
+    @functools.cached_property
+    def report(self) -> Any:
+        from reports.models import Report
+
+        return Report.objects.filter(requested_by=self.user).order_by("-pk").first()
+
+    @functools.cached_property
+    def token(self) -> Any:
+        return self.user.api_tokens.order_by("pk").first()
+
+
+def _narrative_part() -> str:
+    from programme.narrative_views import PARTS
+
+    return next(iter(PARTS))
+
+
+# How to reach each timed page on the generated programme: its URL arguments from the persona's
+# busiest records, and a query string. None: the generated programme has no such record.
+PageArgs = Callable[[_Busiest], "dict[str, Any] | None"]
+ALL_PAGES: dict[str, tuple[PageArgs, str]] = {
+    "dashboard:search": (lambda b: {}, "?q=ana"),
+    "api:docs": (lambda b: {}, ""),
+    "api:tokens": (lambda b: {}, ""),
+    "api:token_revoke": (lambda b: b.token and {"pk": b.token.pk}, ""),
+    "calendars:settings": (lambda b: {}, ""),
+    "calendars:address_create": (lambda b: {}, ""),
+    "calendars:address_revoke": (lambda b: {}, ""),
+    "core:translations": (lambda b: {}, ""),
+    "imports:import_list": (lambda b: {}, ""),
+    "imports:import_start": (lambda b: {"kind": "trainings"}, ""),
+    "imports:import_detail": (lambda b: None, ""),
+    "notifications:notification_list": (lambda b: {}, ""),
+    "notifications:notification_preferences": (lambda b: {}, ""),
+    "programme:meeting_list": (lambda b: {}, ""),
+    "programme:meeting_create": (lambda b: {}, ""),
+    "programme:meeting_prepare": (lambda b: {}, ""),
+    "programme:meeting_edit": (lambda b: {"pk": b.meeting.pk}, ""),
+    "programme:meeting_attendance": (lambda b: {"pk": b.meeting.pk}, ""),
+    "programme:meeting_decision_add": (lambda b: {"pk": b.meeting.pk}, ""),
+    "programme:meeting_decision_edit": (lambda b: b.decision and {"pk": b.decision.pk}, ""),
+    "programme:meeting_decision_remove": (lambda b: b.decision and {"pk": b.decision.pk}, ""),
+    "programme:action_point_add": (lambda b: {"pk": b.meeting.pk}, ""),
+    "programme:action_point_edit": (lambda b: b.action_point and {"pk": b.action_point.pk}, ""),
+    "programme:action_point_revise": (lambda b: b.action_point and {"pk": b.action_point.pk}, ""),
+    "programme:action_point_remove": (lambda b: b.action_point and {"pk": b.action_point.pk}, ""),
+    "programme:value_mine": (lambda b: {}, ""),
+    "programme:value_report": (
+        lambda b: (
+            b.value_open and {"pk": b.value_open.indicator_id, "period_pk": b.value_open.period_id}
+        ),
+        "",
+    ),
+    "programme:value_detail": (lambda b: b.value and {"pk": b.value.pk}, ""),
+    "programme:value_withdraw": (lambda b: b.value_submitted and {"pk": b.value_submitted.pk}, ""),
+    "programme:value_review": (lambda b: b.value_submitted and {"pk": b.value_submitted.pk}, ""),
+    "programme:value_evidence_add": (lambda b: b.value_open and {"pk": b.value_open.pk}, ""),
+    "programme:value_evidence_remove": (lambda b: None, ""),
+    "programme:results_iptt": (lambda b: {}, ""),
+    "programme:results_indicator": (lambda b: {"pk": b.indicator.pk}, ""),
+    "programme:results_indicator_settings": (lambda b: {"pk": b.indicator.pk}, ""),
+    "programme:results_period_close": (lambda b: {"pk": b.period.pk}, ""),
+    "programme:results_period_reopen": (lambda b: {"pk": b.period.pk}, ""),
+    "programme:narrative_period": (lambda b: {"pk": b.period.pk}, ""),
+    "programme:narrative_part_edit": (
+        lambda b: {"pk": b.period.pk, "part": _narrative_part()},
+        "",
+    ),
+    "programme:narrative_outcome_edit": (
+        lambda b: {"pk": b.period.pk, "outcome": b.period.action.outcomes.order_by("pk")[0].pk},
+        "",
+    ),
+    "programme:narrative_risk_add": (lambda b: {"pk": b.period.pk}, ""),
+    "programme:narrative_risk_edit": (
+        lambda b: (
+            (risk := b.period.risks.order_by("pk").first()) and {"pk": b.period.pk, "risk": risk.pk}
+        ),
+        "",
+    ),
+    "programme:narrative_risk_remove": (
+        lambda b: (
+            (risk := b.period.risks.order_by("pk").first()) and {"pk": b.period.pk, "risk": risk.pk}
+        ),
+        "",
+    ),
+    "recommendations:update_detail": (lambda b: b.update and {"pk": b.update.pk}, ""),
+    "recommendations:update_edit": (lambda b: b.update_open and {"pk": b.update_open.pk}, ""),
+    "recommendations:update_withdraw": (
+        lambda b: (u := b.update_submitted) and {"pk": u.pk},
+        "",
+    ),
+    "recommendations:evidence_add": (lambda b: b.update and {"pk": b.update.pk}, ""),
+    "recommendations:evidence_remove": (
+        lambda b: (e := b.update and b.update.evidence.order_by("pk").first()) and {"pk": e.pk},
+        "",
+    ),
+    "recommendations:evidence_redact": (
+        lambda b: (e := b.update and b.update.evidence.order_by("pk").first()) and {"pk": e.pk},
+        "",
+    ),
+    "recommendations:update_create": (lambda b: b.reportable and {"pk": b.reportable.pk}, ""),
+    "reports:report_list": (lambda b: {}, ""),
+    "reports:report_request": (lambda b: {}, "?kind=meeting"),
+    "reports:report_detail": (lambda b: b.report and {"pk": b.report.pk}, ""),
+    "research:pipeline": (lambda b: {}, ""),
+    "research:detail": (lambda b: {"slug": b.study.slug}, ""),
+    "stakeholders:institution_list": (lambda b: {}, ""),
+    "stakeholders:institution_detail": (lambda b: {"pk": b.institution.pk}, ""),
+    "stakeholders:member_invite": (lambda b: {"pk": b.institution.pk}, ""),
+    "stakeholders:membership_request_list": (lambda b: {}, ""),
+    "trainings:detail": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:edit": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:participant_add": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:participants_paste": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:attendance_edit": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:evaluation_edit": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:cancel": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:delete": (lambda b: {"pk": b.training.pk}, ""),
+    "trainings:attendance_remove": (lambda b: b.attendance and {"pk": b.attendance.pk}, ""),
+    "trainings:person": (lambda b: b.person and {"pk": b.person.pk}, ""),
+    "trainings:person_edit": (lambda b: b.own_person and {"pk": b.own_person.pk}, ""),
+    "trainings:person_merge": (lambda b: b.own_person and {"pk": b.own_person.pk}, ""),
+    "trainings:person_erase": (lambda b: b.own_person and {"pk": b.own_person.pk}, ""),
+    "trainings:create": (lambda b: {}, ""),
+}
+# Which of the matrix's personas each benchmark persona is: the CSO focal point owns its
+# institution's records, as CSO B does in the matrix.
+MATRIX_PERSONA = {"CSO": "demo-cso-b", "team": "demo-admin"}
+
+
+def _matrix_rules() -> dict[str, Any]:
+    from tests.test_persona_matrix import RULES
+
+    return RULES
+
+
+def _is_post_only(rule: Any) -> bool:
+    """A GET answers 405 to everyone signed in (the anonymous visitor is sent to sign in)."""
+    return all(expected == 405 for persona, expected in rule.get.items() if persona != "anonymous")
+
+
+def page_inventory(rules: dict[str, Any]) -> dict[str, str]:
+    """Each URL name of the matrix and what this benchmark does with it: "timed", "timed
+    above", "POST only", a reason for skipping it, or "unaccounted for"."""
+    inventory = {}
+    for name, rule in rules.items():
+        if name in ALL_PAGES:
+            inventory[name] = "timed"
+        elif name in ALREADY_TIMED:
+            inventory[name] = "timed above"
+        elif name in SKIPPED:
+            inventory[name] = SKIPPED[name]
+        elif name.startswith("public:"):
+            inventory[name] = _PUBLIC
+        elif name.startswith("api:") and name.endswith(("-list", "-detail")):
+            inventory[name] = _JSON
+        elif _is_post_only(rule):
+            inventory[name] = "POST only"
+        else:
+            inventory[name] = "unaccounted for"
+    return inventory
+
+
+def _add_reports(personas: dict[str, Any]) -> None:
+    """A page of reports for each persona (the generated programme has none): meeting records,
+    which everyone may open, failed so that no file is needed."""
+    from programme.models import Meeting
+    from reports.choices import ReportKind, ReportStatus
+    from reports.models import Report
+
+    meetings = list(Meeting.objects.order_by("-number")[:25])
+    for user in personas.values():
+        if Report.objects.filter(requested_by=user).exists():
+            continue
+        Report.objects.bulk_create(
+            Report(
+                kind=ReportKind.MEETING,
+                language="en",
+                meeting=meeting,
+                requested_by=user,
+                status=ReportStatus.FAILED,
+                failure_reason="Benchmark",
+            )
+            for meeting in meetings
+        )
+
+
+@dataclass
+class AllPages:
+    """The timed pages of one persona, and what was not timed."""
+
+    series: list[Series]
+    machine: Machine
+    not_timed: dict[str, str]
+
+
+def _all_pages_urls(persona: str, user: Any) -> tuple[list[Series], dict[str, str]]:
+    from django.urls import reverse
+
+    rules = _matrix_rules()
+    busiest = _Busiest(user)
+    series, not_timed = [], {}
+    for name, (args, query) in sorted(ALL_PAGES.items()):
+        if rules[name].get[MATRIX_PERSONA[persona]] != MATRIX_OK:
+            continue
+        kwargs = args(busiest)
+        if kwargs is None:
+            not_timed[name] = "no such record in the generated programme"
+            continue
+        series.append(Series(name, reverse(name, kwargs=kwargs) + query))
+    return series, not_timed
+
+
+OK_STATUS = 200
+MATRIX_OK = "ok"  # tests/test_persona_matrix.OK: the page answers 200
+
+
+def _time_all_pages(
+    clients: dict[str, Any], personas: dict[str, Any], runs: int
+) -> dict[str, AllPages]:
+    """Every page of ALL_PAGES each persona may open, with the reference, taking turns."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _add_reports(personas)
+    results = {}
+    for persona, client in clients.items():
+        pages, not_timed = _all_pages_urls(persona, personas[persona])
+        series = [Series("minimal view (reference)", MINIMAL_URL)]
+        for s in pages:
+            response = client.get(s.url)
+            if response.status_code != OK_STATUS:
+                not_timed[s.label] = f"answered {response.status_code}"
+                continue
+            with CaptureQueriesContext(connection) as queries:
+                client.get(s.url)
+            s.queries = len(queries)
+            series.append(s)
+        timed, machine = measure(
+            functools.partial(_take_turns, client, series, runs),
+            what=f"every page, {persona}",
+        )
+        results[persona] = AllPages(timed, machine, not_timed)
+    return results
+
+
+def _report_all_pages(results: dict[str, AllPages]) -> None:
+    for persona, found in results.items():
+        reference = found.series[0]
+        ref = f"minimal view {reference.median_ms:.1f} ms"
+        for s in found.series[1:]:
+            ratio = s.median_ms / reference.median_ms
+            emit(
+                f"page: {s.label} {s.url}, {persona}",
+                figure=f"{s.median_ms:.1f} ms (p95 {s.p95_ms:.1f}), {s.queries} q",
+                reference=ref,
+                ratio=ratio,
+                target=f"≤ {ALL_PAGES_LIMIT:g}×",
+                met=ratio <= ALL_PAGES_LIMIT,
+                machine=found.machine,
+            )
+        for name, why in sorted(found.not_timed.items()):
+            print(f"  not timed for the {persona}: {name}: {why}")
+    inventory = page_inventory(_matrix_rules())
+    skipped = sorted(n for n, what in inventory.items() if what not in ("timed", "timed above"))
+    print(f"  not timed for anyone: {', '.join(f'{n} ({inventory[n]})' for n in skipped)}")
+    lost = [n for n, what in inventory.items() if what == "unaccounted for"]
+    if lost:
+        emit(
+            "every page: URL names neither timed nor skipped",
+            figure=", ".join(sorted(lost)),
+            target="none",
+            met=False,
+        )
 
 
 # --- The public site and the API --------------------------------------------------------------
@@ -676,6 +1232,20 @@ def main() -> int:
     )
     parser.add_argument("--no-queries", action="store_true", help="skip the 10/200-row counts")
     parser.add_argument(
+        "--all-pages",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time every other portal page, --all-runs times each (on by default)",
+    )
+    parser.add_argument(
+        "--all-runs", type=int, default=5, help="requests of each page timed by --all-pages"
+    )
+    parser.add_argument(
+        "--only-all-pages",
+        action="store_true",
+        help="time every other portal page alone (no main pages, public site or API)",
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="where a minimal request's time goes (queries by kind, the rest), 10× --runs each",
@@ -701,19 +1271,26 @@ def main() -> int:
     )
     emit_context(scale=args.scale, postgresql=version)
     with override_settings(ROOT_URLCONF=_minimal_urlconf()):
-        clients = _clients(_personas())
-        results = _timed("pages", lambda: _time_pages(clients, args.runs))
-        _report_pages(results)
-        public = _timed("public pages", lambda: _time_public(args.runs))
-        _report_public(public)
-        headers = _api_headers(_personas())
-        api = _timed("API lists", lambda: _time_api(clients, headers, args.runs))
-        _report_api(api)
+        personas = _personas()
+        clients = _clients(personas)
+        if not args.only_all_pages:
+            results = _timed("pages", lambda: _time_pages(clients, args.runs))
+            _report_pages(results)
+            public = _timed("public pages", lambda: _time_public(args.runs))
+            _report_public(public)
+        headers = _api_headers(personas)
+        if not args.only_all_pages:
+            api = _timed("API lists", lambda: _time_api(clients, headers, args.runs))
+            _report_api(api)
+        if args.all_pages or args.only_all_pages:
+            print(f"Every other portal page, {args.all_runs} runs each:")
+            every = _timed("every page", lambda: _time_all_pages(clients, personas, args.all_runs))
+            _report_all_pages(every)
         if args.profile:
             _profile(clients, args.profile)
         if args.floor:
             _floor(clients, args.runs * 10)
-    if not args.no_queries:
+    if not (args.no_queries or args.only_all_pages):
         print("Queries of the list pages at 10 and 200 generated rows (a throwaway database):")
         _timed("query counts", _query_counts)
     return 0

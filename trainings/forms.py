@@ -39,6 +39,14 @@ from trainings.matching import (
 )
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 from trainings.names import name_key
+from trainings.registry_widgets import (
+    QuickCheckboxInput,
+    QuickCheckboxSelectMultiple,
+    QuickDateInput,
+    QuickHiddenInput,
+    QuickNumberInput,
+    choices_listed,
+)
 from trainings.resources import AttendanceResource, group_index, sex_from_text
 
 if TYPE_CHECKING:
@@ -48,7 +56,9 @@ _SCORE_RANGE = _("Scores are between 0 and 100.")
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _score_field(label: StrOrPromise) -> forms.DecimalField:
+def _score_field(
+    label: StrOrPromise, widget: type[forms.NumberInput] = forms.NumberInput
+) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -58,7 +68,7 @@ def _score_field(label: StrOrPromise) -> forms.DecimalField:
         decimal_places=2,
         help_text=_("0 to 100"),
         error_messages={"min_value": _SCORE_RANGE, "max_value": _SCORE_RANGE},
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": SCORE_MIN, "max": SCORE_MAX}),
+        widget=widget(attrs={"step": "0.01", "min": SCORE_MIN, "max": SCORE_MAX}),
     )
 
 
@@ -95,12 +105,13 @@ class TrainingForm(TranslatedModelForm):
             "recommendations",
             "outcomes",
         ]
+        # The pickers written without a template per option (trainings.registry_widgets).
         widgets = {
-            "partners": forms.CheckboxSelectMultiple,
-            "topics": forms.CheckboxSelectMultiple,
-            "target_groups": forms.CheckboxSelectMultiple,
-            "recommendations": forms.CheckboxSelectMultiple,
-            "outcomes": forms.CheckboxSelectMultiple,
+            "partners": QuickCheckboxSelectMultiple,
+            "topics": QuickCheckboxSelectMultiple,
+            "target_groups": QuickCheckboxSelectMultiple,
+            "recommendations": QuickCheckboxSelectMultiple,
+            "outcomes": QuickCheckboxSelectMultiple,
             "start_date": _DATE,
             "end_date": _DATE,
             "methodology": forms.Textarea(attrs={"rows": 4}),
@@ -136,6 +147,15 @@ class TrainingForm(TranslatedModelForm):
         self.fields["target_groups"].queryset = ProfessionalGroup.objects.order_by(by_name)  # type: ignore[attr-defined]
         self.fields["recommendations"].queryset = Recommendation.objects.order_by("number")  # type: ignore[attr-defined]
         self.fields["outcomes"].queryset = Outcome.objects.order_by("code")  # type: ignore[attr-defined]
+        for name in (
+            "organiser",
+            "partners",
+            "topics",
+            "target_groups",
+            "recommendations",
+            "outcomes",
+        ):
+            choices_listed(self.fields[name])  # type: ignore[arg-type]
         self.similar: list[Training] = []
 
     def clean(self) -> dict[str, Any]:
@@ -530,15 +550,23 @@ class ParticipantsPasteForm(ConflictChoiceForm):
 
 
 class AttendanceScoreForm(forms.ModelForm):
-    """One row of the scores page: scores, completion and consent given at this training."""
+    """One row of the scores page: scores, completion and consent given at this training.
 
-    pre_score = _score_field(_("Pre-test score"))
-    post_score = _score_field(_("Post-test score"))
+    Its inputs are written without a template each (``registry_widgets.QuickInputMixin``):
+    the page has a form for every participant."""
+
+    pre_score = _score_field(_("Pre-test score"), QuickNumberInput)
+    post_score = _score_field(_("Post-test score"), QuickNumberInput)
 
     class Meta:
         model = Attendance
         fields = ["pre_score", "post_score", "completed", "consent", "consent_date"]
-        widgets = {"consent_date": _DATE}
+        widgets = {
+            "id": QuickHiddenInput,
+            "completed": QuickCheckboxInput,
+            "consent": QuickCheckboxInput,
+            "consent_date": QuickDateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
 
 AttendanceFormSet: type[BaseModelFormSet[Attendance, AttendanceScoreForm]] = modelformset_factory(

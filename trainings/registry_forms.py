@@ -20,7 +20,7 @@ from trainings.registry_selectors import (
     register_training_choices,
     register_trainings,
 )
-from trainings.registry_widgets import LongSelect
+from trainings.registry_widgets import LongSelect, choices_listed
 
 PERSON_FIELDS = ("full_name", "sex", "professional_group", "email")
 
@@ -62,6 +62,8 @@ class PeopleSearchForm(forms.Form):
         # The widget shows the names the selector keeps; the queryset still checks the choice.
         choices = register_training_choices(by=user)
         training.widget.choices = [("", training.empty_label), *choices]  # type: ignore[attr-defined]
+        choices_listed(self.fields["institution"])  # type: ignore[arg-type]
+        choices_listed(self.fields["profession"])  # type: ignore[arg-type]
 
     def filters(self) -> dict[str, Any]:
         """What to search for; nothing when the form is not valid."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,9 +29,10 @@ from django.db.models.functions import Coalesce
 from modeltranslation.utils import build_localized_fieldname
 
 from core.collation import alphabetical, sorted_alphabetically
+from core.translations import name_or_not_stated, texts_by_pk
 from programme.models import Action, Outcome
 from recommendations.models import Recommendation
-from stakeholders.choices import PROFESSION_NOT_STATED, Sex
+from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
 from stakeholders.selectors import persona_for
 from trainings.choices import TrainingStatus
@@ -140,31 +141,31 @@ def _rounded(value: Decimal | float | None) -> Decimal | None:
     return Decimal(value).quantize(Decimal("0.1"))
 
 
-def attendance_summary(*, training: Training) -> AttendanceSummary:
-    """Counts and average scores, worked out by the database in three queries."""
-    rows = Attendance.objects.filter(training=training)
-    both = Q(pre_score__isnull=False, post_score__isnull=False)
-    figures = rows.aggregate(
-        participants=Count("participant", distinct=True),
-        completed=Count("pk", filter=Q(completed=True)),
-        average_pre=Avg("pre_score"),
-        average_post=Avg("post_score"),
-        average_change=Avg(F("post_score") - F("pre_score"), filter=both),
-    )
-    sexes = dict(
-        rows.values_list("participant__sex").annotate(n=Count("participant", distinct=True))
-    )
-    groups = rows.values_list("participant__professional_group").annotate(
-        n=Count("participant", distinct=True)
-    )
+def _average(values: Sequence[Decimal]) -> Decimal | None:
+    return _rounded(sum(values) / len(values)) if values else None
+
+
+def attendance_summary(
+    *, training: Training, attendance: Sequence[Attendance] | None = None
+) -> AttendanceSummary:
+    """Counts and average scores of the training's attendance list (``training_attendance``,
+    which its page shows already, or read here), worked out as the database would: each
+    person is listed once at a training. One query for the professions' names."""
+    if attendance is None:
+        attendance = list(training_attendance(training=training))
+    people = [a.participant for a in attendance]
+    sexes = Counter(person.sex for person in people)
+    groups = Counter(person.professional_group_id for person in people)
     return AttendanceSummary(
-        participants=figures["participants"],
-        completed=figures["completed"],
+        participants=len(attendance),
+        completed=sum(1 for a in attendance if a.completed),
         by_sex=[Tally(str(label), sexes.get(value, 0)) for value, label in Sex.choices],
-        by_group=[Tally(name, n) for name, n in _by_profession(groups)],
-        average_pre=_rounded(figures["average_pre"]),
-        average_post=_rounded(figures["average_post"]),
-        average_change=_rounded(figures["average_change"]),
+        by_group=[Tally(name, n) for name, n in _by_profession(groups.items())],
+        average_pre=_average([a.pre_score for a in attendance if a.pre_score is not None]),
+        average_post=_average([a.post_score for a in attendance if a.post_score is not None]),
+        average_change=_average(
+            [change for a in attendance if (change := a.score_change) is not None]
+        ),
     )
 
 
@@ -181,10 +182,11 @@ class TrainingRecord:
 def training_record(*, training: Training) -> TrainingRecord:
     """Everything the training page shows, in a fixed number of queries however many came."""
     training = training_with_relations(queryset=Training.objects.all(), pk=training.pk)
+    attendance = list(training_attendance(training=training))
     return TrainingRecord(
         training=training,
-        attendance=list(training_attendance(training=training)),
-        summary=attendance_summary(training=training),
+        attendance=attendance,
+        summary=attendance_summary(training=training, attendance=attendance),
         evaluation=evaluation_of(training),
     )
 
@@ -288,7 +290,8 @@ def participants_by_group(*, attendance: QuerySet[Attendance]) -> list[tuple[str
 
 
 def _by_profession(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows of (profession's pk, count, ...) with the profession's name in the current language.
+    """Rows of (profession's pk, count, ...) with the profession's name for the current reader
+    (``core.translations.name_or_not_stated``: the language fallback, else "Not stated").
 
     Largest count first, then by name in the reader's alphabet. The name is looked up rather
     than grouped on: a lookup such as ``professional_group__name`` in ``values()`` reads the
@@ -296,8 +299,8 @@ def _by_profession(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """
     rows = list(rows)
     pks = [row[0] for row in rows if row[0] is not None]
-    names = {group.pk: group.name for group in ProfessionalGroup.objects.filter(pk__in=pks)}
-    named = [(names.get(pk) or str(PROFESSION_NOT_STATED), *figures) for pk, *figures in rows]
+    names = texts_by_pk(ProfessionalGroup.objects.filter(pk__in=pks), "name")
+    named = [(name_or_not_stated(names.get(pk, {})), *figures) for pk, *figures in rows]
     return sorted(sorted_alphabetically(named, key=lambda row: row[0]), key=lambda row: -row[1])
 
 
