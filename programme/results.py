@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Prefetch
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from core.figures import figures_cached
+from core.models import TextProvenance
 from programme.calculations import EMPTY, Ask, Calculation, Measure, Span, calculation_get
 from programme.choices import Aggregation, Direction, IndicatorStatus, ValueState
 from programme.models import (
@@ -330,12 +332,50 @@ def period_current(*, action: Action, today: date) -> ReportingPeriod | None:
     return action.periods.filter(start_date__lte=today).order_by("-start_date").first()
 
 
-def framework_indicators(*, action: Action) -> list[Indicator]:
-    """The action's indicators in framework order: by outcome, outcome-level first."""
-    return list(
+def framework_indicators(*, action: Action, outcomes: Sequence[Outcome]) -> list[Indicator]:
+    """The action's indicators in framework order: by outcome, outcome-level first.
+
+    Each holds its outcome and output from ``outcomes`` (with their outputs prefetched), the
+    objects the framework's blocks show, rather than a copy of them per indicator: a join
+    would build an outcome and an output for every indicator.
+    """
+    indicators = list(
         Indicator.objects.filter(outcome__action=action)
-        .select_related("outcome", "output", "responsible")
+        .select_related("responsible")
         .order_by("outcome__code", F("output__code").asc(nulls_first=True), "code")
+    )
+    by_pk = {outcome.pk: outcome for outcome in outcomes}
+    outputs = {output.pk: output for outcome in outcomes for output in outcome.outputs.all()}
+    outcome_field, output_field = Indicator.outcome.field, Indicator.output.field
+    for indicator in indicators:
+        outcome_field.set_cached_value(indicator, by_pk[indicator.outcome_id])
+        if indicator.output_id is None:
+            output_field.set_cached_value(indicator, None)
+        elif indicator.output_id in outputs:  # else it is read when asked for, as before
+            output_field.set_cached_value(indicator, outputs[indicator.output_id])
+    return indicators
+
+
+def framework_title_origins(*, action: Action, language: str) -> list[tuple[int, int, str]]:
+    """Where the outcomes' and indicators' titles in ``language`` come from when not official
+    (content type, record, origin), in one query: what the framework's tables say about
+    their translations, so the tables can be kept until it changes."""
+    kinds = ContentType.objects.get_for_models(Outcome, Indicator)
+    return list(
+        TextProvenance.objects.filter(
+            Q(
+                content_type=kinds[Outcome],
+                object_id__in=Outcome.objects.filter(action=action).values("pk"),
+            )
+            | Q(
+                content_type=kinds[Indicator],
+                object_id__in=Indicator.objects.filter(outcome__action=action).values("pk"),
+            ),
+            field="title",
+            language=language,
+        )
+        .order_by("content_type_id", "object_id")
+        .values_list("content_type_id", "object_id", "origin")
     )
 
 
@@ -352,11 +392,16 @@ def framework_figures(
     periods = every_period
     if until is not None:
         periods = [p for p in every_period if p.start_date <= until]
-    indicators = framework_indicators(action=action)
+    outcomes = list(
+        action.outcomes.order_by("code").prefetch_related(
+            Prefetch("outputs", queryset=Output.objects.order_by("code"))
+        )
+    )
+    indicators = framework_indicators(action=action, outcomes=outcomes)
     rows = list(
         IndicatorValue.objects.filter(
             indicator__outcome__action=action, period__in=[p.pk for p in periods]
-        )
+        ).order_by()  # read into a dictionary: the model's ordering would only join and sort
     )
     figures = indicator_figures(
         indicators=indicators,
@@ -369,9 +414,6 @@ def framework_figures(
     by_outcome: dict[int, list[IndicatorFigures]] = defaultdict(list)
     for f in figures:
         by_outcome[f.indicator.outcome_id].append(f)
-    outcomes = action.outcomes.order_by("code").prefetch_related(
-        Prefetch("outputs", queryset=Output.objects.order_by("code"))
-    )
     blocks = []
     for outcome in outcomes:
         mine = by_outcome.get(outcome.pk, [])

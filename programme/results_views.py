@@ -7,23 +7,31 @@ so the pages, the exports, the dashboard and the committee report show the same 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.figures import figures_cached
+from core.links import url_for_each
 from core.portal import AuthenticatedRequest, private_download
 from core.spreadsheets import write_csv, write_xlsx
 from programme import permissions, services
@@ -33,12 +41,14 @@ from programme.forms import IndicatorSettingsForm
 from programme.models import (
     Action,
     Indicator,
+    Outcome,
     ReportingPeriod,
 )
 from programme.results import (
     IndicatorFigures,
     OutcomeFigures,
     framework_figures,
+    framework_title_origins,
     indicator_figures_one,
 )
 from programme.selectors import (
@@ -99,7 +109,194 @@ def _states_visible(request: AuthenticatedRequest, action: Action) -> set[int]:
     )
 
 
+def _states_waiting_visible(
+    request: AuthenticatedRequest, action: Action, period: ReportingPeriod | None
+) -> set[int]:
+    """Of the reported values of the period not counted yet, those whose workflow state the
+    reader may see (one query): all the framework page names."""
+    if period is None:
+        return set()
+    return set(
+        permissions.indicator_values_visible_to(request.user)
+        .filter(indicator__outcome__action=action, period=period)
+        .exclude(state=ValueState.APPROVED)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
 # --- The framework ----------------------------------------------------------------------------
+
+
+class Numbers:
+    """Figures written exactly as the ``floatformat`` filter writes them in the reader's
+    language, each distinct value once: the framework repeats the same few numbers."""
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[Decimal, str], str] = {}
+
+    def __call__(self, value: Decimal | None, places: str = "-2") -> str:
+        if value is None:
+            return ""
+        key = (value, places)
+        text = self._written.get(key)
+        if text is None:
+            text = self._written[key] = floatformat(value, places)
+        return text
+
+
+@dataclass(frozen=True)
+class FrameworkRow:
+    """An indicator's line in the framework's tables, its figures at the chosen period
+    written out once here rather than by a filter or an include in every cell."""
+
+    figures: IndicatorFigures
+    url: str
+    settings_url: str
+    baseline: str
+    target: str
+    value: str | None  # None: the indicator has no figures at the chosen period
+    sexes: tuple[str, str, str] | None  # women, men, other
+    frozen: bool
+    recomputed: str | None  # what the records give now, when it differs from the frozen value
+    state: str  # a reported value not counted yet, for those who may see it: its state
+    state_label: str
+    state_url: str
+    to_date: str
+    target_to_date: str
+    target_end: str
+    percent_of_end: str
+
+
+@dataclass(frozen=True)
+class FrameworkTable:
+    """One table of the framework: an outcome's own indicators, or an output's."""
+
+    code: str
+    title: str
+    rows: list[FrameworkRow]
+
+
+@dataclass(frozen=True)
+class FrameworkBlock:
+    outcome: Outcome
+    indicators: list[IndicatorFigures]
+    outcome_level: list[FrameworkRow]
+    outputs: list[FrameworkTable]
+
+
+def _framework_blocks(
+    blocks: Sequence[OutcomeFigures], *, chosen: ReportingPeriod | None, states_visible: set[int]
+) -> list[FrameworkBlock]:
+    """The framework's tables as the page writes them (``framework_figures``' numbers)."""
+    number = Numbers()
+    detail_url = url_for_each("programme:results_indicator")
+    settings_url = url_for_each("programme:results_indicator_settings")
+    value_url = url_for_each("programme:value_detail")
+    query = f"?period={chosen.pk}" if chosen else ""
+
+    def row(f: IndicatorFigures) -> FrameworkRow:
+        indicator, pf = f.indicator, f.current
+        value = sexes = recomputed = None
+        frozen = False
+        state = state_label = state_url = ""
+        if pf is not None:
+            value = number(pf.value.total) or "—"
+            if indicator.by_sex and pf.value.has_sexes:
+                sexes = (number(pf.value.women), number(pf.value.men), number(pf.value.other))
+            frozen = pf.frozen
+            if pf.differs and pf.recomputed is not None:
+                recomputed = number(pf.recomputed.total) or "—"
+            shown = pf.row
+            if (
+                not indicator.is_computed
+                and shown is not None
+                and shown.state != ValueState.APPROVED
+                and shown.pk in states_visible
+            ):
+                state, state_label = shown.state, shown.get_state_display()
+                state_url = value_url(shown.pk)
+        percent_of_end = f.percent_of_end
+        return FrameworkRow(
+            figures=f,
+            url=detail_url(indicator.pk) + query,
+            settings_url=settings_url(indicator.pk),
+            baseline=number(indicator.baseline),
+            target=(number(pf.target) if pf is not None else "") or "—",
+            value=value,
+            sexes=sexes,
+            frozen=frozen,
+            recomputed=recomputed,
+            state=state,
+            state_label=state_label,
+            state_url=state_url,
+            to_date=number(f.to_date.total) or "—",
+            target_to_date=(number(pf.target_to_date) if pf is not None else "") or "—",
+            target_end=number(indicator.target_end) or "—",
+            percent_of_end="—" if percent_of_end is None else f"{number(percent_of_end, '-1')} %",
+        )
+
+    return [
+        FrameworkBlock(
+            outcome=block.outcome,
+            indicators=block.indicators,
+            outcome_level=[row(f) for f in block.outcome_level],
+            outputs=[
+                FrameworkTable(
+                    code=output.code,
+                    title=output.title,
+                    rows=[row(f) for f in output.indicators],
+                )
+                for output in block.outputs
+            ],
+        )
+        for block in blocks
+    ]
+
+
+# Part of the kept tables' key: code that writes them differently never reads older ones.
+TABLES_FORMAT = 1
+
+
+def framework_tables(
+    request: AuthenticatedRequest,
+    *,
+    action: Action,
+    chosen: ReportingPeriod | None,
+    can_change: bool,
+) -> SafeString:
+    """The framework's outcome sections as the reader sees them, kept between requests.
+
+    They are written once (``framework_figures`` and every row's figures) and kept under the
+    version of ``core.figures``, which moves on any change to a record they show or count
+    (an indicator, a value, a period, an outcome, an output, the records a calculation
+    counts), so the next request writes them again. The rest of what they depend on is in
+    the key: the language, the period, whether the reader may change the framework, which
+    values waiting for review the reader may see, and where the titles' translations come
+    from (which moves no version).
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    waiting = _states_waiting_visible(request, action, chosen)
+    origins = framework_title_origins(action=action, language=language)
+    digest = hashlib.sha256(json.dumps([sorted(waiting), origins]).encode()).hexdigest()[:32]
+    key = (
+        f"results:framework:{TABLES_FORMAT}:{action.pk}:{chosen.pk if chosen else 0}:"
+        f"{language}:{int(can_change)}:{digest}"
+    )
+
+    def write() -> str:
+        blocks = framework_figures(action=action, at=chosen)
+        return render_to_string(
+            "programme/results/framework_tables.html",
+            {
+                "sections": _framework_blocks(blocks, chosen=chosen, states_visible=waiting),
+                "chosen": chosen,
+                "can_change": can_change,
+            },
+        )
+
+    # Written here from the template, escaped as it was rendered.
+    return SafeString(figures_cached(key, write))
 
 
 @login_required
@@ -111,6 +308,7 @@ def framework(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "programme/results/framework.html", {"action": None})
     periods = _periods(action)
     chosen = _period_chosen(request, action, periods)
+    can_change = permissions.may_change_framework(request.user)
     return render(
         request,
         "programme/results/framework.html",
@@ -118,9 +316,10 @@ def framework(request: AuthenticatedRequest) -> HttpResponse:
             "action": action,
             "periods": periods,
             "chosen": chosen,
-            "blocks": framework_figures(action=action, at=chosen),
-            "states_visible": _states_visible(request, action),
-            "can_change": permissions.may_change_framework(request.user),
+            "tables": framework_tables(
+                request, action=action, chosen=chosen, can_change=can_change
+            ),
+            "can_change": can_change,
             "reports_values": permissions.indicators_listed_for(request.user).exists(),
         },
     )
@@ -130,32 +329,132 @@ def framework(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @dataclass(frozen=True)
+class IpttCell:
+    """An indicator's three cells for one period, written out once."""
+
+    target: str
+    actual: str
+    frozen: bool
+    recomputed: str | None  # what the records give now, when it differs from the frozen value
+    percent_met: str
+
+
+@dataclass(frozen=True)
 class SexRow:
     """An indicator's values for one sex, per period and to date (its targets are not split)."""
 
     label: str
-    values: list[Decimal | None]
-    to_date: Decimal | None
+    values: list[str]
+    to_date: str
 
 
 @dataclass(frozen=True)
 class IpttRow:
+    """An indicator's line of the IPTT, its figures written out once here rather than by a
+    filter or an include in every cell (as the framework's ``FrameworkRow``)."""
+
     figures: IndicatorFigures
+    url: str
+    baseline: str
+    cells: list[IpttCell]
+    to_date: str
+    target_to_date: str
+    target_end: str
+    percent_of_end: str
+    status_label: str
     sexes: list[SexRow]
 
 
-def _iptt_rows(figures: IndicatorFigures) -> IpttRow:
-    sexes = []
-    if figures.indicator.by_sex:
-        sexes = [
-            SexRow(
-                label=label,
-                values=[getattr(p.value, part) for p in figures.periods],
-                to_date=getattr(figures.to_date, part),
+def _iptt_blocks(
+    blocks: Sequence[OutcomeFigures], *, chosen: ReportingPeriod | None
+) -> list[tuple[OutcomeFigures, list[IpttRow]]]:
+    """The IPTT's rows as the page writes them (``framework_figures``' numbers)."""
+    number = Numbers()
+    detail_url = url_for_each("programme:results_indicator")
+    query = f"?period={chosen.pk}" if chosen else ""
+    sex_labels = _sex_labels()
+    status_labels: dict[str, str] = {}
+
+    def percent_text(value: Decimal | None) -> str:
+        return "—" if value is None else f"{number(value, '-1')} %"
+
+    def row(f: IndicatorFigures) -> IpttRow:
+        indicator, current = f.indicator, f.current
+        cells = [
+            IpttCell(
+                target=number(p.target) or "—",
+                actual=number(p.value.total) or "—",
+                frozen=p.frozen,
+                recomputed=((number(p.recomputed.total) if p.recomputed is not None else "") or "—")
+                if p.differs
+                else None,
+                percent_met=percent_text(p.percent_met),
             )
-            for part, label in _sex_labels()
+            for p in f.periods
         ]
-    return IpttRow(figures=figures, sexes=sexes)
+        sexes = []
+        if indicator.by_sex:
+            sexes = [
+                SexRow(
+                    label=label,
+                    values=[number(getattr(p.value, part)) or "—" for p in f.periods],
+                    to_date=number(getattr(f.to_date, part)) or "—",
+                )
+                for part, label in sex_labels
+            ]
+        status_label = status_labels.get(f.status)
+        if status_label is None:
+            status_label = status_labels[f.status] = _status_label(f.status)
+        return IpttRow(
+            figures=f,
+            url=detail_url(indicator.pk) + query,
+            baseline=number(indicator.baseline),
+            cells=cells,
+            to_date=number(f.to_date.total) or "—",
+            target_to_date=(number(current.target_to_date) if current is not None else "") or "—",
+            target_end=number(indicator.target_end) or "—",
+            percent_of_end=percent_text(f.percent_of_end),
+            status_label=status_label,
+            sexes=sexes,
+        )
+
+    return [(block, [row(f) for f in block.indicators]) for block in blocks]
+
+
+# Part of the kept IPTT's key: code that writes it differently never reads an older one.
+IPTT_FORMAT = 1
+
+
+def iptt_table_html(
+    *, action: Action, periods: Sequence[ReportingPeriod], chosen: ReportingPeriod | None
+) -> SafeString:
+    """The IPTT's table as every reader sees it, kept between requests.
+
+    Written once (``framework_figures`` and every row's figures) and kept under the version
+    of ``core.figures``, as the framework's tables are (``framework_tables``): it moves on any
+    change to a record the table shows or counts. The table names no workflow state and no
+    translation's origin, so the rest of its key is the language and the period.
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = (
+        f"results:iptt:{IPTT_FORMAT}:{action.pk}:{chosen.pk if chosen else 0}:{language}:"
+        f"{','.join(str(p.pk) for p in periods)}"
+    )
+
+    def write() -> str:
+        blocks = framework_figures(action=action, at=chosen)
+        return render_to_string(
+            "programme/results/iptt_table.html",
+            {
+                "periods": periods,
+                "chosen": chosen,
+                "blocks": _iptt_blocks(blocks, chosen=chosen),
+                "columns": 2 + 3 * len(periods) + 5,
+            },
+        )
+
+    # Written here from the template, escaped as it was rendered.
+    return SafeString(figures_cached(key, write))
 
 
 @login_required
@@ -166,7 +465,6 @@ def iptt(request: AuthenticatedRequest) -> HttpResponse:
     action = _action_or_404()
     periods = _periods(action)
     chosen = _period_chosen(request, action, periods)
-    blocks = framework_figures(action=action, at=chosen)
     return render(
         request,
         "programme/results/iptt.html",
@@ -174,9 +472,7 @@ def iptt(request: AuthenticatedRequest) -> HttpResponse:
             "action": action,
             "periods": periods,
             "chosen": chosen,
-            "blocks": [(block, [_iptt_rows(f) for f in block.indicators]) for block in blocks],
-            "columns": 2 + 3 * len(periods) + 5,
-            "states_visible": _states_visible(request, action),
+            "table": iptt_table_html(action=action, periods=periods, chosen=chosen),
         },
     )
 

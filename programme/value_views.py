@@ -6,6 +6,7 @@ and redirects, as the progress updates' pages do.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,22 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.links import url_for_each
 from core.portal import AuthenticatedRequest, file_download
 from core.uploads import EvidenceForm
 from programme import permissions, selectors, services
 from programme.choices import ValueState
 from programme.forms import IndicatorValueForm, IndicatorValueReviewForm
-from programme.models import IndicatorEvidence, IndicatorValue, ReportingPeriod
+from programme.models import Indicator, IndicatorEvidence, IndicatorValue, ReportingPeriod
+
+# The framework's writers: each number once per distinct value, each URL pattern reversed once.
+from programme.results_views import Numbers
 
 
 def _to_detail(value: IndicatorValue) -> HttpResponse:
@@ -36,6 +42,82 @@ def _refused(request: AuthenticatedRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
+@dataclass(frozen=True)
+class MineSlot:
+    """A period's line of the "to report" page, written out once here rather than by
+    filters, URL tags and translations in every cell."""
+
+    period: ReportingPeriod
+    reported: bool
+    is_open: bool
+    actual: str
+    target: str | None  # None: the period has no target
+    state: str
+    state_label: str
+    view_url: str  # the value's page, when a value was entered
+    actions: bool  # whether the line has buttons (or an empty place for them)
+    report_url: str  # entering or correcting the value, when the reader may
+
+
+@dataclass(frozen=True)
+class MineRow:
+    """A reported indicator on the "to report" page, its periods newest first."""
+
+    indicator: Indicator
+    slots: list[MineSlot]
+
+
+def _mine_rows(user: Any, rows: list[selectors.IndicatorSlots]) -> list[MineRow]:
+    """The page's lines, each number written once per distinct value and each URL pattern
+    reversed once (as ``results_views._framework_blocks`` writes the framework)."""
+    number = Numbers()
+    detail_url = url_for_each("programme:value_detail")
+    # The report page takes two numbers: its pattern reversed once, as ``url_for_each`` does.
+    stand_in, other = "2147483647", "2147483646"
+    report_first, report_rest = reverse("programme:value_report", args=[stand_in, other]).split(
+        stand_in
+    )
+    report_middle, report_after = report_rest.split(other)
+    states: dict[str, str] = {}
+
+    def slot_of(indicator: Indicator, slot: selectors.ValueSlot, reportable: bool) -> MineSlot:
+        value, reported, is_open = slot.value, slot.reported, slot.is_open
+        state = state_label = view_url = report_url = ""
+        actual = "—"
+        if value is not None and reported:
+            actual = number(value.actual) or "—"
+            state = value.state
+            state_label = states.get(state) or states.setdefault(state, value.get_state_display())
+            view_url = detail_url(value.pk)
+        if is_open and reportable and (value is None or value.is_editable):
+            report_url = (
+                f"{report_first}{indicator.pk}{report_middle}{slot.period.pk}{report_after}"
+            )
+        return MineSlot(
+            period=slot.period,
+            reported=reported,
+            is_open=is_open,
+            actual=actual,
+            target=None if value is None or value.target is None else number(value.target),
+            state=state,
+            state_label=state_label,
+            view_url=view_url,
+            actions=reported or (is_open and reportable),
+            report_url=report_url,
+        )
+
+    lines = []
+    for row in rows:
+        reportable = permissions.may_report_on_indicator(user, row.indicator)
+        lines.append(
+            MineRow(
+                indicator=row.indicator,
+                slots=[slot_of(row.indicator, slot, reportable) for slot in row.slots],
+            )
+        )
+    return lines
+
+
 @login_required
 @require_safe
 def value_mine(request: AuthenticatedRequest) -> HttpResponse:
@@ -43,12 +125,7 @@ def value_mine(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.indicator_values_by_period(
         indicators=permissions.indicators_listed_for(request.user), today=timezone.localdate()
     )
-    reportable = {
-        row.indicator.pk
-        for row in rows
-        if permissions.may_report_on_indicator(request.user, row.indicator)
-    }
-    return render(request, "programme/values/mine.html", {"rows": rows, "reportable": reportable})
+    return render(request, "programme/values/mine.html", {"rows": _mine_rows(request.user, rows)})
 
 
 def _value_initial(value: IndicatorValue | None) -> dict[str, Any]:
