@@ -56,3 +56,37 @@ def test_no_column_heading_is_broken_inside_a_word(demo, kind, language) -> None
         (heading, line) for heading, line in lines if not set(line.split()) <= set(heading.split())
     }
     assert not broken, broken
+
+
+def rows_per_page(html: str, table_class: str) -> list[int]:
+    """How many body rows of the tables with ``table_class`` each page holds (pages without any
+    left out)."""
+    document = _layout(html, SafeURLFetcher(static_roots=settings.STATICFILES_DIRS))
+    counts = []
+    for page in document.pages:
+        rows = {
+            id(row)
+            for table in _descendants(page._page_box)
+            if getattr(table, "element_tag", None) == "table"
+            and table_class in (table.element.get("class") or "").split()
+            for group in _descendants(table)
+            if getattr(group, "element_tag", None) == "tbody"
+            for row in group.children
+            if getattr(row, "element_tag", None) == "tr"
+        }
+        if rows:
+            counts.append(len(rows))
+    return counts
+
+
+@pytest.mark.parametrize("language", ["en", "mk", "sq"])
+def test_a_short_free_text_table_is_not_split(demo, language) -> None:
+    """The latest demo meeting's record carries in two action points, whose table fell one row
+    on each of two pages: a free-text table of two or three rows stays whole."""
+    meeting = Meeting.objects.order_by("number").last()
+    report = report_request(
+        by=demo["demo-admin"], kind=ReportKind.MEETING, language=language, meeting=meeting
+    )
+    html = report_html(report=report)
+    assert html.count('class="action-points freetext carried"') == 1, "the table to check"
+    assert rows_per_page(html, "carried") == [2]
