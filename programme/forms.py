@@ -12,6 +12,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import cached_property
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from core.basemodels import NO_VICTIM_DETAILS
 from core.collation import alphabetical
 from core.forms import TranslatedForm, TranslatedModelForm
 from core.uploads import ALLOWED_EXTENSIONS, validate_upload
+from core.widgets import QuickSelect
 from programme.calculations import Calculation, calculation_choices, calculations
 from programme.choices import Aggregation, Direction, IndicatorKind
 from programme.models import (
@@ -423,8 +425,12 @@ class AttendanceRowForm(TranslatedForm):
 
     translated_fields = ("representatives",)
 
+    # QuickSelect: every row lists each institution, and Django's Select renders each option
+    # through a template of its own (issue 25).
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.order_by(alphabetical("name"))
+        label=_("Institution"),
+        queryset=Institution.objects.order_by(alphabetical("name")),
+        widget=QuickSelect,
     )
     representatives = forms.CharField(
         label=_("Representatives"),
@@ -441,8 +447,75 @@ class AttendanceRowForm(TranslatedForm):
         ),
     )
 
+    def __init__(
+        self,
+        *args: Any,
+        institutions: InstitutionChoices | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if institutions is not None:
+            field = cast("forms.ModelChoiceField[Institution]", self.fields["institution"])
+            field.widget.choices = institutions.choices
+            # A posted choice is found among the same institutions: no query for each row.
+            field.to_python = institutions.to_python  # type: ignore[method-assign]
+
+
+class InstitutionChoices:
+    """The institutions of an attendance form's pickers, read and labelled once for every row
+    (issue 25): each row's own field would read them again, in a query of its own, and label
+    each institution again in the reader's language."""
+
+    def __init__(self, field: forms.ModelChoiceField[Institution]) -> None:
+        self.field = field
+
+    @cached_property
+    def institutions(self) -> dict[str, Institution]:
+        # all(): a fresh query; the field's own queryset, shared by every request, would keep
+        # the institutions of the first.
+        queryset = self.field.queryset
+        read = queryset.all() if queryset is not None else []
+        return {str(institution.pk): institution for institution in read}
+
+    @cached_property
+    def choices(self) -> list[tuple[Any, str]]:
+        """The options as ``ModelChoiceIterator`` gives them: the empty one, then each
+        institution's value and label."""
+        return [
+            ("", str(self.field.empty_label)),
+            *(
+                (
+                    forms.models.ModelChoiceIteratorValue(institution.pk, institution),
+                    self.field.label_from_instance(institution),
+                )
+                for institution in self.institutions.values()
+            ),
+        ]
+
+    def to_python(self, value: Any) -> Institution | None:
+        """``ModelChoiceField.to_python`` from the institutions read once."""
+        if value in self.field.empty_values:
+            return None
+        institution = self.institutions.get(str(value))
+        if institution is None:
+            raise ValidationError(
+                self.field.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return institution
+
 
 class BaseAttendanceFormSet(forms.BaseFormSet):
+    @cached_property
+    def _institutions(self) -> InstitutionChoices:
+        field = AttendanceRowForm.base_fields["institution"]
+        return InstitutionChoices(cast("forms.ModelChoiceField[Institution]", field))
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        # One list of institutions for every row and the empty form (issue 25).
+        return {**super().get_form_kwargs(index), "institutions": self._institutions}
+
     def clean(self) -> None:
         super().clean()
         seen: set[int] = set()

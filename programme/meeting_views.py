@@ -9,8 +9,12 @@ redirects.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,15 +22,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.defaultfilters import truncatewords
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.forms import texts_initial, translated_edit_save
+from core.links import url_for_each
 from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from programme import permissions, selectors, services
-from programme.choices import MeetingStatus
+from programme.choices import ActionPointStatus, MeetingStatus
 from programme.filters import MeetingFilter
 from programme.forms import (
     ActionPointForm,
@@ -36,6 +43,157 @@ from programme.forms import (
     MeetingForm,
 )
 from programme.models import Action, ActionPoint, Decision, Meeting, MeetingAttendance
+
+# --- The rows of the meeting pages' lists ------------------------------------------------------
+#
+# A meeting page lists up to a hundred action points carried in from earlier meetings, and its
+# time went into the template, row by row: reversing each link, translating each phrase,
+# formatting each date. The rows are built here instead, each link reversed once for the whole
+# list, so that the template only prints them.
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """An attending institution with the link to its page."""
+
+    attendance: MeetingAttendance
+    institution_url: str
+
+
+@dataclass(frozen=True)
+class RecommendationLink:
+    """A recommendation a decision names, with the link to its page."""
+
+    recommendation: object
+    url: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A decision with its links; the edit links only for the programme team."""
+
+    decision: Decision
+    recommendations: list[RecommendationLink]
+    outcome_codes: str
+    edit_url: str
+    remove_url: str
+
+
+class PointRow(TypedDict):
+    """An action point as a table of a meeting page prints it (a dict: the template finds a
+    key at its first try, where an attribute costs it a failed key lookup first)."""
+
+    point: ActionPoint
+    description: str
+    short: str  # the hidden end of its links' names
+    decision_label: str
+    progress_note: str
+    update_url: str  # empty where the reader may not report progress on it
+    revise_url: str  # empty unless the reader corrects it here
+    remove_url: str
+    meeting_url: str
+    meeting_label: str
+    owner_url: str
+    owner_label: str
+    due_iso: str  # empty without a due date
+    due_shown: str
+    overdue: bool
+    status: str
+    status_label: str
+    closed_label: str
+
+
+def _attendance_rows(attendance: Iterable[MeetingAttendance]) -> list[AttendanceRow]:
+    institution_url = url_for_each("stakeholders:institution_detail")
+    return [AttendanceRow(a, institution_url(a.institution_id)) for a in attendance]
+
+
+def _decision_rows(decisions: Iterable[Decision], *, can_change: bool) -> list[DecisionRow]:
+    recommendation_url = url_for_each("recommendations:detail")
+    edit_url = url_for_each("programme:meeting_decision_edit")
+    remove_url = url_for_each("programme:meeting_decision_remove")
+    return [
+        DecisionRow(
+            decision=d,
+            recommendations=[
+                RecommendationLink(r, recommendation_url(r.pk)) for r in d.recommendations.all()
+            ],
+            outcome_codes=", ".join(o.code for o in d.outcomes.all()),
+            edit_url=edit_url(d.pk) if can_change else "",
+            remove_url=remove_url(d.pk) if can_change else "",
+        )
+        for d in decisions
+    ]
+
+
+def _point_rows(
+    points: Sequence[ActionPoint],
+    *,
+    editable: Collection[int] = (),
+    revisable: bool = False,
+    back_to: int | None = None,
+) -> list[PointRow]:
+    """The rows of an action point table: ``editable`` those whose progress the reader
+    reports (coming back to meeting ``back_to``), ``revisable`` when the reader corrects and
+    removes the meeting's own points."""
+    today = timezone.localdate()
+    update_url = url_for_each("programme:action_point_edit")
+    revise_url = url_for_each("programme:action_point_revise")
+    remove_url = url_for_each("programme:action_point_remove")
+    meeting_url = url_for_each("programme:meeting_detail")
+    owner_url = url_for_each("stakeholders:institution_detail")
+    came_from = f"?from={back_to}" if back_to is not None else ""
+    # Each owner, meeting, date and status is shown alike on every row that has it: worked
+    # out once per list (a status's label alone cost more than the rest of its row).
+    status_labels = {value: str(label) for value, label in ActionPointStatus.choices}
+    owners: dict[int, tuple[str, str]] = {}
+    meetings: dict[int, tuple[str, str]] = {}
+    dates: dict[date, str] = {}
+    date_shape = get_format("SHORT_DATE_FORMAT")  # what ``date_format`` looks up each time
+
+    def shown(day: date) -> str:
+        if day not in dates:
+            dates[day] = dateformat.format(day, date_shape)
+        return dates[day]
+
+    rows = []
+    for point in points:
+        if point.owner_id not in owners:
+            owners[point.owner_id] = (owner_url(point.owner_id), point.owner.label)
+        if point.meeting_id not in meetings:
+            meetings[point.meeting_id] = (
+                meeting_url(point.meeting_id),
+                _("Meeting %(n)s") % {"n": point.meeting.number},
+            )
+        description = point.description
+        update = update_url(point.pk) + came_from if point.pk in editable else ""
+        rows.append(
+            PointRow(
+                point=point,
+                description=description,
+                short=truncatewords(description, 8) if update or revisable else "",
+                decision_label=(
+                    _("decision %(n)s") % {"n": point.decision.number} if point.decision else ""
+                ),
+                progress_note=point.progress_note,
+                update_url=update,
+                revise_url=revise_url(point.pk) if revisable else "",
+                remove_url=remove_url(point.pk) if revisable else "",
+                meeting_url=meetings[point.meeting_id][0],
+                meeting_label=meetings[point.meeting_id][1],
+                owner_url=owners[point.owner_id][0],
+                owner_label=owners[point.owner_id][1],
+                due_iso=point.due_date.isoformat() if point.due_date else "",
+                due_shown=shown(point.due_date) if point.due_date else "",
+                overdue=point.is_overdue(today),
+                status=point.status,
+                status_label=status_labels.get(point.status, point.status),
+                closed_label=(
+                    _("closed %(d)s") % {"d": shown(point.closed_on)} if point.closed_on else ""
+                ),
+            )
+        )
+    return rows
 
 
 def _to_meeting(meeting_id: int) -> HttpResponse:
@@ -85,6 +243,12 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "meeting": meeting,
             "record": record,
+            "attendance_rows": _attendance_rows(record.attendance),
+            "decision_rows": _decision_rows(record.decisions, can_change=can_change),
+            "point_rows": _point_rows(
+                record.action_points, editable=editable, revisable=can_change, back_to=meeting.pk
+            ),
+            "carried_rows": _point_rows(record.carried_in, editable=editable, back_to=meeting.pk),
             "editable": editable,
             "can_change": can_change,
             "can_prepare": can_change
@@ -363,11 +527,13 @@ def meeting_prepare(request: AuthenticatedRequest) -> HttpResponse:
             % {"number": meeting.number},
         )
         return _to_meeting(meeting.pk)
+    next_meeting = selectors.meeting_next(action=action, today=today)
     return render(
         request,
         "programme/meeting_prepare_confirm.html",
         {
-            "next": selectors.meeting_next(action=action, today=today),
+            "next": next_meeting,
+            "carried_rows": _point_rows(next_meeting.carried),
             "planned": planned,
             "today": today,
         },

@@ -55,6 +55,28 @@ def action_primary() -> Action | None:
     return Action.objects.select_related("programme").order_by("pk").first()
 
 
+def _in_every_language(*fields: str) -> list[str]:
+    """Translated fields with their column in each language (``name_mk``), for ``only()``."""
+    return [f"{field}{suffix}" for field in fields for suffix in ["", *_LANGUAGE_SUFFIXES]]
+
+
+_LANGUAGE_SUFFIXES = [f"_{code}" for code, _name in settings.LANGUAGES]
+
+# What the lists of carried action points read of the meeting, owner and decision of each: a
+# meeting page carries up to a hundred, and loading the rest of those rows took a third of the
+# query's time. Whatever is left out costs a query per row when read: add it here first.
+_CARRIED_RELATED = [
+    *_in_every_language("owner__name", "owner__short_name"),
+    "meeting__action",
+    "meeting__number",
+    "meeting__status",
+    "meeting__date",
+    "meeting__place",
+    "decision__meeting",
+    "decision__number",
+]
+
+
 def action_points_carried_into(*, meeting: Meeting) -> list[ActionPoint]:
     """Action points raised at earlier meetings that were still open when this one met.
 
@@ -62,9 +84,13 @@ def action_points_carried_into(*, meeting: Meeting) -> list[ActionPoint]:
     nothing is copied: an earlier point shows here while it had no closing date before
     this meeting.
     """
-    earlier = ActionPoint.objects.filter(
-        meeting__action_id=meeting.action_id, meeting__number__lt=meeting.number
-    ).select_related("owner", "meeting", "decision")  # the page names each point's decision
+    earlier = (
+        ActionPoint.objects.filter(
+            meeting__action_id=meeting.action_id, meeting__number__lt=meeting.number
+        )
+        .select_related("owner", "meeting", "decision")  # the page names each point's decision
+        .only(*(f.name for f in ActionPoint._meta.concrete_fields), *_CARRIED_RELATED)
+    )
     if meeting.date:
         earlier = earlier.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=meeting.date))
     else:
@@ -114,7 +140,7 @@ def meeting_record(*, meeting: Meeting) -> MeetingRecord:
         attendance=list(meeting.attendance.select_related("institution")),
         decisions=list(
             meeting.decisions.order_by("number").prefetch_related(
-                Prefetch("recommendations", queryset=by_number)
+                Prefetch("recommendations", queryset=by_number), "outcomes"
             )
         ),
         action_points=list(
