@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import FilterSet
 from programme.models import Meeting
 
 
@@ -18,7 +19,7 @@ def _meeting_places() -> list[tuple[str, str]]:
     return [(p, p) for p in places]
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(FilterSet):
     year = django_filters.ChoiceFilter(
         label=_("Year"), field_name="date__year", choices=_meeting_years, empty_label=_("Any")
     )

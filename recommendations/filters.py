@@ -3,13 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import FilterForm
 from core.portal import SearchField
 from recommendations.choices import ImplementationStatus
 from recommendations.models import Theme
 from stakeholders.models import Institution
 
 
-class RecommendationFilterForm(forms.Form):
+class RecommendationFilterForm(FilterForm):
     """Recommendations are few and their status is derived, so a plain form filters them."""
 
     q = SearchField(label=_("Text contains"), required=False)

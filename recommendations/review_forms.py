@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.collation import alphabetical
+from core.widgets import ListedChoiceIterator, QuickSelect
 from programme.models import Indicator, ReportingPeriod
 from recommendations.models import Assignment, Recommendation
 from recommendations.selectors import REVIEW_KINDS, REVIEW_UPDATE, REVIEW_VALUE
@@ -25,70 +24,11 @@ WAITING_DAYS = (7, 14, 30)
 MAX_CHOSEN = 100
 
 
-def _escaped(value: Any) -> str:
-    """As the template engine escapes: HTML already safe as it is, anything else escaped."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
-
-
-class _PlainSelect(forms.Select):
-    """``forms.Select`` writing the same markup (``django/forms/widgets/select.html``) in Python:
-    through the templates, each option costs two template includes, and the filters' four
-    drop-downs cost as much as the queue's table (issue 25). The participant register's
-    ``trainings.registry_widgets.LongSelect`` does the same, but this app, a layer below
-    trainings, cannot import it: the two belong together in the platform app (this one keeps
-    Django's line breaks exactly; tests/recommendations/test_review_speed.py compares them).
-    Choices in groups are left to ``forms.Select``."""
-
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: Any = None,
-    ) -> SafeString:
-        # iter(): a list() of a model's choices would count them first, in a query of its own.
-        choices = list(iter(self.choices))
-        if any(isinstance(label, list | tuple) for _value, label in choices):
-            return super().render(name, value, attrs, renderer)
-        wanted = set(self.format_value(value))
-        written = "".join(
-            f" {_escaped(key)}" if given is True else f' {_escaped(key)}="{_escaped(given)}"'
-            for key, given in self.build_attrs(self.attrs, attrs).items()
-            if given is not False
-        )
-        parts = [f'<select name="{_escaped(name)}"{written}>']
-        chosen = False
-        for option_value, label in choices:
-            shown = "" if option_value is None else str(option_value)
-            # As forms.Select does: only the first option of the value is selected.
-            selected = not chosen and shown in wanted
-            chosen |= selected
-            parts.append(
-                f'\n  <option value="{_escaped(shown)}"{" selected" if selected else ""}>'
-                f"{_escaped(label)}</option>\n"
-            )
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
-
-
-class _ChoicesReadAtOnce(forms.models.ModelChoiceIterator):
-    """A drop-down's records read in one query: Django's iterator reads them through a
-    server-side cursor, three round trips to the database for a list of ten."""
-
-    def __iter__(self) -> Any:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
-
-
 class _ModelChoice(forms.ModelChoiceField):
     """A filter's drop-down of records, read at once and written without templates."""
 
-    iterator = _ChoicesReadAtOnce
-    widget = _PlainSelect
+    iterator = ListedChoiceIterator
+    widget = QuickSelect
 
 
 class _RecommendationChoice(_ModelChoice):
@@ -103,7 +43,7 @@ class ReviewQueueFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        widget=_PlainSelect,
+        widget=QuickSelect,
         choices=[
             ("", _("Any")),
             (REVIEW_UPDATE, _("Progress updates")),
@@ -138,7 +78,7 @@ class ReviewQueueFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        widget=_PlainSelect,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

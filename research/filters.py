@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import FilterSet
 from recommendations.models import Recommendation
 from research.choices import StudyStatus
 from research.models import Study
@@ -14,7 +15,7 @@ BOARD = "board"
 LIST = "list"
 
 
-class StudyFilter(django_filters.FilterSet):
+class StudyFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Stage"), choices=StudyStatus.choices, empty_label=_("Any")
     )

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import FilterSet
 from core.portal import SearchFilter
 from stakeholders.choices import InstitutionKind
 from stakeholders.models import Institution
@@ -21,7 +22,7 @@ _SEARCHED_FIELDS = (
 )
 
 
-class InstitutionFilter(django_filters.FilterSet):
+class InstitutionFilter(FilterSet):
     q = SearchFilter(label=_("Name contains"), method="search", help_text=_("In any language."))
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=InstitutionKind.choices, empty_label=_("Any")

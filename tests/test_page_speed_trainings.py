@@ -15,12 +15,7 @@ from django.forms.models import ModelChoiceIterator
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from stakeholders.choices import Sex
-from stakeholders.models import Institution, ProfessionalGroup
-from trainings.forms import AttendanceFormSet, TrainingForm
-from trainings.models import Attendance, Participant, Training
-from trainings.registry_forms import PeopleSearchForm
-from trainings.registry_widgets import (
+from core.widgets import (
     ListedChoiceIterator,
     QuickCheckboxInput,
     QuickCheckboxSelectMultiple,
@@ -28,6 +23,11 @@ from trainings.registry_widgets import (
     QuickHiddenInput,
     QuickNumberInput,
 )
+from stakeholders.choices import Sex
+from stakeholders.models import Institution, ProfessionalGroup
+from trainings.forms import AttendanceFormSet, TrainingForm
+from trainings.models import Attendance, Participant, Training
+from trainings.registry_forms import PeopleSearchForm
 from trainings.selectors import attendance_summary, training_attendance
 
 pytestmark = pytest.mark.django_db

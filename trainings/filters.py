@@ -7,11 +7,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.collation import alphabetical
+from core.filters import FilterSet
 from core.portal import SearchFilter
 from stakeholders.models import Institution, ProfessionalGroup
 from trainings.choices import TrainingStatus
 from trainings.models import Topic, Training
-from trainings.registry_widgets import LongSelect
 
 _TITLE_FIELDS = ("title_en", "title_mk", "title_sq")
 
@@ -21,7 +21,7 @@ def _training_years() -> list[tuple[str, str]]:
     return [(str(d.year), str(d.year)) for d in years]
 
 
-class TrainingFilter(django_filters.FilterSet):
+class TrainingFilter(FilterSet):
     q = SearchFilter(label=_("Title contains"), method="search", help_text=_("In any language."))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=TrainingStatus.choices, empty_label=_("Any")
@@ -31,7 +31,6 @@ class TrainingFilter(django_filters.FilterSet):
         field_name="topics",
         queryset=Topic.objects.order_by(alphabetical("name")),
         empty_label=_("Any"),
-        widget=LongSelect,
         distinct=True,
     )
     target_group = django_filters.ModelChoiceFilter(
@@ -39,7 +38,6 @@ class TrainingFilter(django_filters.FilterSet):
         field_name="target_groups",
         queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
         empty_label=_("Any"),
-        widget=LongSelect,
         distinct=True,
     )
     organiser = django_filters.ModelChoiceFilter(
@@ -49,14 +47,12 @@ class TrainingFilter(django_filters.FilterSet):
             alphabetical("name")
         ),
         empty_label=_("Any"),
-        widget=LongSelect,
     )
     year = django_filters.ChoiceFilter(
         label=_("Year"),
         field_name="start_date__year",
         choices=_training_years,
         empty_label=_("Any"),
-        widget=LongSelect,
     )
 
     class Meta:

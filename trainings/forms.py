@@ -21,6 +21,14 @@ from core.basemodels import NO_VICTIM_DETAILS
 from core.collation import alphabetical
 from core.forms import TranslatedModelForm
 from core.imports import CellProblem, Column, NameIndex
+from core.widgets import (
+    QuickCheckboxInput,
+    QuickCheckboxSelectMultiple,
+    QuickDateInput,
+    QuickHiddenInput,
+    QuickNumberInput,
+    choices_listed,
+)
 from programme.models import Outcome
 from recommendations.models import Recommendation
 from stakeholders.choices import Sex
@@ -39,14 +47,6 @@ from trainings.matching import (
 )
 from trainings.models import Attendance, Evaluation, Participant, Topic, Training
 from trainings.names import name_key
-from trainings.registry_widgets import (
-    QuickCheckboxInput,
-    QuickCheckboxSelectMultiple,
-    QuickDateInput,
-    QuickHiddenInput,
-    QuickNumberInput,
-    choices_listed,
-)
 from trainings.resources import AttendanceResource, group_index, sex_from_text
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class TrainingForm(TranslatedModelForm):
             "recommendations",
             "outcomes",
         ]
-        # The pickers written without a template per option (trainings.registry_widgets).
+        # The pickers written without a template per option (core.widgets).
         widgets = {
             "partners": QuickCheckboxSelectMultiple,
             "topics": QuickCheckboxSelectMultiple,
@@ -552,7 +552,7 @@ class ParticipantsPasteForm(ConflictChoiceForm):
 class AttendanceScoreForm(forms.ModelForm):
     """One row of the scores page: scores, completion and consent given at this training.
 
-    Its inputs are written without a template each (``registry_widgets.QuickInputMixin``):
+    Its inputs are written without a template each (``core.widgets.QuickInputMixin``):
     the page has a form for every participant."""
 
     pre_score = _score_field(_("Pre-test score"), QuickNumberInput)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.collation import alphabetical
 from core.portal import SearchField
+from core.widgets import QuickSelect, choices_listed
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
 from trainings.models import Participant, Training
@@ -20,7 +21,6 @@ from trainings.registry_selectors import (
     register_training_choices,
     register_trainings,
 )
-from trainings.registry_widgets import LongSelect, choices_listed
 
 PERSON_FIELDS = ("full_name", "sex", "professional_group", "email")
 
@@ -38,21 +38,21 @@ class PeopleSearchForm(forms.Form):
         queryset=Institution.objects.order_by(alphabetical("name")),
         required=False,
         empty_label=_("Any"),
-        widget=LongSelect,
+        widget=QuickSelect,
     )
     profession: forms.ModelChoiceField[ProfessionalGroup] = forms.ModelChoiceField(
         label=_("Profession"),
         queryset=ProfessionalGroup.objects.order_by(alphabetical("name")),
         required=False,
         empty_label=_("Any"),
-        widget=LongSelect,
+        widget=QuickSelect,
     )
     training: forms.ModelChoiceField[Training] = forms.ModelChoiceField(
         label=_("Training"),
         queryset=Training.objects.none(),
         required=False,
         empty_label=_("Any"),
-        widget=LongSelect,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

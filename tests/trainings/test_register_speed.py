@@ -19,12 +19,12 @@ from django.utils.html import escape
 
 from core.alphabet import LATIN_SPELLING, latin_spelling_in_database
 from core.collation import ICU_COLLATIONS, alphabetical
+from core.widgets import QuickSelect
 from stakeholders.models import Institution, User
 from tests.factories import TrainingFactory
 from trainings.models import Participant, Training
 from trainings.names import name_search_key
 from trainings.registry_selectors import SPELLED_COLUMN, NameSpelled, people_search
-from trainings.registry_widgets import LongSelect
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,7 @@ def _normalised(markup: str) -> str:
 def test_the_long_drop_down_writes_what_django_s_writes(value: Any) -> None:
     choices = [("", "Any"), (1, "Tom & Jerry <3"), (2, 'Ѓорѓи "Gjorgji"'), (3, "Çlirim")]
     attrs = {"id": "id_training", "required": False, "aria-describedby": "help", "autofocus": True}
-    ours = LongSelect(attrs={"class": "wide"}, choices=choices).render("training", value, attrs)
+    ours = QuickSelect(attrs={"class": "wide"}, choices=choices).render("training", value, attrs)
     django = forms.Select(attrs={"class": "wide"}, choices=choices).render("training", value, attrs)
     assert _normalised(ours) == _normalised(django)
 
@@ -211,7 +211,7 @@ def test_the_long_drop_down_writes_a_model_choice_as_django_does(demo: dict[str,
     chosen = Institution.objects.order_by("pk").last()
     assert chosen is not None
     choices: Any = field.choices  # the field's own iterator, values and all
-    ours = LongSelect(choices=choices).render("institution", chosen.pk, {"id": "id_institution"})
+    ours = QuickSelect(choices=choices).render("institution", chosen.pk, {"id": "id_institution"})
     django = forms.Select(choices=choices).render(
         "institution", chosen.pk, {"id": "id_institution"}
     )
@@ -222,7 +222,7 @@ def test_the_long_drop_down_writes_a_model_choice_as_django_does(demo: dict[str,
 def test_the_long_drop_down_costs_no_query_of_its_own(demo: dict[str, User]) -> None:
     """Rendering model choices reads them once, without counting them first."""
     field: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
-        queryset=Institution.objects.order_by("pk"), widget=LongSelect
+        queryset=Institution.objects.order_by("pk"), widget=QuickSelect
     )
     with CaptureQueriesContext(connection) as captured:
         field.widget.render("institution", None)
