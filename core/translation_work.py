@@ -15,18 +15,23 @@ stakeholders registers it here with ``translation_gate_register``; without it no
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Window
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
-from django.utils.text import Truncator
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from modeltranslation.translator import translator
 
@@ -98,17 +103,17 @@ def translatable_models() -> list[tuple[type[models.Model], list[str]]]:
     return sorted(found, key=lambda pair: pair[0]._meta.label_lower)
 
 
-def _empty(column: str) -> Q:
-    return Q(**{column: ""}) | Q(**{f"{column}__isnull": True})
-
-
-def _label(row: dict[str, Any], fields: list[str]) -> str:
-    """A record's label: its first English text, shortened; no query (``str()`` may make one)."""
-    languages = [source_language(), *target_languages()]
+def _label(row: dict[str, Any], fields: list[str], languages: list[str] | None = None) -> str:
+    """A record's label: its first English text, shortened; no query (``str()`` may make one).
+    ``languages``: the source language first, then the others (worked out here if not given)."""
+    if languages is None:
+        languages = [source_language(), *target_languages()]
     for language in languages:  # English first, else the language it was written in
         for name in fields:
             text = row.get(f"{name}_{language}")
             if text:
+                if len(text) <= LABEL_CHARS:  # what chars() returns, without its per-char walk
+                    return unicodedata.normalize("NFC", str(text))
                 return Truncator(str(text)).chars(LABEL_CHARS)
     return f"#{row['pk']}"
 
@@ -124,6 +129,11 @@ class MissingField:
     verbose_name: str
     languages: list[str]
 
+    @property
+    def summary(self) -> str:
+        """What the page shows: "Title: mk, sq" (worked out here, not per row in the template)."""
+        return f"{capfirst(self.verbose_name)}: {', '.join(self.languages)}"
+
 
 @dataclass(frozen=True)
 class MissingRecord:
@@ -132,6 +142,21 @@ class MissingRecord:
     pk: int
     label: str
     fields: list[MissingField]
+    url: str | None = None  # its admin page, None when the kind has none
+
+    @property
+    def link_html(self) -> SafeString:
+        """Its label, a link to its admin page where it has one, escaped (see fields_html)."""
+        if self.url is None:
+            return escape(self.label)
+        return mark_safe(f'<a href="{escape(self.url)}">{escape(self.label)}</a>')  # noqa: S308
+
+    @property
+    def fields_html(self) -> SafeString:
+        """Its fields as the list items the page shows, escaped: a page lists up to 200
+        records a kind, and a template loop per record cost more than the rest of the page."""
+        # Each line escaped here, as the template would (format_html_join cost more than it).
+        return mark_safe("".join(f"<li>{escape(f.summary)}</li>" for f in self.fields))  # noqa: S308
 
 
 @dataclass(frozen=True)
@@ -145,6 +170,11 @@ class MissingKind:
     records: list[MissingRecord]
 
 
+# A stand-in record id: the admin URL is reversed with it once per kind and each record's id is
+# put in its place (the last occurrence), so 200 records make one reverse() instead of 200.
+_URL_PK = 2147483647
+
+
 def _admin_url_name(model: type[models.Model]) -> str | None:
     name = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
     try:
@@ -154,46 +184,125 @@ def _admin_url_name(model: type[models.Model]) -> str | None:
     return name
 
 
-def missing_translations() -> list[MissingKind]:
+def _column(model: type[models.Model], name: str) -> str:
+    """The database column of a model's (translated) field."""
+    return str(cast("models.Field[Any, Any]", model._meta.get_field(name)).column)
+
+
+def _lacking(model: type[models.Model], fields: list[str], languages: Sequence[str]) -> RawSQL:
+    """True where a field has a text in at least one language and none in another: the number
+    of languages written is neither 0 nor all. Plain SQL (PostgreSQL and SQLite): the same
+    condition as ORM lookups took longer to build and compile than the query takes to run."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    conditions = []
+    for name in fields:
+        written = " + ".join(
+            f"(CASE WHEN COALESCE({table}.{connection.ops.quote_name(column)}, '') = '' "
+            "THEN 0 ELSE 1 END)"
+            for column in (_column(model, f"{name}_{lang}") for lang in languages)
+        )
+        conditions.append(f"(({written}) BETWEEN 1 AND {len(languages) - 1})")
+    # Only quoted table and column names from the model registry go in: no value, no input.
+    return RawSQL(" OR ".join(conditions), [], output_field=models.BooleanField())  # noqa: S611
+
+
+@functools.cache
+def _lacking_sql(
+    limit: int, vendor: str, languages: tuple[str, ...]
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of the lacking rows of every kind, built once per process (per limit, database
+    and languages): building and compiling 21 querysets each time cost the page more CPU than
+    running them. Each row: the kind's index, the record's id, the count of the kind's lacking
+    rows, then its texts (the model's columns in order, padded with NULLs). One query: each
+    kind's own query (its manager's, ordered and limited) is a subquery whose columns are
+    taken by name, so the order the ORM puts them in does not matter."""
+    models_fields = translatable_models()
+    width = max(len(fields) for _model, fields in models_fields) * len(languages)
+    quote = connection.ops.quote_name
+    selects, params = [], []
+    for index, (model, fields) in enumerate(models_fields):
+        columns = [f"{name}_{lang}" for name in fields for lang in languages]
+        texts = {f"lacking_text{i}": F(column) for i, column in enumerate(columns)}
+        part = (
+            model._default_manager.alias(lacking=_lacking(model, fields, languages))
+            .filter(lacking=True)
+            # The count over every lacking row, beside each of the first ``limit``: the
+            # window is computed before the LIMIT, so one query gives both.
+            .annotate(lacking_pk=F("pk"), lacking_total=Window(Count("pk")), **texts)
+            .order_by("pk")
+            .values("lacking_pk", "lacking_total", *texts)[:limit]
+        )
+        sql, part_params = part.query.sql_with_params()
+        names = ["lacking_pk", "lacking_total", *texts]
+        selected = [quote(name) for name in names] + ["NULL"] * (width - len(columns))
+        # The ORM's own SQL and quoted names; its parameters stay parameters.
+        subquery = f"({sql}) {quote(f'k{index}')}"
+        selects.append(f"SELECT {index}, {', '.join(selected)} FROM {subquery}")  # noqa: S608
+        params.extend(part_params)
+    return " UNION ALL ".join(selects), tuple(params)
+
+
+def _lacking_rows(limit: int) -> list[tuple[Any, ...]]:
+    """Every kind's first ``limit`` lacking rows (by id), as ``_lacking_sql`` says."""
+    languages = (source_language(), *target_languages())
+    sql, params = _lacking_sql(limit, connection.vendor, languages)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def missing_translations(limit: int = PAGE_RECORDS) -> list[MissingKind]:
     """Per kind of record, the records whose fields have a text in one language and lack it
     in another (English too: a record written in Macedonian in the portal lacks English and
-    Albanian): one query per model. Kinds without such records are left out."""
+    Albanian): how many, and the first ``limit`` (by id). One query for every kind (see
+    ``_lacking_rows``). Kinds without such records are left out."""
     languages = [source_language(), *target_languages()]
+    by_kind: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in _lacking_rows(limit):
+        by_kind[row[0]].append(row)
     kinds = []
-    for model, fields in translatable_models():
-        lacking = Q()
-        for name in fields:
-            written = Q()
-            for lang in languages:
-                written |= ~_empty(f"{name}_{lang}")
-            for lang in languages:
-                lacking |= written & _empty(f"{name}_{lang}")
+    for index, (model, fields) in enumerate(translatable_models()):
+        rows = sorted(by_kind.get(index, []), key=lambda row: row[1])
+        if not rows:
+            continue
         columns = [f"{name}_{lang}" for name in fields for lang in languages]
-        rows = model._default_manager.filter(lacking).order_by("pk").values("pk", *columns)
+        meta = model._meta
+        # The verbose names once per kind (each is a lazy translation), not per row and field.
+        verbose = {
+            name: str(getattr(meta.get_field(name), "verbose_name", name)) for name in fields
+        }
+        url_name = _admin_url_name(model)
+        head, tail = "", ""
+        if url_name is not None:
+            head, _sep, tail = reverse(url_name, args=[_URL_PK]).rpartition(str(_URL_PK))
         records = []
         for row in rows:
-            missing = [
-                MissingField(
-                    name=name,
-                    verbose_name=str(getattr(model._meta.get_field(name), "verbose_name", name)),
-                    languages=[lang for lang in languages if not row[f"{name}_{lang}"]],
-                )
-                for name in fields
-                if any(row[f"{name}_{lang}"] for lang in languages)
-                and any(not row[f"{name}_{lang}"] for lang in languages)
-            ]
-            records.append(MissingRecord(pk=row["pk"], label=_label(row, fields), fields=missing))
-        if records:
-            meta = model._meta
-            kinds.append(
-                MissingKind(
-                    label=str(meta.verbose_name_plural),
-                    model_label=meta.label_lower,
-                    admin_url_name=_admin_url_name(model),
-                    count=len(records),
-                    records=records[:PAGE_RECORDS],
+            texts = dict(zip(columns, row[3:], strict=False))
+            texts["pk"] = row[1]
+            missing = []
+            for name in fields:
+                lacks = [lang for lang in languages if not texts[f"{name}_{lang}"]]
+                if lacks and len(lacks) < len(languages):
+                    missing.append(
+                        MissingField(name=name, verbose_name=verbose[name], languages=lacks)
+                    )
+            records.append(
+                MissingRecord(
+                    pk=row[1],
+                    label=_label(texts, fields, languages),
+                    fields=missing,
+                    url=f"{head}{row[1]}{tail}" if url_name is not None else None,
                 )
             )
+        kinds.append(
+            MissingKind(
+                label=str(meta.verbose_name_plural),
+                model_label=meta.label_lower,
+                admin_url_name=url_name,
+                count=rows[0][2],
+                records=records,
+            )
+        )
     return kinds
 
 
