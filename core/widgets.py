@@ -8,6 +8,8 @@ its own: about 170 options cost a third of the recommendation list's CPU, and a 
 the same markup (``django/forms/widgets/select.html``, line breaks and all) in Python.
 ``quicken_selects`` gives every plain drop-down of a form these widgets; the base filter
 classes in ``core.filters`` call it, so a new filter gets them without asking.
+``quicken_widgets`` does the same for every plain widget of a form (inputs, text areas,
+checkboxes, radio buttons): the forms drawn with hundreds of them call it.
 """
 
 from __future__ import annotations
@@ -178,9 +180,13 @@ def _option(option: dict[str, Any]) -> str:
     return f"{opening}{_input(option)} {escaped(option['label'])}</label>\n\n"
 
 
-class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    """``forms.CheckboxSelectMultiple`` with the same markup
-    (``django/forms/widgets/multiple_input.html``), written without a template per option."""
+class QuickTextInput(QuickInputMixin, forms.TextInput):
+    """``forms.TextInput``, written without a template."""
+
+
+class QuickTextarea(forms.Textarea):
+    """``forms.Textarea`` with the same markup (``django/forms/widgets/textarea.html``),
+    written without a template."""
 
     def render(
         self,
@@ -190,6 +196,26 @@ class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
         renderer: Any = None,
     ) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
+        # As the template's ``{% if widget.value %}``: an empty text writes nothing.
+        text = escaped(widget["value"]) if widget["value"] else ""
+        return mark_safe(  # noqa: S308 - every value here is escaped
+            f'<textarea name="{escaped(widget["name"])}"{attributes(widget["attrs"])}>\n'
+            f"{text}</textarea>"
+        )
+
+
+class _QuickMultipleInputMixin:
+    """The rendering of ``django/forms/widgets/multiple_input.html`` (a list of checkboxes
+    or radio buttons) in Python, without a template per option."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
         own = widget["attrs"]
         parts = [
             "<div",
@@ -206,6 +232,40 @@ class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
         parts.append("\n</div>")
         # As the template renderer does, the whole is stripped of surrounding white space.
         return mark_safe("".join(parts).strip())  # noqa: S308 - every value above is escaped
+
+
+class QuickCheckboxSelectMultiple(_QuickMultipleInputMixin, forms.CheckboxSelectMultiple):
+    """``forms.CheckboxSelectMultiple`` with the same markup, written without a template per
+    option."""
+
+
+class QuickRadioSelect(_QuickMultipleInputMixin, forms.RadioSelect):
+    """``forms.RadioSelect`` with the same markup, written without a template per option."""
+
+
+# Only Django's own classes, as ``_QUICK``: a subclass may render or read its value otherwise.
+_QUICK_WIDGETS: dict[type[forms.Widget], type[forms.Widget]] = {
+    **_QUICK,
+    forms.TextInput: QuickTextInput,
+    forms.NumberInput: QuickNumberInput,
+    forms.CheckboxInput: QuickCheckboxInput,
+    forms.DateInput: QuickDateInput,
+    forms.HiddenInput: QuickHiddenInput,
+    forms.Textarea: QuickTextarea,
+    forms.CheckboxSelectMultiple: QuickCheckboxSelectMultiple,
+    forms.RadioSelect: QuickRadioSelect,
+}
+
+
+def quicken_widgets(form: forms.BaseForm) -> None:
+    """Write every plain Django widget of the form without a template: ``quicken_selects``
+    for its drop-downs, and the inputs, text areas, checkboxes and radio buttons besides. The
+    widgets stay the same objects, as there; only their class changes."""
+    quicken_selects(form)
+    for field in form.fields.values():
+        quick = _QUICK_WIDGETS.get(type(field.widget))
+        if quick is not None:
+            field.widget.__class__ = quick
 
 
 class ListedChoiceIterator(ModelChoiceIterator):

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.formsets import ManagementForm
 from django.utils.functional import cached_property
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from core.basemodels import NO_VICTIM_DETAILS
 from core.collation import alphabetical
 from core.forms import TranslatedForm, TranslatedModelForm
 from core.uploads import ALLOWED_EXTENSIONS, validate_upload
-from core.widgets import QuickSelect
+from core.widgets import QuickSelect, quicken_widgets
 from programme.calculations import Calculation, calculation_choices, calculations
 from programme.choices import Aggregation, Direction, IndicatorKind
 from programme.models import (
@@ -235,14 +235,21 @@ class IndicatorSettingsForm(forms.Form):
         super().__init__(data, initial=initial)
         self.periods = list(periods)
         self._groups: list[tuple[Calculation, list[str]]] = []
+        # Several calculations offer the same options (topics, professional groups): each list
+        # is read once for the form, and once only, however often it is drawn and validated
+        # (a callable's choices are read again each time; issue 25).
+        options: dict[Callable[[], list[tuple[str, str]]], list[tuple[str, str]]] = {}
         for calculation in calculations():
             names = []
             for parameter in calculation.parameters:
                 name = f"parameter__{calculation.key}__{parameter.name}"
                 field: forms.Field
+                if parameter.options not in options:
+                    options[parameter.options] = parameter.options()
+                listed = options[parameter.options]
                 if parameter.many:
                     field = forms.MultipleChoiceField(
-                        choices=parameter.options,
+                        choices=listed,
                         widget=forms.CheckboxSelectMultiple,
                         required=False,
                         label=str(parameter.label),
@@ -250,7 +257,7 @@ class IndicatorSettingsForm(forms.Form):
                     )
                 else:
                     field = forms.ChoiceField(
-                        choices=partial(_with_blank, parameter.options),
+                        choices=[("", "—"), *listed],
                         required=False,
                         label=str(parameter.label),
                         help_text=str(parameter.help_text),
@@ -276,6 +283,8 @@ class IndicatorSettingsForm(forms.Form):
                 else "",
             )
             self.initial[name] = targets.get(period.pk)
+        # About 200 options and checkboxes: written without a template each (issue 25).
+        quicken_widgets(self)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -331,10 +340,6 @@ class IndicatorSettingsForm(forms.Form):
                 if not period.is_closed
             },
         }
-
-
-def _with_blank(options: Callable[[], list[tuple[str, str]]]) -> list[tuple[str, str]]:
-    return [("", "—"), *options()]
 
 
 # --- Recording the steering committee's meetings -----------------------------------------------
@@ -515,6 +520,18 @@ class BaseAttendanceFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         # One list of institutions for every row and the empty form (issue 25).
         return {**super().get_form_kwargs(index), "institutions": self._institutions}
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        # Here, once the "Delete" box is added: each row's text areas, checkbox and hidden
+        # inputs written without a template (issue 25).
+        quicken_widgets(form)
+
+    @cached_property
+    def management_form(self) -> ManagementForm:
+        form: ManagementForm = super().management_form
+        quicken_widgets(form)
+        return form
 
     def clean(self) -> None:
         super().clean()
