@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -532,6 +533,23 @@ class RecommendationSummary:
         return str(ImplementationStatus(self.status).label) if self.status else ""
 
 
+# What a row of the page's updates reads: its period's name, its institution's label, status
+# and workflow state. Fewer columns are fewer to plan, carry through the window and load.
+# Every language's column of the (translated) name and short name: the label falls back.
+_LABEL = tuple(f"{f}_{code}" for f in ("name", "short_name") for code, _n in settings.LANGUAGES)
+_UPDATE_ROW = (
+    "pk",
+    "recommendation_id",
+    "institution_id",
+    "period_id",
+    "status",
+    "state",
+    "period__name",
+    "period__start_date",
+    *(f"institution__{f}" for f in _LABEL),
+)
+
+
 def recommendation_summary(*, recommendation: Recommendation, user: User) -> RecommendationSummary:
     """What the user may see that bears on one recommendation, the long lists cut to their
     latest entries; a fixed number of queries however many there are.
@@ -552,6 +570,7 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
             total=Window(Count("pk")),
         )
         .filter(rank__lte=UPDATES_PER_INSTITUTION)
+        .only(*_UPDATE_ROW)
     )
     # The workflow steps are counted by a query of their own, without the joins: a window
     # would carry every step's joined columns through the count, which measured slower. The
@@ -571,12 +590,25 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
         ],
         updates=latest,
         update_count=_total(latest),
-        history=list(steps[:HISTORY_SHOWN]),
+        history=list(_newest_steps(steps)),
         history_count=steps.count(),
         trainings=trainings,
         training_count=_total(trainings),
         studies=studies,
         decisions=decisions,
+    )
+
+
+def _newest_steps(steps: QuerySet[UpdateTransition]) -> QuerySet[UpdateTransition]:
+    """The ``HISTORY_SHOWN`` newest of the steps, joined to their update, institution, period
+    and author after the cut: a join before it carried every step's columns through the sort
+    (measured slower). The updates' long texts are never shown in the history."""
+    newest = steps.select_related(None).values("pk")[:HISTORY_SHOWN]
+    return (
+        UpdateTransition.objects.filter(pk__in=newest)
+        .select_related("update__institution", "update__period", "by")
+        .defer("update__narrative", "update__reviewer_comment")
+        .order_by(*steps.query.order_by)
     )
 
 
