@@ -19,6 +19,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
 from core.choices import TextOrigin
+from core.figures import figures_cached
 from core.history import history_model
 from core.models import TextProvenance
 from core.translations import shown_text
@@ -341,6 +342,7 @@ def indicator_values_owed(
     today: date_type,
     institution_ids: Collection[int] | None = None,
     programme_team: bool = False,
+    action: Action | None = None,
 ) -> list[OwedValue]:
     """Every reported indicator value owed for the open reporting periods
     (``reporting_periods_open``, those not closed yet): until it is submitted, with none yet
@@ -349,9 +351,14 @@ def indicator_values_owed(
 
     With ``institution_ids``, only what those institutions owe, and with ``programme_team``
     also the values of indicators that have no responsible institution (the team enters
-    those); without, everyone's. Ordered by due date and indicator; three queries.
+    those); without, everyone's. With ``action``, only what is owed for that action's
+    periods. Ordered by due date and indicator; three queries.
     """
-    periods = [p for p in reporting_periods_open(today=today) if p.closed_at is None]
+    periods = [
+        p
+        for p in reporting_periods_open(today=today)
+        if p.closed_at is None and (action is None or p.action_id == action.pk)
+    ]
     if not periods:
         return []
     indicators = Indicator.objects.filter(
@@ -615,13 +622,8 @@ def meeting_next(*, action: Action, today: date_type) -> NextMeeting:
     upcoming = Meeting(action=action, number=number, status=MeetingStatus.PLANNED)
     carried = action_points_carried_into(meeting=upcoming)
     period = period_current(action=action, today=today)
-    behind: list[Indicator] = []
-    if period is not None:
-        for block in framework_figures(action=action, at=period):
-            behind += [f.indicator for f in block.indicators if f.status == IndicatorStatus.BEHIND]
-    owed = [
-        o for o in indicator_values_owed(today=today) if o.indicator.outcome.action_id == action.pk
-    ]
+    behind = _indicators_behind(action=action, period=period)
+    owed = indicator_values_owed(today=today, action=action)
     return NextMeeting(
         action=action,
         number=number,
@@ -631,6 +633,36 @@ def meeting_next(*, action: Action, today: date_type) -> NextMeeting:
         owed=owed,
         agenda=_agenda_draft(carried=carried, period=period, behind=behind, owed=owed, today=today),
     )
+
+
+# Part of the kept list's key: code that judges the indicators differently never reads older ones.
+_BEHIND_FORMAT = 1
+
+
+def _indicators_behind(*, action: Action, period: ReportingPeriod | None) -> list[Indicator]:
+    """The indicators behind their target at ``period``, in framework order.
+
+    Judging them takes every indicator's figures (``framework_figures``), most of the prepare
+    page's time; which ones are behind is kept between requests under ``core.figures``'
+    version, as the results page keeps its tables, so any change to a record the figures
+    show or count is judged again on the next request.
+    """
+    if period is None:
+        return []
+
+    def judge() -> list[int]:
+        return [
+            f.indicator.pk
+            for block in framework_figures(action=action, at=period)
+            for f in block.indicators
+            if f.status == IndicatorStatus.BEHIND
+        ]
+
+    pks = figures_cached(f"meeting:behind:{_BEHIND_FORMAT}:{action.pk}:{period.pk}", judge)
+    if not pks:
+        return []
+    by_pk = Indicator.objects.select_related("responsible").in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def _agenda_draft(
@@ -647,18 +679,22 @@ def _agenda_draft(
         _("1. Opening and adoption of the agenda"),
         _("2. Open action points from earlier meetings (%(count)s)") % {"count": len(carried)},
     ]
+    # A meeting carries up to a hundred points: each wording and date is looked up once.
+    overdue_line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s, overdue)")
+    due_line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s)")
+    dates: dict[date_type, str] = {}
     for point in carried:
+        due = point.due_date
+        if due is not None and due not in dates:
+            dates[due] = date_format(due, "SHORT_DATE_FORMAT")
         facts = {
             "text": point.description,
             "owner": point.owner.label,
             "number": point.meeting.number,
-            "due": date_format(point.due_date, "SHORT_DATE_FORMAT") if point.due_date else "—",
+            "due": dates[due] if due is not None else "—",
         }
-        if point.is_overdue(today):
-            line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s, overdue)") % facts
-        else:
-            line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s)") % facts
-        lines.append(item + line)
+        line = overdue_line if point.is_overdue(today) else due_line
+        lines.append(item + line % facts)
     if period is not None:
         lines.append(_("3. Results for %(period)s") % {"period": period.name})
     else:
