@@ -49,6 +49,19 @@ class _Records(HistoricalRecords):
     many-to-many field what it already holds. A many-to-many change made from the other side
     (``group.user_set.add(user)``) is a new version of each record it changed."""
 
+    def copy_fields(self, model: type[Model]) -> dict[str, Any]:
+        fields: dict[str, Any] = super().copy_fields(model)
+        for field in fields.values():
+            translated = getattr(field, "translated_field", None)
+            if translated is not None and translated.unique:
+                # A language's column of a unique field (an action's title_en): the library
+                # made the copy non-unique, but modeltranslation's field describes itself to
+                # migrations as the field it translates, unique included, so the history table
+                # got a unique index and the second version of an unchanged title failed. As
+                # the field's own plain class, the copy describes itself as it is.
+                field.__class__ = type(translated)
+        return fields
+
     def post_save(self, instance: Any, created: bool, using: Any = None, **kwargs: Any) -> None:
         written = kwargs.get("update_fields")
         if written and set(written) <= set(self.excluded_fields):
