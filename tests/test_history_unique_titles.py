@@ -24,7 +24,7 @@ def test_an_action_saved_twice_has_two_versions_with_the_same_title() -> None:
     action.save()
     action.summary = "A second change."
     action.save()
-    titles = list(action.history.values_list("title_en", flat=True))  # type: ignore[attr-defined]
+    titles = list(action.history.values_list("title_en", flat=True))
     assert titles == ["An action"] * 3
 
 
@@ -32,7 +32,7 @@ def test_a_programme_saved_twice_has_two_versions_with_the_same_name() -> None:
     programme, _action = _programme_and_action()
     programme.short_name = "HF"
     programme.save()
-    assert programme.history.count() == 2  # type: ignore[attr-defined]
+    assert programme.history.count() == 2
 
 
 def test_no_history_table_holds_a_unique_index_but_its_key() -> None:
