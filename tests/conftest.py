@@ -35,6 +35,22 @@ def _english_between_tests() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database, with the sessions of other processes ended before it is
+    dropped: a process a test started (a Celery worker, a server) can still hold a connection
+    when this test process finishes, and the drop then failed after every test had passed."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _force_login_passes_the_second_factor() -> Iterator[None]:
     """``Client.force_login`` leaves a session as the code page would for those who sign in
