@@ -63,6 +63,7 @@ from core.spreadsheets import (
     neutralise,
     unneutralise,
 )
+from core.translations import active_language, text_in
 
 if TYPE_CHECKING:
     from stakeholders.models import User
@@ -502,11 +503,10 @@ def fold(text: Any) -> str:
 
 
 def in_reader_language(names: Iterable[str | None], languages: Iterable[str]) -> str:
-    """Of a record's names in ``languages`` (in that order), the one in the active
-    language, else the first there is."""
-    by_language = dict(zip(languages, names, strict=False))
-    current = (translation.get_language() or "en")[:2]
-    return by_language.get(current) or next((n for n in by_language.values() if n), "") or ""
+    """Of a record's names in ``languages`` (in that order), the one a reader of the active
+    language reads: theirs, else the fallback languages' (``core.translations.text_in``, the
+    rule every translated field follows)."""
+    return text_in(dict(zip(languages, names, strict=False)), active_language())
 
 
 SUGGESTIONS = 3  # closest known names the check page offers for a name nobody has
