@@ -16,6 +16,7 @@ from django.urls import reverse
 from loaders.demo import DEMO_PASSWORD
 from recommendations.models import Recommendation
 from tests.browser.conftest import axe_violations, log_in
+from tests.downloads import DOWNLOADS
 from tests.test_persona_matrix import OK, RULES, World, world  # noqa: F401 - the fixture
 from trainings.models import Training
 
@@ -29,30 +30,6 @@ NOT_PAGES = {"health", "logout", "set_language", "login"}  # no page, or not a p
 NOT_PAGES |= {
     f"public:{p}_in"
     for p in ("home", "results", "trainings", "research", "recommendations", "meetings")
-}
-# Files and JSON, not pages.
-DOWNLOADS = {
-    "recommendations:evidence_download",
-    "research:version_download",
-    "imports:import_template",
-    "imports:import_file",
-    "imports:import_status",
-    "imports:export",
-    "imports:attendance_export",
-    "reports:report_download",
-    "programme:value_evidence_download",
-    "programme:meeting_minutes_download",
-    "programme:results_iptt_xlsx",
-    "programme:results_iptt_csv",
-    "public:study_file",
-    "public:sitemap",
-    "public:robots",
-    "public:iati_activities",
-    "calendars:feed",
-    "calendars:public",
-    "calendars:meeting_ics",
-    "calendars:training_ics",
-    "core:translations_export",
 }
 
 
