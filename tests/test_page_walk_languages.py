@@ -31,6 +31,7 @@ from reports.documents import report_html
 from reports.services import report_request
 from research.models import Study
 from stakeholders.models import Institution, User
+from tests.downloads import DOWNLOADS
 from tests.test_content_languages import _client, _english_snippets, page_text
 from trainings.models import Training
 
@@ -38,22 +39,7 @@ pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("mk", "sq")
 # Not pages: files, feeds and machine-readable answers, or a step that leaves the portal.
-NOT_PAGES = {
-    "logout",
-    "set_language",
-    "health",
-    "public:sitemap",
-    "public:robots",
-    "public:iati_activities",
-    "public:study_file",
-    "imports:import_template",
-    "imports:import_file",
-    "imports:import_status",
-    "imports:export",
-    "imports:attendance_export",
-    "reports:report_download",
-    "core:translations_export",
-}
+NOT_PAGES = {"logout", "set_language", "health"} | DOWNLOADS
 NOT_PAGE_ENDINGS = ("_download", "_xlsx", "_csv", "_ics", "feed", "public")
 NOT_PAGE_APPS = {"admin", "api", "calendars"}
 # A list's other pages are pages of their own; other query strings only filter or sort.
