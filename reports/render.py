@@ -18,11 +18,12 @@ page starts anyway) and its parts render side by side, one child per core
 started when the first of them is done so that it is ready when the last is (it reads the
 parts already written meanwhile), then renders the front matter (cover and contents, whose
 page numbers it now knows), joins the parts (pypdf), stamps the footer's "Page 3 of 100" on
-every page but the cover, which is the first, merges the parts' subsets of each font into
-one and writes the file compactly (:func:`share_font_subsets`, :func:`write_compact`: no
-larger than the one-document file by more than 5 %). Bookmarks, links from the contents and
-running headers come out as in one document; an archival PDF/A copy is always rendered as
-one document, so that its conformance is WeasyPrint's own.
+every page but the cover, which is the first (the stamp is laid out by the child that wrote
+the last part, meanwhile, on the other core: :func:`_stamp_ahead`), merges the parts'
+subsets of each font into one and writes the file compactly (:func:`share_font_subsets`,
+:func:`write_compact`: no larger than the one-document file by more than 5 %). Bookmarks,
+links from the contents and running headers come out as in one document; an archival PDF/A
+copy is always rendered as one document, so that its conformance is WeasyPrint's own.
 
 Every report is tagged (PDF/UA-1; the archival copy PDF/A-2a). A joined report keeps one
 structure tree: the front matter's tree, with each part's elements added after it in reading
@@ -383,6 +384,8 @@ class RenderedPdf:
     refused: list[str] = field(default_factory=list)
     processes: int = 1  # how many rendered parts side by side (1: one document)
     cpu_seconds: float = 0.0  # the render processes' CPU time, together
+    # The joining child's CPU time once every part was written (what follows the last part).
+    join_cpu_seconds: float = 0.0
 
 
 class RenderFailed(Exception):
@@ -503,12 +506,21 @@ class _Renderer:
         # The front matter is laid out here only to know its length: the last child lays it
         # out again with the contents' page numbers and writes it.
         documents[0]["layout_only"] = True
+        sizes = [work_estimate(chunk) for chunk in parts.chunks]
         shares = _shares(
-            [work_estimate(chunk) for chunk in parts.chunks], min(processes, len(documents))
+            sizes, min(processes, len(documents)), head_start=finish_head_start(sizes[1:])
         )
+        layouts = [_layout_path(document["output"]) for document in documents]
+        stamp_html = parts.document("", STAMP_CSS)
         workers = [self._start("parts") for _ in shares]
         for worker, share in zip(workers, shares, strict=True):
-            self._send(worker, {"documents": [documents[i] for i in share]})
+            self._send(
+                worker,
+                {
+                    "documents": [documents[i] for i in share],
+                    "stamp": {"html": stamp_html, "layouts": layouts, "folder": str(self.workdir)},
+                },
+            )
         # The joining child starts when the first of them is done, so that it is ready when
         # the last is: started with them, its imports (some 70 MB) sat beside every part's
         # layout, at their peak. It reads the parts already written while the others work,
@@ -523,9 +535,10 @@ class _Renderer:
             {
                 "front": documents[0]["html"],
                 "parts": [{"output": documents[i]["output"]} for i in range(1, len(documents))],
-                "stamp": parts.document("", STAMP_CSS),
+                "stamp": stamp_html,
+                "stamp_folder": str(self.workdir),
                 "output": str(output),
-                "layouts": [_layout_path(document["output"]) for document in documents],
+                "layouts": layouts,
                 "wait_seconds": max(self.timeout - (time.monotonic() - self.started), 0),
             },
         )
@@ -549,6 +562,7 @@ class _Renderer:
             peak_kb=peak_kb,
             processes=len(workers),
             cpu_seconds=cpu_seconds + result["cpu_seconds"],
+            join_cpu_seconds=result["join_cpu_seconds"],
         )
 
     def _wait_for_any(self, children: Sequence[_Child]) -> None:
@@ -638,6 +652,7 @@ class _Renderer:
         peak_kb: int,
         processes: int,
         cpu_seconds: float,
+        join_cpu_seconds: float = 0.0,
     ) -> RenderedPdf:
         try:
             pdf = output.read_bytes()
@@ -653,12 +668,16 @@ class _Renderer:
             refused=list(result.get("refused", [])),
             processes=processes,
             cpu_seconds=cpu_seconds,
+            join_cpu_seconds=join_cpu_seconds,
         )
 
 
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 # What laying out and writing a document costs before its first element, in elements.
 DOCUMENT_WORK = 200
+# The joining child's imports, and its reading of a part against laying out and writing it.
+FINISH_START_WORK = 1100
+FINISH_READ_SHARE = 8
 
 
 def work_estimate(chunk: str) -> int:
@@ -670,14 +689,42 @@ def work_estimate(chunk: str) -> int:
     return DOCUMENT_WORK + _SVG.sub("", chunk).count("<")
 
 
-def _shares(sizes: Sequence[int], count: int) -> list[list[int]]:
-    """The documents shared out among ``count`` children, the largest first to the least busy."""
+def finish_head_start(sizes: Sequence[int]) -> int:
+    """The joining child's work before it can join the last part, in work_estimate's unit.
+
+    It starts when the first part's child is done, on the core that child leaves: its imports
+    (0.35 s of CPU, some 1,100 elements' worth), then it reads each part written (about an
+    eighth of what laying out and writing the part cost). Shared out evenly (the parts'
+    children 4.9 s and 4.2 s of CPU on the 101-page bench report), the joining child was
+    still reading when the last part was laid out, and everything it did after came after
+    both children. Giving the first child that much less work (5.4 s and 3.8 s) has the
+    joining child ready about when the last part's layout is.
+    """
+    return FINISH_START_WORK + sum(sizes) // FINISH_READ_SHARE
+
+
+def _shares(sizes: Sequence[int], count: int, *, head_start: int = 0) -> list[list[int]]:
+    """The documents shared out among ``count`` children, the largest first to the least busy.
+
+    One child may be given ``head_start`` less work than the others (the joining child's start
+    and reading, which follow the first child to finish on its core: see finish_head_start).
+    """
     shares: list[list[int]] = [[] for _ in range(count)]
     loads = [0] * count
+    if count > 1:
+        loads[-1] = head_start
     for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
         least = loads.index(min(loads))
         shares[least].append(index)
         loads[least] += sizes[index]
+    for share in shares:
+        # A head start larger than the work: the child still gets the smallest part, so that
+        # the parts are still laid out side by side.
+        busiest = max(shares, key=len)
+        if not share and len(busiest) > 1:
+            smallest = min(busiest, key=lambda i: sizes[i])
+            busiest.remove(smallest)
+            share.append(smallest)
     return [sorted(share) for share in shares if share]
 
 
@@ -757,7 +804,40 @@ def _render_parts(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any
             os.replace(writing, part["output"])
         done.append(laid_out)
         del document  # so that the next collection frees it
+    if job.get("stamp"):
+        _stamp_ahead(job["stamp"], fetcher, fonts)
     return {"documents": done}
+
+
+def _stamp_path(folder: str, total: int) -> Path:
+    """Where the page-number stamp of a report of ``total`` pages is written."""
+    return Path(folder) / f"stamp-{total}.pdf"
+
+
+def _stamp_pdf(html: str, total: int, fetcher: SafeURLFetcher, fonts: Any) -> bytes:
+    """The page-number stamp: ``total`` pages with nothing but the footer's number."""
+    stamp = _layout(
+        html.replace("</body>", '<div class="page-stamp"></div>' * total + "</body>", 1),
+        fetcher,
+        fonts,
+    )
+    data: bytes = stamp.write_pdf()
+    return data
+
+
+def _stamp_ahead(job: dict[str, Any], fetcher: SafeURLFetcher, fonts: Any) -> None:
+    """Lay out the page-number stamp for the joining child, if every part is laid out (then
+    this child wrote the last part, or the other children are done): the joining child
+    lays out the front matter and joins the parts meanwhile, on the other core (the stamp
+    was 0.3 s of its CPU after the last part of the 101-page report). The number of pages
+    counts the front matter as first laid out; if its page numbers lengthen it, the joining
+    child lays out a stamp of its own."""
+    layouts = [Path(path) for path in job["layouts"]]
+    if not all(path.exists() for path in layouts):
+        return  # another child has parts still to lay out: it will
+    total = sum(int(json.loads(path.read_text())["pages"]) for path in layouts)
+    gc.collect()  # the last part laid out, before the stamp is (see _render_parts)
+    _write_whole(_stamp_path(job["folder"], total), _stamp_pdf(job["html"], total, fetcher, fonts))
 
 
 def _layout_path(output: str) -> str:
@@ -766,8 +846,9 @@ def _layout_path(output: str) -> str:
 
 
 def _write_whole(path: Path, data: bytes) -> None:
-    """Write under another name and rename: the joining child never reads half a file."""
-    writing = path.with_name(f"{path.name}.writing")
+    """Write under another name and rename: the joining child never reads half a file. (Two
+    children may write the same stamp at once: each under a name of its own.)"""
+    writing = path.with_name(f"{path.name}.{os.getpid()}.writing")
     writing.write_bytes(data)
     os.replace(writing, path)
 
@@ -793,7 +874,15 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
     _svg_text_in_runs()
     readers: dict[int, Any] = {}
     layouts = [Path(path) for path in job["layouts"]]
-    _read_parts_until(job, readers, lambda: all(path.exists() for path in layouts))
+    # Waiting for the last layouts, it lays out the front matter once as it is: the first
+    # layout in a process loads the fonts and styles (0.3 s of the 0.4 s the front matter
+    # took after the last layout, on the 101-page report); the second is then quick.
+    _read_parts_until(
+        job,
+        readers,
+        lambda: all(path.exists() for path in layouts),
+        idle=lambda: _layout(job["front"], fetcher, fonts),
+    )
     front_laid_out, *parts_laid_out = (json.loads(path.read_text()) for path in layouts)
     job = {
         **job,
@@ -822,18 +911,16 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
         raise RuntimeError("The front matter's length does not settle")
 
     total = front_pages + sum(part["pages"] for part in job["parts"])
-    stamp = _layout(
-        job["stamp"].replace("</body>", '<div class="page-stamp"></div>' * total + "</body>", 1),
-        fetcher,
-        fonts,
-    )
-    # A writer of its own, so that its pages may be given new contents (_as_artifact).
-    stamps = PdfWriter(clone_from=io.BytesIO(stamp.write_pdf()))
+    # The stamp: the child that wrote the last part lays it out after it (_stamp_ahead) while
+    # this one joins the parts, unless the front matter's page numbers lengthened it.
+    stamp_ahead = front_pages == front_laid_out["pages"]
+    stamp_path = _stamp_path(job["stamp_folder"], total)
     writer = PdfWriter(clone_from=io.BytesIO(front.write_pdf(pdf_variant=PDFUA_VARIANT)))
     # All of the above while the last part was being written; now every part is there.
     paths = [Path(part["output"]) for part in job["parts"]]
     _read_parts_until(job, readers, lambda: all(path.exists() for path in paths))
     beside_kb = _memory_kb("VmHWM")  # what it held beside the children still at work
+    joined_from = time.process_time()
     structure = _Structure(writer)
     for number, part in enumerate(job["parts"]):
         reader = readers.get(number) or PdfReader(part["output"])
@@ -842,6 +929,13 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
         structure.adopt(reader, writer.pages[first:])
     if len(writer.pages) != total:
         raise RuntimeError("The parts' pages are not those they laid out")
+    if stamp_ahead:
+        _read_parts_until(job, readers, stamp_path.exists)
+        stamp_pdf = stamp_path.read_bytes()
+    else:
+        stamp_pdf = _stamp_pdf(job["stamp"], total, fetcher, fonts)
+    # A writer of its own, so that its pages may be given new contents (_as_artifact).
+    stamps = PdfWriter(clone_from=io.BytesIO(stamp_pdf))
     for page, numbered in zip(writer.pages, stamps.pages, strict=True):
         _as_artifact(numbered)
         page.merge_page(numbered)
@@ -874,14 +968,22 @@ def _finish(job: dict[str, Any], fetcher: SafeURLFetcher) -> dict[str, Any]:
             previous_target = target
     share_font_subsets(writer)
     write_compact(writer, Path(job["output"]))
-    return {"pages": total, "beside_memory_kb": beside_kb}
+    return {
+        "pages": total,
+        "beside_memory_kb": beside_kb,
+        "join_cpu_seconds": time.process_time() - joined_from,
+    }
 
 
 def _read_parts_until(
-    job: dict[str, Any], readers: dict[int, Any], done: Callable[[], bool]
+    job: dict[str, Any],
+    readers: dict[int, Any],
+    done: Callable[[], bool],
+    idle: Callable[[], Any] | None = None,
 ) -> None:
     """Read each part that is written, while the other children still work, until done()
-    (into readers: by part, every object already read)."""
+    (into readers: by part, every object already read); the first time there is nothing to
+    read, do idle() (once)."""
     from pypdf import PdfReader
 
     deadline = time.monotonic() + float(job["wait_seconds"])
@@ -898,6 +1000,10 @@ def _read_parts_until(
                 reader.get_object(idnum)
             readers[number] = reader
         if not waiting:
+            if idle is not None:
+                idle()
+                idle = None
+                continue
             if time.monotonic() > deadline:
                 raise RuntimeError("The parts did not come")
             time.sleep(0.005)
@@ -1351,7 +1457,13 @@ class _Structure:
     """The joined report's one structure tree: the front matter's, grown by each part's."""
 
     def __init__(self, writer: Any) -> None:
-        from pypdf.generic import ArrayObject, NameObject, NumberObject
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            IndirectObject,
+            NameObject,
+            NumberObject,
+        )
 
         self.writer = writer
         root = writer.root_object["/StructTreeRoot"].get_object()
@@ -1365,6 +1477,10 @@ class _Structure:
         self.next_key = max(keys, default=-1) + 1
         root[NameObject("/ParentTreeNextKey")] = NumberObject(self.next_key)
         self.root = root
+        # The front matter's own elements, before any part's: the contents' links are there.
+        self.front_kids = list(self.kids)
+        self.containers = (ArrayObject, DictionaryObject, IndirectObject)
+        self.scalars = _scalars()
 
     def adopt(self, reader: Any, pages: Sequence[Any]) -> None:
         """Add a part's structure after what is there, its keys moved past those in use.
@@ -1408,8 +1524,8 @@ class _Structure:
         clone was 0.4 s of the 101-page report's join, after the last part, for some 30,000
         elements. What the append cloned already (pages, annotations) is not cloned again;
         an object other than a dictionary or an array, pypdf clones."""
-        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
+        # Bound once (__init__): an import here ran for each of some 190,000 values.
+        ArrayObject, DictionaryObject, IndirectObject = self.containers
         kind = type(value)
         if kind is IndirectObject:
             known = translated.get(value.idnum)
@@ -1429,7 +1545,7 @@ class _Structure:
             return copy
         if kind is ArrayObject:
             return ArrayObject([self._clone(item, translated) for item in value])
-        if kind in _scalars():
+        if kind in self.scalars:
             return value  # not changed by anyone: shared, as the writer writes it alike
         return value.clone(self.writer, ignore_fields=("/P",))
 
@@ -1455,7 +1571,12 @@ class _Structure:
                 if isinstance(kid, dict) and kid.get("/Type") == "/StructElem":
                     walk(kid)
 
-        walk(self.document)
+        # Only the front matter's elements: the parts' elements are on the parts' pages (walking
+        # them too took 0.04 s of the joining child's CPU, after the last part).
+        for kid in self.front_kids:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and kid.get("/Type") == "/StructElem":
+                walk(kid)
         return found
 
     def link(self, element: Any, annotation: Any, page: Any) -> None:
@@ -1518,9 +1639,10 @@ def _is_objr(kid: Any) -> bool:
 def _set_parents(element: Any, parent: Any) -> None:
     """Give every element of a cloned subtree its parent again (the clone left /P out)."""
     stack = [(element, parent)]
+    key = _name("/P")  # once: _name imports
     while stack:
         node, up = stack.pop()
-        node[_name("/P")] = up
+        node[key] = up
         kids = node.get("/K")
         for kid in kids if isinstance(kids, list) else [kids]:
             kid = kid.get_object() if hasattr(kid, "get_object") else kid

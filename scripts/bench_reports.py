@@ -48,6 +48,7 @@ class Run:
     processes: int
     size: int  # the PDF's bytes
     cpu: float  # the render processes' CPU seconds, together (steadier than the wall time)
+    join_cpu: float = 0.0  # the joining child's CPU seconds once every part was written
 
     @property
     def total(self) -> float:
@@ -223,6 +224,7 @@ def _measure(filler: Filler, target: int, processes: int | None = None) -> Run:
         processes=rendered.processes,
         size=len(rendered.pdf),
         cpu=rendered.cpu_seconds,
+        join_cpu=rendered.join_cpu_seconds,
     )
 
 
@@ -235,7 +237,8 @@ def _line(run: Run) -> str:
     return (
         f"assemble {run.assemble:5.2f} s, render {run.render:5.2f} s, total {run.total:5.2f} s, "
         f"{run.pages / run.total:5.1f} pages/s, render CPU {run.cpu:5.2f} s, "
-        f"peak {run.peak_mb:5.0f} MB, "
+        + (f"join after the last part {run.join_cpu:4.2f} s CPU, " if run.processes > 1 else "")
+        + f"peak {run.peak_mb:5.0f} MB, "
         f"{run.processes} render process{'es' if run.processes > 1 else ''}"
     )
 
