@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import CharField, F, QuerySet, Value
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -28,6 +29,7 @@ from core.widgets import (
     QuickHiddenInput,
     QuickNumberInput,
     choices_listed,
+    quicken_widgets,
 )
 from programme.models import Outcome
 from recommendations.models import Recommendation
@@ -54,6 +56,33 @@ if TYPE_CHECKING:
 
 _SCORE_RANGE = _("Scores are between 0 and 100.")
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# What an institution's label in a picker prints (``Institution.__str__``).
+_INSTITUTION_LABEL = ("pk", "name", "short_name")
+
+# The training's relations the form ticks records of.
+_PICKED = ("partners", "topics", "target_groups", "recommendations", "outcomes")
+
+
+def _picked(training: Training) -> dict[str, list[int]]:
+    """The keys of the records each of ``_PICKED`` holds for a saved training, in one query
+    (a ``UNION ALL`` of their link tables) instead of one per relation."""
+    relations = {relation.name: relation for relation in Training._meta.many_to_many}
+    parts = []
+    for name in _PICKED:
+        relation = relations[name]
+        links = relation.remote_field.through._default_manager  # type: ignore[union-attr]
+        parts.append(
+            links.filter(**{relation.m2m_field_name(): training.pk})
+            .annotate(relation=Value(name, output_field=CharField()))
+            .values_list("relation", F(relation.m2m_reverse_field_name()))
+            .order_by()
+        )
+    picked: dict[str, list[int]] = {name: [] for name in _PICKED}
+    for name, pk in parts[0].union(*parts[1:], all=True):
+        picked[name].append(pk)
+    return picked
 
 
 def _score_field(
@@ -122,6 +151,14 @@ class TrainingForm(TranslatedModelForm):
         }
 
     def __init__(self, *args: Any, organisers: QuerySet[Institution], **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk is not None:
+            # ModelForm reads the records of each relation to tick them, a query each: the
+            # ticks come from one instead (``_picked``), and ModelForm reads the other fields.
+            # Saving goes through the services, never ModelForm's own relations' save.
+            self._meta = copy.copy(self._meta)
+            self._meta.fields = [name for name in self.Meta.fields if name not in _PICKED]
+            kwargs["initial"] = {**_picked(instance), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         organiser: forms.ModelChoiceField[Institution] = self.fields["organiser"]  # type: ignore[assignment]
         if self.instance.pk is None:
@@ -141,12 +178,23 @@ class TrainingForm(TranslatedModelForm):
                 organiser.help_text = _(
                     "Only the organiser's editors can give the training another organiser."
                 )
+        # Each picker reads only the columns its labels print (every language of them:
+        # modeltranslation adds the others), not every text of every record.
+        organiser.queryset = organiser.queryset.only(*_INSTITUTION_LABEL)
         by_name = alphabetical("name")
-        self.fields["partners"].queryset = Institution.objects.order_by(by_name)  # type: ignore[attr-defined]
-        self.fields["topics"].queryset = Topic.objects.order_by(by_name)  # type: ignore[attr-defined]
-        self.fields["target_groups"].queryset = ProfessionalGroup.objects.order_by(by_name)  # type: ignore[attr-defined]
-        self.fields["recommendations"].queryset = Recommendation.objects.order_by("number")  # type: ignore[attr-defined]
-        self.fields["outcomes"].queryset = Outcome.objects.order_by("code")  # type: ignore[attr-defined]
+        self.fields["partners"].queryset = Institution.objects.order_by(by_name).only(  # type: ignore[attr-defined]
+            *_INSTITUTION_LABEL
+        )
+        self.fields["topics"].queryset = Topic.objects.order_by(by_name).only("pk", "name")  # type: ignore[attr-defined]
+        self.fields["target_groups"].queryset = ProfessionalGroup.objects.order_by(by_name).only(  # type: ignore[attr-defined]
+            "pk", "name"
+        )
+        self.fields["recommendations"].queryset = Recommendation.objects.order_by("number").only(  # type: ignore[attr-defined]
+            "pk", "number", "text"
+        )
+        self.fields["outcomes"].queryset = Outcome.objects.order_by("code").only(  # type: ignore[attr-defined]
+            "pk", "code", "title"
+        )
         for name in (
             "organiser",
             "partners",
@@ -156,6 +204,10 @@ class TrainingForm(TranslatedModelForm):
             "outcomes",
         ):
             choices_listed(self.fields[name])  # type: ignore[arg-type]
+        # Every other widget (the inputs in three languages, the organiser's and the status's
+        # drop-downs) written in Python too: through Django's templates they cost more than
+        # the rest of the edit page.
+        quicken_widgets(self)
         self.similar: list[Training] = []
 
     def clean(self) -> dict[str, Any]:
@@ -192,7 +244,7 @@ class TrainingForm(TranslatedModelForm):
         # Last, beside the button that saves, with the training it looks like.
         field: forms.BooleanField = self.fields.pop("save_separately")  # type: ignore[assignment]
         self.fields["save_separately"] = field
-        field.widget = forms.CheckboxInput()
+        field.widget = QuickCheckboxInput()
         field.help_text = similar_question(similar[0])
         # The field's bound copy was made, with the old help text, when the form was cleaned.
         self["save_separately"].help_text = field.help_text
