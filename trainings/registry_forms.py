@@ -3,14 +3,16 @@ choices a merge asks for."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.collation import alphabetical
 from core.portal import SearchField
-from core.widgets import QuickSelect, choices_listed
+from core.widgets import QuickSelect, choices_listed, escaped
 from stakeholders.choices import Sex
 from stakeholders.models import Institution, ProfessionalGroup, User
 from trainings.models import Participant, Training
@@ -18,11 +20,57 @@ from trainings.registry_selectors import (
     KEPT_VALUE,
     MERGED_VALUE,
     MergePlan,
+    register_institution_choices,
+    register_institutions,
     register_training_choices,
     register_trainings,
 )
 
 PERSON_FIELDS = ("full_name", "sex", "professional_group", "email")
+
+
+# No option's value: the drop-down written with none of its options chosen.
+_NONE_CHOSEN = "\x00"
+
+
+@lru_cache(maxsize=16)
+def _none_chosen(name: str, attrs: tuple[tuple[str, Any], ...], choices: tuple[Any, ...]) -> str:
+    """The drop-down as ``QuickSelect`` writes it with none of its options chosen."""
+    return str(QuickSelect(choices=list(choices)).render(name, _NONE_CHOSEN, dict(attrs)))
+
+
+class KeptOptionsSelect(QuickSelect):
+    """``QuickSelect`` for a long list that comes back the same page after page (the
+    register's 2,000 trainings): each list is written once per process (``_none_chosen``,
+    under the list itself), and a page only marks the option it has chosen, the first one
+    whose value it asks for, as ``QuickSelect`` chooses it."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        if any(isinstance(label, list | tuple) for _key, label in self.choices):
+            return super().render(name, value, attrs, renderer)  # choices in groups
+        own = self.build_attrs(self.attrs, attrs)
+        # Each label as read in the reader's language: a list is kept once per language.
+        choices = tuple((key, str(label)) for key, label in self.choices)
+        try:
+            markup = _none_chosen(name, tuple(own.items()), choices)
+        except TypeError:  # an attribute that cannot be a key (a list): written each time
+            return super().render(name, value, attrs, renderer)
+        found = []
+        for wanted in self.format_value(value):
+            tag = f'<option value="{escaped(wanted)}">'
+            at = markup.find(tag)
+            if at >= 0:
+                found.append(at + len(tag) - 1)
+        if not found:
+            return mark_safe(markup)  # noqa: S308 - written by QuickSelect, every value escaped
+        at = min(found)
+        return mark_safe(f"{markup[:at]} selected{markup[at:]}")  # noqa: S308 - as above
 
 
 class PeopleSearchForm(forms.Form):
@@ -35,7 +83,7 @@ class PeopleSearchForm(forms.Form):
     )
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_("Institution"),
-        queryset=Institution.objects.order_by(alphabetical("name")),
+        queryset=register_institutions(),
         required=False,
         empty_label=_("Any"),
         widget=QuickSelect,
@@ -52,17 +100,23 @@ class PeopleSearchForm(forms.Form):
         queryset=Training.objects.none(),
         required=False,
         empty_label=_("Any"),
-        widget=QuickSelect,
+        widget=KeptOptionsSelect,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         training = self.fields["training"]
-        training.queryset = register_trainings(by=user)  # type: ignore[attr-defined]
+        trainings = register_trainings(by=user)
+        training.queryset = trainings  # type: ignore[attr-defined]
         # The widget shows the names the selector keeps; the queryset still checks the choice.
-        choices = register_training_choices(by=user)
+        choices = register_training_choices(by=user, trainings=trainings)
         training.widget.choices = [("", training.empty_label), *choices]  # type: ignore[attr-defined]
-        choices_listed(self.fields["institution"])  # type: ignore[arg-type]
+        # As the trainings: the names the selector keeps; the queryset checks the choice.
+        institution = self.fields["institution"]
+        institution.widget.choices = [
+            ("", institution.empty_label),  # type: ignore[attr-defined]
+            *register_institution_choices(),
+        ]
         choices_listed(self.fields["profession"])  # type: ignore[arg-type]
 
     def filters(self) -> dict[str, Any]:

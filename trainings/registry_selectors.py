@@ -11,14 +11,17 @@ instead of spelling every name of the register.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BigIntegerField, Count, F, Func, Q, QuerySet, Sum
 from django.db.models.expressions import Col
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -69,6 +72,23 @@ def people_named(people: QuerySet[Participant], q: str) -> QuerySet[Participant]
     return people
 
 
+def _in_every_language(name: str) -> list[str]:
+    return [build_localized_fieldname(name, code) for code, _name in settings.LANGUAGES]
+
+
+# What the register's list and the portal's search show of a person: the name (a link to
+# their page), whether it was erased, the sex, the profession and the institution (its
+# label: the short name, else the name; each in the reader's language or the fallback's).
+PEOPLE_SHOWN = (
+    "full_name",
+    "sex",
+    "erased_at",
+    *_in_every_language("professional_group__name"),
+    *_in_every_language("institution__name"),
+    *_in_every_language("institution__short_name"),
+)
+
+
 def people_search(
     *,
     by: User,
@@ -79,7 +99,7 @@ def people_search(
 ) -> QuerySet[Participant]:
     """The people in the user's register (``participants_in_register_for``) matching the
     name and filters, by name; their profession and institution joined, so a page of them
-    costs one query."""
+    costs one query. Only what a list of them shows is read (``PEOPLE_SHOWN``)."""
     people = people_named(participants_in_register_for(by), q)
     if institution is not None:
         people = people.filter(institution=institution)
@@ -87,8 +107,10 @@ def people_search(
         people = people.filter(professional_group=profession)
     if training is not None:
         people = people.filter(attendance__training=training)
-    return people.select_related("institution", "professional_group").order_by(
-        alphabetical("full_name"), "pk"
+    return (
+        people.select_related("institution", "professional_group")
+        .only(*PEOPLE_SHOWN)
+        .order_by(alphabetical("full_name"), "pk")
     )
 
 
@@ -110,38 +132,120 @@ _NAME_FIELDS = (
 NAMES_KEPT_SECONDS = 24 * 60 * 60
 
 
-def register_training_choices(*, by: User) -> list[tuple[int, str]]:
-    """The register's training filter: each of ``register_trainings`` as (pk, its name), in
-    that order, in one query however many.
+def _names_made_of(records: QuerySet[Any], fields: Sequence[str]) -> str | None:
+    """A digest of what the names of these records are made of (their ``fields``) and of
+    the order they come in, worked out by PostgreSQL: one row read where naming them reads
+    every one. Each record's values are written as literals (``quote_nullable``: a missing
+    title is told from an empty one, a comma in a title from the one between values) and
+    hashed, and the hashes summed; the order is what the list is ordered by, as the values
+    decide it. None on other databases."""
+    if connection.vendor != "postgresql":
+        return None
+    # hashtextextended(concat_ws(',', quote_nullable(pk), quote_nullable(field), …), 0):
+    # one expression, where one for each call costs more to compile than the query takes.
+    hashed = Func(
+        *(F(name) for name in ("pk", *fields)),
+        template="hashtextextended(concat_ws(',', quote_nullable(%(expressions)s)), 0)",
+        arg_joiner="), quote_nullable(",
+        output_field=BigIntegerField(),
+    )
+    digest = records.order_by().aggregate(n=Count("pk"), sum=Sum(hashed))
+    order = ",".join(map(str, records.query.order_by))
+    return hashlib.sha256(f"{digest['n']}:{digest['sum']}:{order}".encode()).hexdigest()
+
+
+# What an institution's name (``Institution.__str__``) is made of: its name and short name,
+# each in the reader's language or the fallback's.
+INSTITUTION_NAMED = (*_in_every_language("name"), *_in_every_language("short_name"))
+
+
+def register_institutions() -> QuerySet[Institution]:
+    """The institutions the register's filter offers, by name; only what names them read."""
+    return Institution.objects.order_by(alphabetical("name")).only(*INSTITUTION_NAMED)
+
+
+def register_institution_choices() -> list[tuple[int, str]]:
+    """The register's institution filter: each of ``register_institutions`` as (pk, its
+    name), in that order. Kept in the cache as the training filter is, per language, under
+    a digest of what the names are made of: a page reads one row instead of naming every
+    institution (each name a look-up through the fallback languages)."""
+    institutions = register_institutions()
+    digest = _names_made_of(institutions, INSTITUTION_NAMED)
+    key = f"register:institution-choices:{get_language()}:{digest}"
+    if digest is not None:
+        choices: list[tuple[int, str]] | None = _kept(key)
+        if choices is not None:
+            return choices
+    choices = [(institution.pk, str(institution)) for institution in institutions]
+    if digest is not None:
+        _keep(key, choices)
+    return choices
+
+
+def register_training_choices(
+    *, by: User, trainings: QuerySet[Training] | None = None
+) -> list[tuple[int, str]]:
+    """The register's training filter: each of ``register_trainings`` (or ``trainings``,
+    the same already read) as (pk, its name), in that order, in one query however many
+    once the list is kept.
 
     A name (``str(training)``) has its date formatted in the reader's language, and naming
-    the 2,000 trainings of a programme costs more than the rest of the page. So the names are
-    kept in the cache, per language, each under what it is made of (``_NAME_FIELDS``): a
-    training renamed, moved or re-dated is named anew, with one more query for those. The
-    cache is an optimisation, never a dependency: unreachable, every name is made again.
+    the 2,000 trainings of a programme costs more than the rest of the page. So the list is
+    kept in the cache, per language, under a digest of what every name in it is made of
+    (``_names_made_of``): a training renamed, moved or re-dated, added or no longer offered
+    makes another digest. Reading that digest is the one query of a page; a list not kept
+    yet is named from the names kept one by one (``_training_names``). The cache is an
+    optimisation, never a dependency: unreachable, every name is made again.
     """
+    if trainings is None:
+        trainings = register_trainings(by=by)
     # rewrite(False): the columns are named in full, and modeltranslation's rows (a
     # dictionary each, for fallbacks none of them needs) would cost more than the query.
-    trainings = register_trainings(by=by).rewrite(False)  # type: ignore[attr-defined]
+    trainings = trainings.rewrite(False)  # type: ignore[attr-defined]
+    digest = _names_made_of(trainings, _NAME_FIELDS)
+    key = f"register:training-choices:{get_language()}:{digest}"
+    if digest is not None:
+        choices: list[tuple[int, str]] | None = _kept(key)
+        if choices is not None:
+            return choices
+    choices = _training_names(trainings)
+    if digest is not None:
+        _keep(key, choices)
+    return choices
+
+
+def _kept(key: str) -> Any:
+    """What the cache keeps under ``key``; None when it keeps nothing or is unreachable."""
+    try:
+        return cache.get(key)
+    except Exception:  # any cache failure: made again, never break the page
+        logger.warning("Cache unreachable; the register's filter named anew", exc_info=True)
+        return None
+
+
+def _keep(key: str, value: Any) -> None:
+    try:
+        cache.set(key, value, timeout=NAMES_KEPT_SECONDS)
+    except Exception:
+        logger.warning("Cache unreachable; the register's filter not kept", exc_info=True)
+
+
+def _training_names(trainings: QuerySet[Training]) -> list[tuple[int, str]]:
+    """Each of ``trainings`` as (pk, its name), in their order. The names are kept in the
+    cache, per language, each under what it is made of (``_NAME_FIELDS``): only a training
+    renamed, moved or re-dated is named anew, with one more query for those."""
     # Each training with what its name is made of, in one string: a quick key to compare.
     rows = {
         pk: "\x1f".join(map(str, made_of))
         for pk, *made_of in trainings.values_list("pk", *_NAME_FIELDS)
     }
     key = f"register:training-names:{get_language()}"
-    try:
-        kept: dict[int, tuple[str, str]] = cache.get(key) or {}  # pk: (made of, name)
-    except Exception:  # any cache failure: name them all, never break the page
-        logger.warning("Cache unreachable; naming every training", exc_info=True)
-        kept = {}
+    kept: dict[int, tuple[str, str]] = _kept(key) or {}  # pk: (made of, name)
     missing = [pk for pk, made_of in rows.items() if kept.get(pk, ("", ""))[0] != made_of]
     if missing:
         named = Training.objects.in_bulk(missing)
         kept = {**kept, **{pk: (rows[pk], str(named[pk])) for pk in named}}
-        try:
-            cache.set(key, kept, timeout=NAMES_KEPT_SECONDS)
-        except Exception:
-            logger.warning("Cache unreachable; training names not kept", exc_info=True)
+        _keep(key, kept)
     return [
         (pk, kept[pk][1]) for pk, made_of in rows.items() if kept.get(pk, ("", ""))[0] == made_of
     ]

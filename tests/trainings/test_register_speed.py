@@ -1,4 +1,4 @@
-"""The participant register at scale (issue 25): its order read from the name indexes, a
+"""The participant register at scale: its order read from the name indexes, a
 search read from the trigram index over the spelling PostgreSQL keeps, the training filter
 named without formatting every training's date on every page, and the same people found in
 the same order as the search that spelled every name."""
