@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -170,14 +170,30 @@ def register_institution_choices() -> list[tuple[int, str]]:
     a digest of what the names are made of: a page reads one row instead of naming every
     institution (each name a look-up through the fallback languages)."""
     institutions = register_institutions()
-    digest = _names_made_of(institutions, INSTITUTION_NAMED)
-    key = f"register:institution-choices:{get_language()}:{digest}"
-    if digest is not None:
-        choices: list[tuple[int, str]] | None = _kept(key)
-        if choices is not None:
-            return choices
-    choices = [(institution.pk, str(institution)) for institution in institutions]
-    if digest is not None:
+    return _choices_kept(
+        "institution",
+        institutions,
+        INSTITUTION_NAMED,
+        lambda: [(institution.pk, str(institution)) for institution in institutions],
+    )
+
+
+def _choices_kept(
+    kind: str,
+    records: QuerySet[Any],
+    fields: Sequence[str],
+    name_them: Callable[[], list[tuple[int, str]]],
+) -> list[tuple[int, str]]:
+    """A filter's (pk, name) list as kept in the cache for the reader's language under the
+    digest of what the names are made of (``_names_made_of``), else named (``name_them``)
+    and kept; named every time where there is no digest (not PostgreSQL)."""
+    digest = _names_made_of(records, fields)
+    if digest is None:
+        return name_them()
+    key = f"register:{kind}-choices:{get_language()}:{digest}"
+    choices: list[tuple[int, str]] | None = _kept(key)
+    if choices is None:
+        choices = name_them()
         _keep(key, choices)
     return choices
 
@@ -202,16 +218,7 @@ def register_training_choices(
     # rewrite(False): the columns are named in full, and modeltranslation's rows (a
     # dictionary each, for fallbacks none of them needs) would cost more than the query.
     trainings = trainings.rewrite(False)  # type: ignore[attr-defined]
-    digest = _names_made_of(trainings, _NAME_FIELDS)
-    key = f"register:training-choices:{get_language()}:{digest}"
-    if digest is not None:
-        choices: list[tuple[int, str]] | None = _kept(key)
-        if choices is not None:
-            return choices
-    choices = _training_names(trainings)
-    if digest is not None:
-        _keep(key, choices)
-    return choices
+    return _choices_kept("training", trainings, _NAME_FIELDS, lambda: _training_names(trainings))
 
 
 def _kept(key: str) -> Any:
