@@ -237,7 +237,7 @@ class IndicatorSettingsForm(forms.Form):
         self._groups: list[tuple[Calculation, list[str]]] = []
         # Several calculations offer the same options (topics, professional groups): each list
         # is read once for the form, and once only, however often it is drawn and validated
-        # (a callable's choices are read again each time; issue 25).
+        # (a callable's choices are read again each time).
         options: dict[Callable[[], list[tuple[str, str]]], list[tuple[str, str]]] = {}
         for calculation in calculations():
             names = []
@@ -283,7 +283,7 @@ class IndicatorSettingsForm(forms.Form):
                 else "",
             )
             self.initial[name] = targets.get(period.pk)
-        # About 200 options and checkboxes: written without a template each (issue 25).
+        # About 200 options and checkboxes: written without a template each.
         quicken_widgets(self)
 
     def clean(self) -> dict[str, Any]:
@@ -431,7 +431,7 @@ class AttendanceRowForm(TranslatedForm):
     translated_fields = ("representatives",)
 
     # QuickSelect: every row lists each institution, and Django's Select renders each option
-    # through a template of its own (issue 25).
+    # through a template of its own.
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.order_by(alphabetical("name")),
@@ -468,7 +468,7 @@ class AttendanceRowForm(TranslatedForm):
 
 class InstitutionChoices:
     """The institutions of an attendance form's pickers, read and labelled once for every row
-    (issue 25): each row's own field would read them again, in a query of its own, and label
+    : each row's own field would read them again, in a query of its own, and label
     each institution again in the reader's language."""
 
     def __init__(self, field: forms.ModelChoiceField[Institution]) -> None:
@@ -518,13 +518,13 @@ class BaseAttendanceFormSet(forms.BaseFormSet):
         return InstitutionChoices(cast("forms.ModelChoiceField[Institution]", field))
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        # One list of institutions for every row and the empty form (issue 25).
+        # One list of institutions for every row and the empty form.
         return {**super().get_form_kwargs(index), "institutions": self._institutions}
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         # Here, once the "Delete" box is added: each row's text areas, checkbox and hidden
-        # inputs written without a template (issue 25).
+        # inputs written without a template.
         quicken_widgets(form)
 
     @cached_property

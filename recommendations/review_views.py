@@ -56,7 +56,7 @@ def item_label(item: ReviewItem) -> str:
 #
 # The table's cells used to be worked out by the template: a dozen tags a row, each URL
 # reversed, each sentence translated, each date converted. The row below holds the same
-# strings, made in one pass (issue 25); the template only places them. The sentences are the
+# strings, made in one pass; the template only places them. The sentences are the
 # template's own msgids, so their translations are unchanged.
 
 # Items waiting longer than this many days are marked.

@@ -1,4 +1,4 @@
-"""The lists' filters write their drop-downs without a template per option (issue 25): every
+"""The lists' filters write their drop-downs without a template per option: every
 filter's form gets the quick widgets through one base class, and writes the same HTML as
 Django's widgets, with the same queries, in English, Macedonian and Albanian."""
 

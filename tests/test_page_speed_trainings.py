@@ -1,4 +1,4 @@
-"""The trainings pages made cheaper for issue 25 show what they showed: the inputs written
+"""The trainings pages made cheaper show what they showed: the inputs written
 without a template, the pickers read in one plain query, the attendance figures worked out
 from the list the page holds; and their queries stay the same however many people came."""
 

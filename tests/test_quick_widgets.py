@@ -1,5 +1,5 @@
 """The indicator settings form and the meeting attendance form write their widgets without a
-template (issue 25), to the same HTML as Django's widgets: unbound and sent back with errors,
+template, to the same HTML as Django's widgets: unbound and sent back with errors,
 in English, Macedonian and Albanian, with the same queries."""
 
 from __future__ import annotations

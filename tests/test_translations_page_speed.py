@@ -1,4 +1,4 @@
-"""The content translations page (issue 25): the records it lists follow the rule, and its
+"""The content translations page: the records it lists follow the rule, and its
 queries stay the same however many records lack a language.
 
 The rule is spelled out here in Python over every record (a field with a text in at least one

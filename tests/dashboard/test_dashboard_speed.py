@@ -1,4 +1,4 @@
-"""The dashboard under load (issue 25): what is the same for every reader is kept between
+"""The dashboard under load: what is the same for every reader is kept between
 requests, only the tasks a reader sees are written out, the queries do not grow with the rows,
 and a change the reader has just made shows on the next dashboard all the same."""
 

@@ -1,4 +1,4 @@
-"""What planning a large attendance list is spared (issue 21), without changing what it finds:
+"""What planning a large attendance list is spared, without changing what it finds:
 records of new people made only when written, each repeated cell read once, the preview's
 cells made only for the rows a batch shows, the cycle collector paused meanwhile."""
 

@@ -1,5 +1,5 @@
-"""A meeting's attendance form runs the same queries however many institutions attended
-(issue 25): the institutions of every row's picker are read and labelled once for the whole
+"""A meeting's attendance form runs the same queries however many institutions attended:
+the institutions of every row's picker are read and labelled once for the whole
 formset, and the pickers are written without a template per option, to the same markup as
 Django's own drop-down."""
 

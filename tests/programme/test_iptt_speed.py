@@ -1,4 +1,4 @@
-"""The IPTT, an indicator's settings and the "to report" page under load (issue 25): each reads
+"""The IPTT, an indicator's settings and the "to report" page under load: each reads
 the database the same number of times with 10 and with 100 indicators, the IPTT's table is
 written once and kept under the figures' version, and what changes shows on the next request."""
 

@@ -1,4 +1,4 @@
-"""The meeting page runs the same queries however long its lists are (issue 25): its
+"""The meeting page runs the same queries however long its lists are: its
 attending institutions, its decisions with their outcomes and recommendations, the action
 points raised at it and those carried in from earlier meetings."""
 

@@ -1,5 +1,5 @@
 """The page that prepares the next meeting runs the same queries however many action points it
-carries and values are owed (issue 25), and keeps which indicators are behind their target
+carries and values are owed, and keeps which indicators are behind their target
 only until a record they are judged on changes."""
 
 from __future__ import annotations

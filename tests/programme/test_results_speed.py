@@ -1,4 +1,4 @@
-"""The results framework page under load (issue 25): its tables are written once and kept
+"""The results framework page under load: its tables are written once and kept
 under the figures' version, the page reads the database the same number of times with 10 and
 with 100 indicators, and whatever changes what a reader sees shows on their next request."""
 

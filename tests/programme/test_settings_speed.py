@@ -1,4 +1,4 @@
-"""An indicator's settings page under load (issue 25): the page reads the database the same
+"""An indicator's settings page under load: the page reads the database the same
 number of times however many topics, professional groups, institutions and periods it offers,
 reads each list of options once, and writes its widgets without a template each."""
 

@@ -1,4 +1,4 @@
-"""Each assignment's latest updates are read in one pass (issue 25): the list, the API, the
+"""Each assignment's latest updates are read in one pass: the list, the API, the
 recommendation's page and the reports take them from the same window query, and they say
 what the correlated "latest approved update" subquery of the status-by-day reading says."""
 

@@ -1,4 +1,4 @@
-"""The recommendation's page (issue 25): its history is the newest workflow steps, cut before
+"""The recommendation's page: its history is the newest workflow steps, cut before
 they are joined to their update, and its cards and rows, prepared in Python as plain values,
 show what each update and step holds."""
 

@@ -1,4 +1,4 @@
-"""The review queue and "My institution's updates" stay fast as they grow (issue 25): the same
+"""The review queue and "My institution's updates" stay fast as they grow: the same
 queries for 10 and for 200 rows, the days waiting counted by the database in the platform's
 calendar, and the filters' drop-downs written as Django's own ``Select`` writes them."""
 

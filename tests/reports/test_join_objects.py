@@ -1,5 +1,5 @@
-"""The join's own writing of pypdf's objects (issue 22: the joining child's time after the
-last part) makes what pypdf makes: the same bytes for every object, the same cloned
+"""The join's own writing of pypdf's objects (the joining child's time after the last
+part) makes what pypdf makes: the same bytes for every object, the same cloned
 structure tree, and so the same file."""
 
 from __future__ import annotations

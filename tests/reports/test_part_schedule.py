@@ -1,6 +1,6 @@
 """The parts' children are given unequal work on purpose: the joining child starts on the core of
 the first child to finish, and its start and reading of the parts should end when the last
-part's layout does, not after it (issue 22)."""
+part's layout does, not after it."""
 
 from __future__ import annotations
 

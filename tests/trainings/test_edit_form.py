@@ -1,5 +1,5 @@
 """The training form writes its widgets without a template and reads the ticks of its pickers
-in one query (issue 25): the same HTML as Django's widgets and ModelForm's own reading, unbound
+in one query: the same HTML as Django's widgets and ModelForm's own reading, unbound
 and sent back with errors, in English, Macedonian and Albanian."""
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def test_a_new_training_ticks_nothing_and_reads_no_links(demo: dict[str, User]) 
 
 
 def test_the_edit_page_reads_a_fixed_number_of_queries(demo: dict[str, User]) -> None:
-    """Fewer than the 22 it ran before (issue 25), however many records the pickers tick."""
+    """Fewer than the 22 it ran before, however many records the pickers tick."""
     training = _training()
     client = Client()
     client.force_login(demo["demo-admin"])

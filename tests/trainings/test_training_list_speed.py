@@ -1,4 +1,4 @@
-"""The training list at scale (issue 25): each training's people counted for the page shown
+"""The training list at scale: each training's people counted for the page shown
 only, and the list counted without reading the programme's attendance."""
 
 from __future__ import annotations

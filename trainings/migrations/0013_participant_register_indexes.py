@@ -1,4 +1,4 @@
-"""What keeps the participant register fast at tens of thousands of people (issue 25).
+"""What keeps the participant register fast at tens of thousands of people.
 
 - One index per interface language on the name in that language's ICU collation, then the
   id: the register's order (``alphabetical("full_name"), "pk"``), so a page of it reads 25
