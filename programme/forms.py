@@ -467,8 +467,8 @@ class AttendanceRowForm(TranslatedForm):
 
 
 class InstitutionChoices:
-    """The institutions of an attendance form's pickers, read and labelled once for every row
-    : each row's own field would read them again, in a query of its own, and label
+    """The institutions of an attendance form's pickers, read and labelled once for every
+    row: each row's own field would read them again, in a query of its own, and label
     each institution again in the reader's language."""
 
     def __init__(self, field: forms.ModelChoiceField[Institution]) -> None:
