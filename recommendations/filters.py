@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import FilterForm
 from core.portal import SearchField
 from recommendations.choices import ImplementationStatus
-from recommendations.models import Theme
+from recommendations.models import Assignment, Theme
 from stakeholders.models import Institution
 
 
@@ -19,7 +19,10 @@ class RecommendationFilterForm(FilterForm):
     )
     institution: forms.ModelChoiceField[Institution] = forms.ModelChoiceField(
         label=_("Responsible institution"),
-        queryset=Institution.objects.filter(assignments__isnull=False).distinct(),
+        # Only the columns the labels print, without a DISTINCT over every other column.
+        queryset=Institution.objects.filter(
+            pk__in=Assignment.objects.values("institution_id")
+        ).only("pk", "name", "short_name"),
         required=False,
     )
     status = forms.ChoiceField(

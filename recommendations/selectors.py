@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -17,6 +19,7 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -31,8 +34,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from core.collation import alphabetical
+from core.collation import alphabetical, reader_language
 from core.history import history_model
+from core.written_queries import (
+    Columns,
+    columns_of,
+    instances_from_row,
+    order_by_sql,
+    select_sql,
+    written_once,
+)
 from programme.choices import IndicatorKind, ValueState
 from programme.models import Decision, IndicatorValue, ReportingPeriod
 from programme.selectors import indicator_values_to_review, reporting_periods_open
@@ -45,11 +56,16 @@ from recommendations.choices import (
 )
 from recommendations.models import (
     Assignment,
+    Evidence,
     ProgressUpdate,
     Recommendation,
     UpdateTransition,
 )
-from recommendations.permissions import recommendations_reportable_by, updates_visible_to
+from recommendations.permissions import (
+    recommendations_reportable_by,
+    updates_visible_sql,
+    updates_visible_to,
+)
 from recommendations.sources import recommendation_trainings
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
@@ -131,6 +147,27 @@ def _latest_approved(*, until: date | None) -> QuerySet[ProgressUpdate]:
 _STATUS_ONLY = ("pk", "recommendation_id", "institution_id", "period_id", "status", "state")
 
 
+def _is_approved() -> Case:
+    """Whether an update is approved, as a column: an assessment's two kinds."""
+    return Case(
+        When(state=UpdateState.APPROVED, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _assessment_rank() -> Window:
+    """Which update is an assignment's assessment: its updates numbered newest first
+    (``_NEWEST``) within the assignment and kind (approved or not); number 1 is the one. The
+    one rule the reports' reading (``_latest_updates``) and the page's (``_page_updates``)
+    share."""
+    return Window(
+        RowNumber(),
+        partition_by=[F("recommendation_id"), F("institution_id"), _is_approved()],
+        order_by=[F("period__start_date").desc(), F("pk").desc()],
+    )
+
+
 def _latest_updates(
     recommendation_ids: Collection[int],
     *,
@@ -150,21 +187,9 @@ def _latest_updates(
     wanted = _approved(until=until)
     if visible is not None:
         wanted |= Q(pk__in=visible.exclude(state=UpdateState.APPROVED).values("pk"))
-    is_approved = Case(
-        When(state=UpdateState.APPROVED, then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
     updates = (
         ProgressUpdate.objects.filter(wanted, recommendation_id__in=recommendation_ids)
-        .annotate(
-            is_approved=is_approved,
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("recommendation_id"), F("institution_id"), is_approved],
-                order_by=[F("period__start_date").desc(), F("pk").desc()],
-            ),
-        )
+        .annotate(is_approved=_is_approved(), rank=_assessment_rank())
         .filter(rank=1)
         .order_by()
     )
@@ -191,7 +216,7 @@ def _assigned(
     pairs = list(
         Assignment.objects.filter(recommendation_id__in=recommendation_ids)
         .values_list("recommendation_id", "institution_id", "kind")
-        .order_by(alphabetical("institution__name"), "pk")
+        .order_by(*_reading_order())
     )
     institutions = Institution.objects.in_bulk({institution_id for _r, institution_id, _k in pairs})
     assignments = [
@@ -204,8 +229,19 @@ def _assigned(
         )
         for recommendation_id, institution_id, kind in pairs
     ]
-    # Responsible first: the sort is stable, so each group stays in the reader's alphabet.
-    return sorted(assignments, key=lambda a: a.kind != AssignmentKind.RESPONSIBLE)
+    return _responsible_first(assignments)
+
+
+def _reading_order() -> tuple[Any, ...]:
+    """The assignments in the order their assessments are read: by institution name in the
+    reader's alphabet (``_responsible_first`` then puts the responsible ones first)."""
+    return (alphabetical("institution__name"), "pk")
+
+
+def _responsible_first(assessments: Iterable[Assessment]) -> list[Assessment]:
+    """Responsible institutions first: the sort is stable, so each group stays in the order
+    of ``_reading_order``."""
+    return sorted(assessments, key=lambda a: a.kind != AssignmentKind.RESPONSIBLE)
 
 
 def recommendation_assessments(
@@ -391,19 +427,14 @@ def updates_owed(
     )
 
 
-def recommendations_filtered(
-    *,
-    q: str = "",
-    theme: str = "",
-    institution: int | None = None,
-    status: str = "",
-    reportable_by: User | None = None,
-) -> list[RecommendationRow]:
-    """The recommendations list's rows, filtered. With ``reportable_by``, each recommendation
-    also says whether that user may report on it (``reportable``: the gate's rule,
-    ``recommendations_reportable_by``, asked in the same query)."""
-    # No themes: the list does not show them; the API reads them for its page alone.
-    queryset = Recommendation.objects.select_related("recommendation_set")
+def _recommendations_matching(
+    *, q: str, theme: str, institution: int | None, reportable_by: User | None
+) -> QuerySet[Recommendation]:
+    """The recommendations whose text, theme and assigned institution match the list's
+    filters. With ``reportable_by``, each also says whether that user may report on it
+    (``reportable``: the gate's rule, ``recommendations_reportable_by``, asked in the same
+    query)."""
+    queryset = Recommendation.objects.all()
     if reportable_by is not None:
         reportable = recommendations_reportable_by(reportable_by).filter(pk=OuterRef("pk"))
         queryset = queryset.annotate(reportable=Exists(reportable))
@@ -415,11 +446,109 @@ def recommendations_filtered(
         queryset = queryset.filter(themes__slug=theme)
     if institution:
         queryset = queryset.filter(assignments__institution_id=institution)
-    rows = recommendation_rows(queryset=queryset.distinct())
-    if status == "none":
-        rows = [r for r in rows if r.status is None]
-    elif status:
-        rows = [r for r in rows if r.status == status]
+    return queryset.distinct()
+
+
+def _status_matches(status: str | None, wanted: str) -> bool:
+    """Whether an overall status is the one the list's filter asks for ("none": not yet
+    assessed; nothing: any)."""
+    if wanted == "none":
+        return status is None
+    return not wanted or status == wanted
+
+
+def recommendations_filtered(
+    *,
+    q: str = "",
+    theme: str = "",
+    institution: int | None = None,
+    status: str = "",
+    reportable_by: User | None = None,
+) -> list[RecommendationRow]:
+    """The recommendations list's rows, filtered as the portal's list filters them, each
+    with its assessments (the API's list). With ``reportable_by``, each recommendation also
+    says whether that user may report on it."""
+    # No themes: the list does not show them; the API reads them for its page alone.
+    queryset = _recommendations_matching(
+        q=q, theme=theme, institution=institution, reportable_by=reportable_by
+    ).select_related("recommendation_set")
+    return [r for r in recommendation_rows(queryset=queryset) if _status_matches(r.status, status)]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRecommendation:
+    """A row of the portal's recommendations list: the recommendation (with ``reportable``),
+    its overall status and its institutions' labels, as ``recommendation_rows`` gives them."""
+
+    recommendation: Recommendation
+    status: str | None
+    institution_labels: str
+
+    @property
+    def status_label(self) -> str:
+        return str(ImplementationStatus(self.status).label) if self.status else ""
+
+
+def _approved_statuses(recommendation_ids: Collection[int]) -> dict[tuple[int, int], str]:
+    """Per assignment (recommendation, institution), the status of its latest approved
+    update: ``_latest_updates``'s reading for every reader (``_approved``, ranked by
+    ``_assessment_rank``), as plain values instead of an update loaded per assignment."""
+    latest = (
+        ProgressUpdate.objects.filter(
+            _approved(until=None), recommendation_id__in=recommendation_ids
+        )
+        .annotate(rank=_assessment_rank())
+        .filter(rank=1)
+        .order_by()
+        .values_list("recommendation_id", "institution_id", "status")
+    )
+    return {
+        (recommendation_id, institution_id): s for recommendation_id, institution_id, s in latest
+    }
+
+
+def recommendations_listed(
+    *,
+    q: str = "",
+    theme: str = "",
+    institution: int | None = None,
+    status: str = "",
+    reportable_by: User | None = None,
+) -> list[ListedRecommendation]:
+    """The portal's recommendations list: ``recommendations_filtered``'s recommendations,
+    statuses and labels, read as values (the list shows no assessment). Four queries
+    however many rows.
+
+    The same reading as ``_assigned``: the institutions assigned now, in reading order
+    (``_reading_order``, responsible ones first), each with its latest approved update's
+    status; the least advanced of them is the overall status (``overall_status``).
+    ``recommendation_rows`` loads an update and an assessment for each of the hundreds of
+    assignments, which cost most of the list's time."""
+    recommendations = list(
+        _recommendations_matching(
+            q=q, theme=theme, institution=institution, reportable_by=reportable_by
+        )
+    )
+    ids = [r.pk for r in recommendations]
+    approved = _approved_statuses(ids)
+    assigned: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for recommendation_id, institution_id, kind in (
+        Assignment.objects.filter(recommendation_id__in=ids)
+        .values_list("recommendation_id", "institution_id", "kind")
+        .order_by(*_reading_order())
+    ):
+        assigned[recommendation_id].append((institution_id, kind))
+    wanted = {institution_id for pairs in assigned.values() for institution_id, _k in pairs}
+    institutions = Institution.objects.filter(pk__in=wanted).only(*_LABEL).order_by()
+    labels = {i.pk: i.label for i in institutions}
+    rows = []
+    for r in recommendations:
+        # Responsible institutions first, as ``_responsible_first`` puts them (a stable sort).
+        pairs = sorted(assigned[r.pk], key=lambda pair: pair[1] != AssignmentKind.RESPONSIBLE)
+        overall = overall_status(approved[(r.pk, i)] for i, _kind in pairs if (r.pk, i) in approved)
+        if _status_matches(overall, status):
+            labels_shown = ", ".join(labels[i] for i, _kind in pairs)
+            rows.append(ListedRecommendation(r, overall, labels_shown))
     return rows
 
 
@@ -449,8 +578,13 @@ def _updates_on(
         visible.filter(recommendation=recommendation)
         .select_related("institution", "period")
         .annotate(evidence_count=Count("evidence"))
-        .order_by("-period__start_date", alphabetical("institution__name"), "pk")
+        .order_by(*_UPDATES_ORDER)
     )
+
+
+# The order of the page's table of updates and of its "Show all": the newest period first,
+# institutions in the reader's alphabet.
+_UPDATES_ORDER = ("-period__start_date", alphabetical("institution__name"), "pk")
 
 
 def recommendation_history(
@@ -467,21 +601,36 @@ def _history_on(
     """``recommendation_history`` given the updates the reader may see."""
     updates = visible.filter(recommendation=recommendation).values("pk")
     return (
-        UpdateTransition.objects.filter(update__in=updates, event=UpdateEvent.STEP)
+        UpdateTransition.objects.filter(_STEPS, update__in=updates)
         .select_related("update__institution", "update__period", "by")
-        .order_by("-at", "-pk")
+        .order_by(*_HISTORY_ORDER)
     )
 
 
-def _studies_and_decisions(recommendation: Recommendation) -> tuple[list[Any], list[Any]]:
-    return (
-        list(recommendation.studies.order_by("title")),
-        list(
-            Decision.objects.filter(recommendations=recommendation)
-            .select_related("meeting")
-            .order_by("meeting__number", "number")
-        ),
+# The history's entries (the workflow steps; the evidence events are on the update's page)
+# and their order, newest first: the full list's and the page's (``_newest_steps``).
+_STEPS = Q(event=UpdateEvent.STEP)
+_HISTORY_ORDER = ("-at", "-pk")
+
+
+def _studies_and_decisions(
+    recommendation: Recommendation, *, listed: bool = False
+) -> tuple[list[Any], list[Any]]:
+    """The studies and the steering committee's decisions on the recommendation. ``listed``:
+    only what the page's lists print (a study's title, status and link, a decision's text
+    and its meeting's name), not the long texts (a meeting's minutes in every language)."""
+    studies = recommendation.studies.order_by("title")
+    decisions = (
+        Decision.objects.filter(recommendations=recommendation)
+        .select_related("meeting")
+        .order_by("meeting__number", "number")
     )
+    if listed:
+        studies = studies.only("slug", "title", "status")
+        decisions = decisions.only(
+            "meeting", "text", "meeting__number", "meeting__date", "meeting__place"
+        )
+    return list(studies), list(decisions)
 
 
 def recommendation_evidence(
@@ -533,65 +682,43 @@ class RecommendationSummary:
         return str(ImplementationStatus(self.status).label) if self.status else ""
 
 
-# What a row of the page's updates reads: its period's name, its institution's label, status
-# and workflow state. Fewer columns are fewer to plan, carry through the window and load.
-# Every language's column of the (translated) name and short name: the label falls back.
+# An institution's label: every language's column of its (translated) name and short name,
+# since the label falls back.
 _LABEL = tuple(f"{f}_{code}" for f in ("name", "short_name") for code, _n in settings.LANGUAGES)
-_UPDATE_ROW = (
-    "pk",
-    "recommendation_id",
-    "institution_id",
-    "period_id",
-    "status",
-    "state",
-    "period__name",
-    "period__start_date",
-    *(f"institution__{f}" for f in _LABEL),
-)
 
 
 def recommendation_summary(*, recommendation: Recommendation, user: User) -> RecommendationSummary:
     """What the user may see that bears on one recommendation, the long lists cut to their
     latest entries; a fixed number of queries however many there are.
 
-    The updates the user may see are worked out once (``updates_visible_to``) and read by
-    each list, rather than asked of the permission gate by each.
+    The updates the user may see are worked out once (the gate's condition,
+    ``updates_visible_sql``) and read by each list, rather than asked of the gate by each.
     """
-    visible = updates_visible_to(user)
-    latest: list[ProgressUpdate] = list(
-        _updates_on(recommendation, visible=visible)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("institution_id")],
-                order_by=[F("period__start_date").desc(), F("pk").desc()],
-            ),
-            # How many the user may see in all, counted before the cut, in the same query.
-            total=Window(Count("pk")),
-        )
-        .filter(rank__lte=UPDATES_PER_INSTITUTION)
-        .only(*_UPDATE_ROW)
-    )
-    # The workflow steps are counted by a query of their own, without the joins: a window
-    # would carry every step's joined columns through the count, which measured slower. The
+    visible = updates_visible_sql(user)
+    updates = _page_updates(recommendation, visible=visible)
+    latest = [u for u in updates if u.rank <= UPDATES_PER_INSTITUTION]  # type: ignore[attr-defined]
+    assessed = {
+        (u.institution_id, u.is_approved): u  # type: ignore[attr-defined]
+        for u in updates
+        if u.assessment_rank == 1  # type: ignore[attr-defined]
+    }
+    # The workflow steps are counted with the keys of the newest (``_newest_steps``); the
     # trainings are few and counted in the query that reads them (a window is computed
     # before the limit).
-    steps = _history_on(recommendation, visible=visible)
+    history, history_count = _newest_steps(recommendation, visible=visible)
     trainings: list[Any] = list(
         recommendation_trainings(recommendation=recommendation, user=user).annotate(
             total=Window(Count("pk"))
         )[:TRAININGS_SHOWN]
     )
-    studies, decisions = _studies_and_decisions(recommendation)
+    studies, decisions = _studies_and_decisions(recommendation, listed=True)
     return RecommendationSummary(
         recommendation=recommendation,
-        assessments=_assessments([recommendation.pk], until=None, visible=visible)[
-            recommendation.pk
-        ],
+        assessments=_page_assessments(recommendation, assessed=assessed),
         updates=latest,
-        update_count=_total(latest),
-        history=list(_newest_steps(steps)),
-        history_count=steps.count(),
+        update_count=_total(updates),
+        history=history,
+        history_count=history_count,
         trainings=trainings,
         training_count=_total(trainings),
         studies=studies,
@@ -599,17 +726,254 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
     )
 
 
-def _newest_steps(steps: QuerySet[UpdateTransition]) -> QuerySet[UpdateTransition]:
-    """The ``HISTORY_SHOWN`` newest of the steps, joined to their update, institution, period
-    and author after the cut: a join before it carried every step's columns through the sort
-    (measured slower). The updates' long texts are never shown in the history."""
-    newest = steps.select_related(None).values("pk")[:HISTORY_SHOWN]
-    return (
-        UpdateTransition.objects.filter(pk__in=newest)
-        .select_related("update__institution", "update__period", "by")
-        .defer("update__narrative", "update__reviewer_comment")
-        .order_by(*steps.query.order_by)
+def _institution_rank() -> Window:
+    """Which updates are an institution's latest on the page's table: its updates numbered
+    newest first (``_NEWEST``)."""
+    return Window(
+        RowNumber(),
+        partition_by=[F("institution_id")],
+        order_by=[F("period__start_date").desc(), F("pk").desc()],
     )
+
+
+# The page's updates, its history and its assigned institutions are read by raw queries
+# written once per process and language (``core.written_queries``): Django compiles a query
+# filtered on a window twice, and turning the page's queries into SQL was most of the time it
+# spent on SQL. Their parts still come from their one definition each, compiled here by Django:
+# the permission gate's condition (``updates_visible_sql``, once per request),
+# ``_institution_rank``, ``_is_approved``, ``_assessment_rank``, the lists' orders (in the
+# reader's alphabet) and the history's entries; the cut is the ``QUALIFY`` Django would
+# write. Each row is loaded as the models' instances, as a queryset with ``only`` and
+# ``select_related`` would give them, each institution and period once.
+
+# What the page reads of an update: a row of its table (its period's name, its institution's
+# label, status and workflow state), or an assessment's card, which also prints the
+# narrative. Fewer columns are fewer to carry through the windows and load.
+_PAGE_COLUMNS: Columns = (
+    columns_of(
+        ProgressUpdate,
+        ("id", "recommendation_id", "institution_id", "period_id", "status", "state", "narrative"),
+    ),
+    columns_of(Institution, ("id", *_LABEL)),
+    columns_of(ReportingPeriod, ("id", "name", "start_date")),
+)
+
+
+@functools.cache
+def _page_updates_sql(language: str) -> tuple[str, tuple[Any, ...]]:
+    """``_page_updates``'s query for readers of ``language`` and the parameters of its
+    windows and order; the recommendation, the gate's condition (``%(visible)s``, put in by
+    the caller) and the cut come after."""
+    query = (
+        ProgressUpdate.objects.annotate(
+            rank=_institution_rank(),
+            is_approved=_is_approved(),
+            assessment_rank=_assessment_rank(),
+        )
+        .order_by(*_UPDATES_ORDER)
+        .query
+    )
+    compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+    quote = connection.ops.quote_name
+    params: list[Any] = []
+    windows = []
+    for name in ("rank", "is_approved", "assessment_rank"):
+        sql, window_params = compiler.compile(query.annotations[name])
+        windows.append(f"{sql} AS {quote(name)}")
+        params += window_params
+    order, order_params = order_by_sql(compiler, language)
+    params += order_params
+    update, institution, period, evidence = (
+        quote(m._meta.db_table) for m in (ProgressUpdate, Institution, ReportingPeriod, Evidence)
+    )
+    sql = (
+        f"SELECT ranked.*, (SELECT COUNT(*) FROM {evidence}"  # noqa: S608 - names, not values
+        f" WHERE {evidence}.update_id = ranked.c0) FROM"
+        f" (SELECT {select_sql(_PAGE_COLUMNS)}, {', '.join(windows)}, COUNT(*) OVER () AS total,"
+        f" ROW_NUMBER() OVER (ORDER BY {order}) AS position"
+        f" FROM {update} INNER JOIN {institution} ON ({update}.institution_id = {institution}.id)"
+        f" INNER JOIN {period} ON ({update}.period_id = {period}.id)"
+        f" WHERE {update}.recommendation_id = %s AND %(visible)s) ranked"
+        " WHERE ranked.rank <= %s OR ranked.assessment_rank = 1 ORDER BY ranked.position"
+    )
+    return sql, tuple(params)
+
+
+def _page_updates(
+    recommendation: Recommendation, *, visible: tuple[str, list[Any]]
+) -> list[ProgressUpdate]:
+    """The updates of the page's table and of its assessments' cards, in one query.
+
+    Of the updates the user may see (``visible``: ``updates_visible_sql``), each
+    institution's latest ``UPDATES_PER_INSTITUTION`` (``rank``, in the table's order) and each
+    assignment's latest approved update and latest other one (``assessment_rank`` 1: the rule
+    ``_assigned`` follows, whose approved updates every signed-in reader sees); each counts
+    its evidence, and ``total`` is how many the user may see in all, counted before the cut.
+    One window query instead of one for the table and one for the assessments: an
+    institution's latest update is also one of its assessments, so the two cuts share most
+    of their rows.
+    """
+    template, window_params = written_once(_page_updates_sql, reader_language())
+    condition, visible_params = visible
+    with connection.cursor() as cursor:
+        cursor.execute(
+            template.replace("%(visible)s", f"({condition})"),
+            [*window_params, recommendation.pk, *visible_params, UPDATES_PER_INSTITUTION],
+        )
+        rows = cursor.fetchall()
+    loaded: dict[tuple[type[Model], Any], Model] = {}
+    updates = []
+    for row in rows:
+        (update, institution, period), values = instances_from_row(row, _PAGE_COLUMNS, loaded)
+        _UPDATE_INSTITUTION.set_cached_value(update, institution)
+        _UPDATE_PERIOD.set_cached_value(update, period)
+        rank, is_approved, assessment_rank, total, _position, evidence_count = values
+        update.rank = rank
+        update.is_approved = is_approved
+        update.assessment_rank = assessment_rank
+        update.total = total
+        update.evidence_count = evidence_count
+        updates.append(update)
+    return updates
+
+
+_UPDATE_INSTITUTION: Any = ProgressUpdate._meta.get_field("institution")
+_UPDATE_PERIOD: Any = ProgressUpdate._meta.get_field("period")
+_STEP_UPDATE: Any = UpdateTransition._meta.get_field("update")
+_STEP_BY: Any = UpdateTransition._meta.get_field("by")
+
+# What the history shows of a step: who moved its update from which state to which, when,
+# with which comment; of its update, the institution's label and the period's name.
+_STEP_COLUMNS: Columns = (
+    columns_of(
+        UpdateTransition,
+        ("id", "update_id", "from_state", "to_state", "status", "by_id", "at", "comment"),
+    ),
+    columns_of(ProgressUpdate, ("id", "institution_id", "period_id")),
+    columns_of(Institution, ("id", *_LABEL)),
+    columns_of(ReportingPeriod, ("id", "name", "start_date")),
+    columns_of(User, ("id", "username", "first_name", "last_name")),
+)
+
+
+@functools.cache
+def _newest_steps_sql() -> tuple[str, tuple[Any, ...], tuple[Any, ...]]:
+    """``_newest_steps``' query, the parameters of its entries' condition and of its order;
+    the recommendation and the gate's condition (``%(visible)s``, put in by the caller)
+    follow the condition's, the cut the first order's."""
+    query = UpdateTransition.objects.filter(_STEPS).order_by(*_HISTORY_ORDER).query
+    compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+    steps, params = compiler.compile(query.where)
+    order, order_params = order_by_sql(compiler, settings.LANGUAGE_CODE)
+    quote = connection.ops.quote_name
+    step, update, institution, period, user = (
+        quote(m._meta.db_table)
+        for m in (UpdateTransition, ProgressUpdate, Institution, ReportingPeriod, User)
+    )
+    sql = (
+        f"SELECT {select_sql(_STEP_COLUMNS)}, newest.total"  # noqa: S608 - names, not values
+        f" FROM (SELECT {step}.id, COUNT(*) OVER () AS total FROM {step}"
+        f" INNER JOIN {update} ON ({step}.update_id = {update}.id)"
+        f" WHERE {steps} AND {update}.recommendation_id = %s AND %(visible)s"
+        f" ORDER BY {order} LIMIT %s) newest"
+        f" INNER JOIN {step} ON ({step}.id = newest.id)"
+        f" INNER JOIN {update} ON ({step}.update_id = {update}.id)"
+        f" INNER JOIN {institution} ON ({update}.institution_id = {institution}.id)"
+        f" INNER JOIN {period} ON ({update}.period_id = {period}.id)"
+        f" LEFT OUTER JOIN {user} ON ({step}.by_id = {user}.id)"
+        f" ORDER BY {order}"
+    )
+    return sql, tuple(params), tuple(order_params)
+
+
+def _newest_steps(
+    recommendation: Recommendation, *, visible: tuple[str, list[Any]]
+) -> tuple[list[UpdateTransition], int]:
+    """The ``HISTORY_SHOWN`` newest entries of ``recommendation_history`` for a reader who
+    sees the updates ``visible`` (``updates_visible_sql``), and how many there are in all, in
+    one query.
+
+    The keys are cut and counted first (a window over the keys alone), and only the cut is
+    joined to its update, institution, period and author: a join before the cut carried
+    every step's columns through the sort (measured slower), and a count of its own scanned
+    the steps a second time. The updates' long texts are never read for the history.
+    """
+    template, step_params, order_params = written_once(_newest_steps_sql)
+    condition, visible_params = visible
+    with connection.cursor() as cursor:
+        cursor.execute(
+            template.replace("%(visible)s", f"({condition})"),
+            [
+                *step_params,
+                recommendation.pk,
+                *visible_params,
+                *order_params,
+                HISTORY_SHOWN,
+                *order_params,
+            ],
+        )
+        rows = cursor.fetchall()
+    loaded: dict[tuple[type[Model], Any], Model] = {}
+    steps = []
+    for row in rows:
+        (step, update, institution, period, by), _total = instances_from_row(
+            row, _STEP_COLUMNS, loaded
+        )
+        _UPDATE_INSTITUTION.set_cached_value(update, institution)
+        _UPDATE_PERIOD.set_cached_value(update, period)
+        _STEP_UPDATE.set_cached_value(step, update)
+        _STEP_BY.set_cached_value(step, by)
+        steps.append(step)
+    return steps, (rows[0][-1] if rows else 0)
+
+
+# What the page reads of an assigned institution: its label and kind, and the assignment's.
+_ASSIGNED_COLUMNS: Columns = (columns_of(Institution, ("id", "kind", *_LABEL)),)
+
+
+@functools.cache
+def _page_assessments_sql(language: str) -> tuple[str, tuple[Any, ...]]:
+    """``_page_assessments``' query for readers of ``language`` and the parameters of its
+    order (``_reading_order``), which follow the recommendation's."""
+    query = Assignment.objects.order_by(*_reading_order()).query
+    compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+    order, params = order_by_sql(compiler, language)
+    quote = connection.ops.quote_name
+    assignment, institution = (quote(m._meta.db_table) for m in (Assignment, Institution))
+    sql = (
+        f"SELECT {select_sql(_ASSIGNED_COLUMNS)}, {assignment}.kind"  # noqa: S608 - names
+        f" FROM {assignment}"
+        f" INNER JOIN {institution} ON ({assignment}.institution_id = {institution}.id)"
+        f" WHERE {assignment}.recommendation_id = %s ORDER BY {order}"
+    )
+    return sql, tuple(params)
+
+
+def _page_assessments(
+    recommendation: Recommendation, *, assessed: dict[tuple[int, bool], ProgressUpdate]
+) -> list[Assessment]:
+    """The page's assessments: ``_assigned`` for one recommendation, its updates already
+    read (``assessed``, by institution and whether approved) and each institution loaded
+    with its assignment, only what its label and kind need (a query written once, as the
+    page's other long lists are)."""
+    template, order_params = written_once(_page_assessments_sql, reader_language())
+    with connection.cursor() as cursor:
+        cursor.execute(template, [recommendation.pk, *order_params])
+        rows = cursor.fetchall()
+    loaded: dict[tuple[type[Model], Any], Model] = {}
+    assessments = []
+    for row in rows:
+        (institution,), (kind,) = instances_from_row(row, _ASSIGNED_COLUMNS, loaded)
+        assessments.append(
+            Assessment(
+                institution=institution,
+                kind=kind,
+                approved=assessed.get((institution.pk, True)),
+                current=assessed.get((institution.pk, False)),
+                recommendation_id=recommendation.pk,
+            )
+        )
+    return _responsible_first(assessments)
 
 
 def _total(rows: Sequence[Any]) -> int:

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -17,8 +19,9 @@ from django.views.decorators.http import require_POST, require_safe
 from core.links import url_for_each
 from core.portal import AuthenticatedRequest, file_download, paginate, query_without_page
 from core.templatetags.rows import choice_label
+from core.templatetags.translated import text_origins_for, translated
 from core.uploads import EvidenceForm
-from programme.models import ReportingPeriod
+from programme.models import Decision, ReportingPeriod
 from recommendations import permissions, selectors, services
 from recommendations.choices import AssignmentKind
 from recommendations.filters import RecommendationFilterForm
@@ -38,7 +41,7 @@ from stakeholders.selectors import persona_for
 def recommendation_list(request: AuthenticatedRequest) -> HttpResponse:
     form = RecommendationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.recommendations_filtered(
+    rows = selectors.recommendations_listed(
         q=filters.get("q", ""),
         theme=filters["theme"].slug if filters.get("theme") else "",
         institution=filters["institution"].pk if filters.get("institution") else None,
@@ -69,7 +72,7 @@ FULL_LIST_PAGE_SIZE = 50
 # dicts: a dict answers the template's first lookup, where an object answers only after a
 # failed key lookup, and each label and link is built once here instead of by a filter per
 # cell. Over the many cards and rows of a busy recommendation this measured a large share of
-# the page's rendering (issue 25).
+# the page's rendering.
 def _update_link(update: ProgressUpdate, update_url: Callable[[Any], str]) -> dict[str, Any]:
     """What a card shows of an update: its link, period, status and workflow state."""
     return {
@@ -115,19 +118,40 @@ def _update_rows(updates: Iterable[ProgressUpdate]) -> list[dict[str, Any]]:
 
 
 def _history_rows(steps: Iterable[UpdateTransition]) -> list[dict[str, Any]]:
-    """The items of the history of status changes."""
+    """The items of the history of status changes, each with its time as the ``datetime``
+    attribute reads it and as the reader's language writes it (what the ``date`` filter
+    gives with ``Y-m-d\\TH:i:sO`` and ``SHORT_DATETIME_FORMAT``)."""
+    rows = []
+    for t in steps:
+        at = timezone.localtime(t.at)
+        rows.append(
+            {
+                "at_iso": at.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "at_shown": date_format(at, "SHORT_DATETIME_FORMAT"),
+                "institution": t.update.institution.label,
+                "period": str(t.update.period),
+                "from_label": choice_label(t, "from_state"),
+                "to_label": choice_label(t, "to_state"),
+                "status_label": choice_label(t, "status"),
+                "by": str(t.by) if t.by is not None else None,
+                "comment": t.comment,
+            }
+        )
+    return rows
+
+
+def _decision_rows(decisions: Sequence[Decision]) -> list[dict[str, Any]]:
+    """The steering committee's decisions on the recommendation: each one's meeting and link,
+    and its text as ``{% translated %}`` shows it (the origins looked up for all at once)."""
+    meeting_url = url_for_each("programme:meeting_detail")
+    origins = text_origins_for(decisions, "text")
     return [
         {
-            "at": t.at,
-            "institution": t.update.institution.label,
-            "period": str(t.update.period),
-            "from_label": choice_label(t, "from_state"),
-            "to_label": choice_label(t, "to_state"),
-            "status_label": choice_label(t, "status"),
-            "by": str(t.by) if t.by is not None else None,
-            "comment": t.comment,
+            "url": meeting_url(d.meeting_id),
+            "meeting": str(d.meeting),
+            "text": translated(d, "text", origins=origins),
         }
-        for t in steps
+        for d in decisions
     ]
 
 
@@ -156,6 +180,7 @@ def recommendation_detail(request: AuthenticatedRequest, pk: int) -> HttpRespons
             "cards": _cards(summary.assessments),
             "update_rows": _update_rows(rows["updates"]),
             "history_rows": _history_rows(rows["history"]),
+            "decision_rows": _decision_rows(summary.decisions),
             "updates_per_institution": selectors.UPDATES_PER_INSTITUTION,
             "shown_in_full": shown if full_list is not None else "",
             "page_obj": page_obj,
