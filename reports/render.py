@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import functools
 import gc
 import io
@@ -432,7 +433,7 @@ def _child_environment(home: str) -> dict[str, str]:
 
 def render_pdf(
     *,
-    html: str,
+    html: str | Callable[[], str],
     pdfa: bool = False,
     timeout: float | None = None,
     memory_mb: int | None = None,
@@ -443,6 +444,10 @@ def render_pdf(
 
     A report with parts renders them side by side in up to ``processes`` children
     (``REPORT_RENDER_PROCESSES``); a report without, or a PDF/A copy, in one.
+
+    ``html`` may be the function that makes it: the children are started first, so that
+    their imports (half a second each) are done while the report's HTML is made. The limits
+    count from when the HTML is there.
     """
     from django.conf import settings
 
@@ -456,10 +461,16 @@ def render_pdf(
             memory_mb=int(memory_mb if memory_mb is not None else settings.REPORT_RENDER_MEMORY_MB),
         )
         try:
+            ready = [renderer.start() for _ in range(1 if pdfa or processes < 2 else processes)]
+            if callable(html):
+                html = html()
+                renderer.started = time.monotonic()
             parts = None if pdfa or processes < 2 else report_parts(html)
             if parts is None or len(parts.chunks) < 3:  # the front matter and two parts
-                return renderer.whole(html, pdf_variant=PDFA_VARIANT if pdfa else PDFUA_VARIANT)
-            return renderer.in_parts(parts, processes=processes)
+                return renderer.whole(
+                    html, pdf_variant=PDFA_VARIANT if pdfa else PDFUA_VARIANT, child=ready[0]
+                )
+            return renderer.in_parts(parts, children=ready)
         finally:
             renderer.stop()
 
@@ -485,10 +496,17 @@ class _Renderer:
         self.started = time.monotonic()
         self.children: list[_Child] = []
 
-    def whole(self, html: str, *, pdf_variant: str | None) -> RenderedPdf:
+    def start(self) -> _Child:
+        """A child started ahead of its job (``whole`` or ``parts``, said by the job), its
+        imports done while the parent makes the HTML."""
+        return self._start("whole")
+
+    def whole(self, html: str, *, pdf_variant: str | None, child: _Child) -> RenderedPdf:
         output = self.workdir / "report.pdf"
-        child = self._start("whole")
-        self._send(child, {"html": html, "output": str(output), "pdf_variant": pdf_variant})
+        self._send(
+            child,
+            {"mode": "whole", "html": html, "output": str(output), "pdf_variant": pdf_variant},
+        )
         result = self._result(child)
         return self._rendered(
             output,
@@ -498,7 +516,7 @@ class _Renderer:
             cpu_seconds=result["cpu_seconds"],
         )
 
-    def in_parts(self, parts: ReportParts, *, processes: int) -> RenderedPdf:
+    def in_parts(self, parts: ReportParts, *, children: Sequence[_Child]) -> RenderedPdf:
         documents: list[dict[str, Any]] = [
             {"html": parts.document(chunk, NO_PAGE_NUMBER_CSS), "output": str(self._path(i))}
             for i, chunk in enumerate(parts.chunks)
@@ -508,15 +526,18 @@ class _Renderer:
         documents[0]["layout_only"] = True
         sizes = [work_estimate(chunk) for chunk in parts.chunks]
         shares = _shares(
-            sizes, min(processes, len(documents)), head_start=finish_head_start(sizes[1:])
+            sizes, min(len(children), len(documents)), head_start=finish_head_start(sizes[1:])
         )
         layouts = [_layout_path(document["output"]) for document in documents]
         stamp_html = parts.document("", STAMP_CSS)
-        workers = [self._start("parts") for _ in shares]
+        workers = list(children[: len(shares)])
+        for idle in children[len(shares) :]:
+            self._dismiss(idle)
         for worker, share in zip(workers, shares, strict=True):
             self._send(
                 worker,
                 {
+                    "mode": "parts",
                     "documents": [documents[i] for i in share],
                     "stamp": {"html": stamp_html, "layouts": layouts, "folder": str(self.workdir)},
                 },
@@ -572,6 +593,12 @@ class _Renderer:
                 # stop() kills every child; nothing of the render is left running.
                 raise RenderFailed("timeout", f"stopped after {self.timeout:g} s")
             time.sleep(0.01)
+
+    def _dismiss(self, child: _Child) -> None:
+        """Tell a child started ahead that there is no job for it: it ends at once."""
+        if child.process.stdin and not child.process.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                child.process.stdin.close()
 
     def stop(self) -> None:
         """Stop every child still running (after a failure or a timeout)."""
@@ -1681,8 +1708,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.mode == "finish":
         import pypdf  # noqa: F401
-    if args.mode in ("parts", "finish"):
-        logging.getLogger("weasyprint").addFilter(_ContentsLinks())
     # One render, in a process that ends after it and has a memory limit: the cyclic garbage
     # collector's passes over WeasyPrint's many thousand boxes took a third of the time and
     # freed almost nothing (100 pages: 10.1 s to 7.0 s CPU, 284 MB to 290 MB peak).
@@ -1693,13 +1718,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()
     job_path = sys.stdin.readline().strip()
     if not job_path:
-        return EXIT_ERROR  # the parent gave up before it had a job to give
+        return EXIT_ERROR  # the parent gave up, or had no job for a child started ahead
     idle = _memory_kb("VmRSS")
     job = json.loads(Path(job_path).read_text())
+    # A child started ahead of its job learns from the job what it is to do.
+    mode = job.get("mode", args.mode)
+    if mode in ("parts", "finish"):
+        logging.getLogger("weasyprint").addFilter(_ContentsLinks())
     sys.addaudithook(_deny)
     fetcher = SafeURLFetcher(static_roots=job["static_roots"])
     try:
-        result = MODES[args.mode](job, fetcher)
+        result = MODES[mode](job, fetcher)
     except MemoryError:
         os._exit(EXIT_MEMORY)
     except Exception:

@@ -302,8 +302,8 @@ def report_run(*, report_id: int) -> Report:
     if report is None:
         return Report.objects.get(pk=report_id)
     try:
-        html = report_html(report=report)
-        rendered = render_pdf(html=html, pdfa=report.pdfa)
+        # The HTML is made once the render's children are starting (render_pdf).
+        rendered = render_pdf(html=lambda: report_html(report=report), pdfa=report.pdfa)
     except RenderFailed as exc:
         logger.warning("Report %s was stopped: %s", report.pk, exc)
         _fail(report, reason=_failure_message(report, exc))
