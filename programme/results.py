@@ -446,6 +446,24 @@ def indicator_figures_one(
     return figures
 
 
+def indicator_figures_over(
+    *,
+    indicator: Indicator,
+    periods: Sequence[ReportingPeriod],
+    at: ReportingPeriod | None = None,
+) -> IndicatorFigures:
+    """``indicator_figures_one`` over the action's periods the caller has read already
+    (every one, oldest first): its own page reads them once for the period picker too."""
+    (figures,) = indicator_figures(
+        indicators=[indicator],
+        periods=periods,
+        rows=list(indicator.values.order_by()),  # read into a dictionary: no sort needed
+        at=at,
+        on_track_percent=indicator.outcome.action.on_track_percent,
+    )
+    return figures
+
+
 def indicators_figures(*, indicators: Sequence[Indicator]) -> list[IndicatorFigures]:
     """Any indicators' figures for every period of their action, judged at the period the
     framework page opens on (the API's lists; the framework page uses ``framework_figures``)."""

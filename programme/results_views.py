@@ -49,7 +49,7 @@ from programme.results import (
     OutcomeFigures,
     framework_figures,
     framework_title_origins,
-    indicator_figures_one,
+    indicator_figures_over,
 )
 from programme.selectors import (
     action_primary,
@@ -57,6 +57,7 @@ from programme.selectors import (
     indicator_history,
     parameters_in_words,
 )
+from stakeholders.selectors import persona_for
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -100,11 +101,15 @@ def _action_or_404() -> Action:
     return action
 
 
-def _states_visible(request: AuthenticatedRequest, action: Action) -> set[int]:
-    """The reported values whose workflow state the reader may see (one query)."""
+def _states_visible(request: AuthenticatedRequest, indicator: Indicator) -> set[int]:
+    """The indicator's values whose workflow state the reader may see (one query; none for a
+    computed indicator, whose page shows no state)."""
+    if indicator.is_computed:
+        return set()
     return set(
         permissions.indicator_values_visible_to(request.user)
-        .filter(indicator__outcome__action=action)
+        .filter(indicator=indicator)
+        .order_by()
         .values_list("pk", flat=True)
     )
 
@@ -589,17 +594,19 @@ def iptt_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
 
 @dataclass(frozen=True)
 class ChartBar:
-    x: float
-    y: float
-    width: float
-    height: float
+    """One bar; its place and size written once here as the SVG takes them (``_svg``)."""
+
+    x: str
+    y: str
+    width: str
+    height: str
     kind: str  # "target" or "actual"
 
 
 @dataclass(frozen=True)
 class ChartLabel:
-    x: float
-    y: float
+    x: str  # written as the SVG takes it (``_svg``)
+    y: str
     text: str
 
 
@@ -627,6 +634,11 @@ CHART_PLOT_TOP = 18
 CHART_PLOT_BOTTOM = 150
 
 
+def _svg(number: float) -> str:
+    """A coordinate as the chart writes it: one decimal."""
+    return f"{number:.1f}"
+
+
 def chart_of(figures: IndicatorFigures) -> Chart:
     """Each period's target and actual as two bars side by side, scaled to the largest."""
     amounts = [
@@ -646,21 +658,23 @@ def chart_of(figures: IndicatorFigures) -> Chart:
             height = float(amount) / top * plot
             bars.append(
                 ChartBar(
-                    x=x0 + offset,
-                    y=CHART_PLOT_BOTTOM - height,
-                    width=CHART_BAR - 2,
-                    height=height,
+                    x=_svg(x0 + offset),
+                    y=_svg(CHART_PLOT_BOTTOM - height),
+                    width=_svg(CHART_BAR - 2),
+                    height=_svg(height),
                     kind=kind,
                 )
             )
             values.append(
                 ChartLabel(
-                    x=x0 + offset + (CHART_BAR - 2) / 2,
-                    y=CHART_PLOT_BOTTOM - height - 4,
+                    x=_svg(x0 + offset + (CHART_BAR - 2) / 2),
+                    y=_svg(CHART_PLOT_BOTTOM - height - 4),
                     text=figure_text(amount),
                 )
             )
-        labels.append(ChartLabel(x=x0 + CHART_BAR, y=CHART_PLOT_BOTTOM + 16, text=p.period.name))
+        labels.append(
+            ChartLabel(x=_svg(x0 + CHART_BAR), y=_svg(CHART_PLOT_BOTTOM + 16), text=p.period.name)
+        )
         parts.append(
             _("%(period)s: target %(target)s, actual %(actual)s")
             % {
@@ -684,9 +698,22 @@ def chart_of(figures: IndicatorFigures) -> Chart:
     )
 
 
-def _sources(
+# Part of the kept sources' key: code that lists them differently never reads older lists.
+SOURCES_FORMAT = 1
+
+
+def _sources_kept(
     indicator: Indicator, calculation: Calculation | None, period: ReportingPeriod | None, user: Any
-) -> list[Source] | None:
+) -> tuple[list[Source], int] | None:
+    """The first ``SOURCES_SHOWN`` records the calculation counted in the period, as the
+    reader may see them, and how many there are; kept between requests.
+
+    Kept under the version of ``core.figures``, which moves on any change to a record a
+    calculation counts and to what says who may see what (memberships, institutions, object
+    permissions: ``dashboard.glance.COUNTED``), so the next request lists them again. The
+    rest is in the key: the calculation and what it is asked, the period, the reader and what
+    they are (``persona_for``), and the language of the labels.
+    """
     if calculation is None or period is None:
         return None
     ask = Ask(
@@ -694,7 +721,33 @@ def _sources(
         action=indicator.outcome.action_id,
         parameters=indicator.parameters or {},
     )
-    return calculation.sources(ask, Span(period.start_date, period.end_date), user)
+    span = Span(period.start_date, period.end_date)
+    persona = persona_for(user)
+    question = json.dumps(
+        [
+            [ask.indicator, ask.action, ask.parameters],
+            [span.start.isoformat() if span.start else None, span.end.isoformat()],
+            [
+                user.pk,
+                persona.is_authenticated,
+                persona.is_programme_team,
+                persona.is_observer,
+                sorted(persona.member_of),
+                sorted(persona.edits_for),
+                sorted(persona.focal_point_for),
+            ],
+        ],
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(question.encode()).hexdigest()[:32]
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = f"results:sources:{SOURCES_FORMAT}:{calculation.key}:{language}:{digest}"
+
+    def listed() -> tuple[list[Source], int]:
+        sources = calculation.sources(ask, span, user)
+        return sources[:SOURCES_SHOWN], len(sources)
+
+    return figures_cached(key, listed)
 
 
 @login_required
@@ -704,19 +757,24 @@ def indicator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     action = indicator.outcome.action
     periods = _periods(action)
     chosen = _period_chosen(request, action, periods)
-    figures = indicator_figures_one(indicator=indicator, at=chosen)
+    figures = indicator_figures_over(indicator=indicator, periods=periods, at=chosen)
     calculation = calculation_get(indicator.calculation) if indicator.is_computed else None
-    sources = _sources(indicator, calculation, chosen, request.user)
+    sources = _sources_kept(indicator, calculation, chosen, request.user)
     history = indicator_history(
         indicator=indicator,
         periods=periods,
         values_visible=permissions.indicator_values_visible_to(request.user),
     )
+    # A computed indicator's page lists the records counted instead of evidence.
     evidence = (
-        permissions.indicator_evidence_visible_to(request.user)
-        .filter(value__indicator=indicator, value__state=ValueState.APPROVED)
-        .select_related("value__period")
-        .order_by("value__period__start_date", "pk")
+        []
+        if indicator.is_computed
+        else list(
+            permissions.indicator_evidence_visible_to(request.user)
+            .filter(value__indicator=indicator, value__state=ValueState.APPROVED)
+            .select_related("value__period")
+            .order_by("value__period__start_date", "pk")
+        )
     )
     return render(
         request,
@@ -731,12 +789,12 @@ def indicator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "chart": chart_of(figures),
             "calculation": calculation,
             "parameters": parameters_in_words(indicator, calculation) if calculation else [],
-            "sources": sources[:SOURCES_SHOWN] if sources is not None else None,
-            "source_count": len(sources) if sources is not None else 0,
-            "evidence": list(evidence),
+            "sources": sources[0] if sources is not None else None,
+            "source_count": sources[1] if sources is not None else 0,
+            "evidence": evidence,
             "history": history[:HISTORY_SHOWN],
             "history_count": len(history),
-            "states_visible": _states_visible(request, action),
+            "states_visible": _states_visible(request, indicator),
             "can_change": permissions.may_change_framework(request.user),
             "may_report": permissions.may_report_on_indicator(request.user, indicator),
         },
