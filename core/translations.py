@@ -64,6 +64,35 @@ def text_origins(
     return origins
 
 
+def text_origins_together(
+    wanted: Iterable[tuple[Iterable[models.Model], str]], language: str
+) -> list[dict[int, TextOrigin]]:
+    """For each ``(objects, field)`` of ``wanted`` (each list of one model), what
+    :func:`text_origins` answers, in one query for them all: for a page that shows several
+    fields of several records. In the default language (English, the original, which
+    :func:`shown_text` never asks about) every text is official and no query is made."""
+    lists = [(list(objects), field) for objects, field in wanted]
+    answers = [{obj.pk: TextOrigin.OFFICIAL for obj in objects} for objects, _field in lists]
+    if not any(answers) or language == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+        return answers
+    condition = models.Q()
+    index: dict[tuple[int, str], list[dict[int, TextOrigin]]] = {}
+    for (objects, field), answer in zip(lists, answers, strict=True):
+        if not objects:
+            continue
+        content_type = _content_type(objects[0])
+        condition |= models.Q(content_type=content_type, object_id__in=list(answer), field=field)
+        index.setdefault((content_type.pk, field), []).append(answer)
+    rows = TextProvenance.objects.filter(condition, language=language).values_list(
+        "content_type_id", "field", "object_id", "origin"
+    )
+    for content_type_id, field, object_id, origin in rows:
+        for answer in index.get((content_type_id, field), []):
+            if object_id in answer:
+                answer[object_id] = TextOrigin(origin)
+    return answers
+
+
 def text_provenance_set(
     *, obj: models.Model, field: str, language: str, origin: TextOrigin | str
 ) -> bool:

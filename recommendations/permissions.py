@@ -9,17 +9,32 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from core.written_queries import where_sql
+from core.written_queries import (
+    Columns,
+    columns_of,
+    instances_from_row,
+    select_sql,
+    where_sql,
+    written_once,
+)
 from programme.permissions import may_review
 from recommendations.choices import REDACTABLE_UPDATE_STATES, UpdateState
-from recommendations.models import Assignment, Evidence, ProgressUpdate, Recommendation
+from recommendations.models import (
+    Assignment,
+    Evidence,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationSet,
+)
 from stakeholders import object_permissions
 from stakeholders.models import Institution, User
 from stakeholders.selectors import persona_for
@@ -32,11 +47,48 @@ def recommendations_visible_to(user: User) -> QuerySet[Recommendation]:
 
 
 def recommendation_for_view(user: User, pk: int) -> Recommendation:
-    return get_object_or_404(
-        recommendations_visible_to(user)
-        .select_related("recommendation_set")
-        .prefetch_related("themes", "instruments"),
-        pk=pk,
+    """The recommendation ``pk`` with its set, if the user may see it (else 404): the
+    ``recommendations_visible_to`` rule (``where_sql``) in a query written once per process,
+    as ``get_object_or_404(....select_related("recommendation_set"), pk=pk)`` would read it
+    (compiling that queryset cost the page more than the database took to answer). Its
+    themes and instruments are the page's to read (``recommendation_summary``)."""
+    low, high = connection.ops.integer_field_range(Recommendation._meta.pk.get_internal_type())
+    if not low <= pk <= high:  # no such key: what the queryset answers, not a database error
+        raise Http404(f"No {Recommendation._meta.object_name} matches the given query.")
+    condition, params = where_sql(recommendations_visible_to(user))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            written_once(_recommendation_sql).replace("%(visible)s", f"({condition})"),
+            [pk, *params],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404(f"No {Recommendation._meta.object_name} matches the given query.")
+    (recommendation, recommendation_set), _rest = instances_from_row(row, _RECOMMENDATION, {})
+    _RECOMMENDATION_SET.set_cached_value(recommendation, recommendation_set)
+    return recommendation
+
+
+_RECOMMENDATION: Columns = tuple(
+    columns_of(model, [f.attname for f in model._meta.concrete_fields])
+    for model in (Recommendation, RecommendationSet)
+)
+_RECOMMENDATION_SET: Any = Recommendation._meta.get_field("recommendation_set")
+
+
+@functools.cache
+def _recommendation_sql() -> str:
+    """``recommendation_for_view``'s query; the key, then the gate's condition
+    (``%(visible)s``, put in by the caller)."""
+    quote = connection.ops.quote_name
+    recommendation, recommendation_set = (
+        quote(m._meta.db_table) for m in (Recommendation, RecommendationSet)
+    )
+    return (
+        f"SELECT {select_sql(_RECOMMENDATION)} FROM {recommendation}"  # noqa: S608 - names
+        f" INNER JOIN {recommendation_set}"
+        f" ON ({recommendation}.recommendation_set_id = {recommendation_set}.id)"
+        f" WHERE {recommendation}.id = %s AND %(visible)s"
     )
 
 

@@ -30,7 +30,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber, TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -619,6 +619,14 @@ def _studies_and_decisions(
     """The studies and the steering committee's decisions on the recommendation. ``listed``:
     only what the page's lists print (a study's title, status and link, a decision's text
     and its meeting's name), not the long texts (a meeting's minutes in every language)."""
+    studies, decisions = _studies_and_decisions_querysets(recommendation, listed=listed)
+    return list(studies), list(decisions)
+
+
+def _studies_and_decisions_querysets(
+    recommendation: Recommendation, *, listed: bool
+) -> tuple[QuerySet[Any], QuerySet[Decision]]:
+    """``_studies_and_decisions``' querysets."""
     studies = recommendation.studies.order_by("title")
     decisions = (
         Decision.objects.filter(recommendations=recommendation)
@@ -630,7 +638,64 @@ def _studies_and_decisions(
         decisions = decisions.only(
             "meeting", "text", "meeting__number", "meeting__date", "meeting__place"
         )
-    return list(studies), list(decisions)
+    return studies, decisions
+
+
+# The page's short lists on the recommendation (its themes, the instruments it cites, and
+# ``_studies_and_decisions``' studies and decisions, listed) are read by queries written once
+# per process and language (``core.written_queries``), as its long lists are: compiling four
+# small querysets, and the gate's prefetching of two, cost more than the database took to
+# answer them. Each is Django's own SQL for the queryset on a recommendation with the key
+# ``_WRITTEN_KEY``, whose one parameter is then the page's recommendation.
+_WRITTEN_KEY = 0
+
+
+@functools.cache
+def _page_lists_sql(language: str) -> tuple[tuple[str, str, Columns], ...]:
+    """Each short list's name, its SQL for readers of ``language`` (one parameter: the
+    recommendation) and the columns it reads."""
+    written = []
+    with translation.override(language):
+        on = Recommendation(pk=_WRITTEN_KEY)
+        studies, decisions = _studies_and_decisions_querysets(on, listed=True)
+        lists = {
+            "themes": on.themes.all(),
+            "instruments": on.instruments.all(),
+            "studies": studies,
+            "decisions": decisions,
+        }
+        for name, queryset in lists.items():
+            compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+            sql, params = compiler.as_sql()
+            if tuple(params) != (_WRITTEN_KEY,):
+                raise ValueError(f"The page's {name} take more than the recommendation.")
+            read: dict[type[Model], list[str]] = {}
+            for column, _sql, _alias in compiler.select:
+                read.setdefault(column.target.model, []).append(column.target.attname)
+            columns = tuple(columns_of(model, names) for model, names in read.items())
+            written.append((name, sql, columns))
+    return tuple(written)
+
+
+def _page_lists(recommendation: Recommendation) -> dict[str, list[Any]]:
+    """The page's themes, instruments, studies and decisions (each decision with its
+    meeting), as their querysets give them."""
+    found: dict[str, list[Any]] = {}
+    with connection.cursor() as cursor:
+        for name, sql, columns in written_once(_page_lists_sql, reader_language()):
+            cursor.execute(sql, [recommendation.pk])
+            loaded: dict[tuple[type[Model], Any], Model] = {}
+            rows = []
+            for row in cursor.fetchall():
+                instances, _rest = instances_from_row(row, columns, loaded)
+                if len(instances) > 1:  # a decision and its meeting
+                    _DECISION_MEETING.set_cached_value(instances[0], instances[1])
+                rows.append(instances[0])
+            found[name] = rows
+    return found
+
+
+_DECISION_MEETING: Any = Decision._meta.get_field("meeting")
 
 
 def recommendation_evidence(
@@ -672,6 +737,8 @@ class RecommendationSummary:
     training_count: int
     studies: list[Any]
     decisions: list[Any]
+    themes: list[Any]
+    instruments: list[Any]
 
     @property
     def status(self) -> str | None:
@@ -711,7 +778,7 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
             total=Window(Count("pk"))
         )[:TRAININGS_SHOWN]
     )
-    studies, decisions = _studies_and_decisions(recommendation, listed=True)
+    lists = _page_lists(recommendation)
     return RecommendationSummary(
         recommendation=recommendation,
         assessments=_page_assessments(recommendation, assessed=assessed),
@@ -721,8 +788,10 @@ def recommendation_summary(*, recommendation: Recommendation, user: User) -> Rec
         history_count=history_count,
         trainings=trainings,
         training_count=_total(trainings),
-        studies=studies,
-        decisions=decisions,
+        studies=lists["studies"],
+        decisions=lists["decisions"],
+        themes=lists["themes"],
+        instruments=lists["instruments"],
     )
 
 
