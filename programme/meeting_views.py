@@ -514,7 +514,12 @@ def meeting_prepare(request: AuthenticatedRequest) -> HttpResponse:
     permissions.check_change_meetings(request.user)
     action = _action()
     today = timezone.localdate()
-    planned = action.meetings.filter(status=MeetingStatus.PLANNED).order_by("number").first()
+    planned = (
+        action.meetings.filter(status=MeetingStatus.PLANNED)
+        .only("number")  # the page links to it by number
+        .order_by("number")
+        .first()
+    )
     if request.method == "POST" and planned is None:
         try:
             meeting = services.meeting_prepare_next(action=action, by=request.user, today=today)
@@ -527,6 +532,9 @@ def meeting_prepare(request: AuthenticatedRequest) -> HttpResponse:
             % {"number": meeting.number},
         )
         return _to_meeting(meeting.pk)
+    if planned is not None:
+        # The page only points to the planned meeting: nothing of the next one is shown.
+        return render(request, "programme/meeting_prepare_confirm.html", {"planned": planned})
     next_meeting = selectors.meeting_next(action=action, today=today)
     return render(
         request,

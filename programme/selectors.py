@@ -12,9 +12,9 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
-from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.db.models import Count, F, FilteredRelation, Model, Prefetch, Q, QuerySet
+from django.utils import dateformat, timezone
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
@@ -66,16 +66,17 @@ _LANGUAGE_SUFFIXES = [f"_{code}" for code, _name in settings.LANGUAGES]
 # What the lists of carried action points read of the meeting, owner and decision of each: a
 # meeting page carries up to a hundred, and loading the rest of those rows took a third of the
 # query's time. Whatever is left out costs a query per row when read: add it here first.
-_CARRIED_RELATED = [
-    *_in_every_language("owner__name", "owner__short_name"),
-    "meeting__action",
-    "meeting__number",
-    "meeting__status",
-    "meeting__date",
-    "meeting__place",
-    "decision__meeting",
-    "decision__number",
-]
+_CARRIED_RELATED: dict[str, tuple[type[Model], list[str]]] = {
+    "owner": (Institution, _in_every_language("name", "short_name")),
+    "meeting": (Meeting, ["action", "number", "status", "date", "place"]),
+    "decision": (Decision, ["meeting", "number"]),
+}
+
+
+def _carried_columns(model: type[Model], names: Collection[str]) -> list[str]:
+    """The attribute names of ``names`` and the primary key, in the model's column order
+    (the order ``Model.from_db`` takes them in)."""
+    return [f.attname for f in model._meta.concrete_fields if f.primary_key or f.name in names]
 
 
 def action_points_carried_into(*, meeting: Meeting) -> list[ActionPoint]:
@@ -85,18 +86,43 @@ def action_points_carried_into(*, meeting: Meeting) -> list[ActionPoint]:
     nothing is copied: an earlier point shows here while it had no closing date before
     this meeting.
     """
-    earlier = (
-        ActionPoint.objects.filter(
-            meeting__action_id=meeting.action_id, meeting__number__lt=meeting.number
-        )
-        .select_related("owner", "meeting", "decision")  # the page names each point's decision
-        .only(*(f.name for f in ActionPoint._meta.concrete_fields), *_CARRIED_RELATED)
+    earlier = ActionPoint.objects.filter(
+        meeting__action_id=meeting.action_id, meeting__number__lt=meeting.number
     )
     if meeting.date:
         earlier = earlier.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=meeting.date))
     else:
         earlier = earlier.filter(status__in=OPEN_ACTION_POINT_STATUSES)
-    return list(earlier.order_by("meeting__number", "due_date", "pk"))
+    # One query, as a join would, but each owner, meeting and decision is built once however
+    # many of its points are carried (a join builds one per point; building them was half
+    # of this function's time).
+    point_columns = [f.attname for f in ActionPoint._meta.concrete_fields]
+    related = [
+        (ActionPoint._meta.get_field(name), model, _carried_columns(model, names))
+        for name, (model, names) in _CARRIED_RELATED.items()
+    ]
+    paths = [
+        *point_columns,
+        *(f"{field.name}__{column}" for field, _model, columns in related for column in columns),
+    ]
+    db = earlier.db
+    built: dict[tuple[str, Any], Model] = {}
+    points = []
+    for row in earlier.order_by("meeting__number", "due_date", "pk").values_list(*paths):
+        point = ActionPoint.from_db(db, point_columns, row[: len(point_columns)])
+        at = len(point_columns)
+        for field, model, columns in related:
+            values = row[at : at + len(columns)]
+            at += len(columns)
+            if values[0] is None:  # no decision
+                field.set_cached_value(point, None)  # type: ignore[union-attr]
+                continue
+            key = (field.name, values[0])
+            if key not in built:
+                built[key] = model.from_db(db, columns, values)
+            field.set_cached_value(point, built[key])  # type: ignore[union-attr]
+        points.append(point)
+    return points
 
 
 def reporting_periods_open(*, today: date_type) -> list[ReportingPeriod]:
@@ -352,7 +378,7 @@ def indicator_values_owed(
     With ``institution_ids``, only what those institutions owe, and with ``programme_team``
     also the values of indicators that have no responsible institution (the team enters
     those); without, everyone's. With ``action``, only what is owed for that action's
-    periods. Ordered by due date and indicator; three queries.
+    periods. Ordered by due date and indicator; two queries.
     """
     periods = [
         p
@@ -361,25 +387,38 @@ def indicator_values_owed(
     ]
     if not periods:
         return []
-    indicators = Indicator.objects.filter(
-        kind=IndicatorKind.REPORTED, outcome__action__in={p.action_id for p in periods}
-    ).select_related("outcome", "responsible")
+    # The outcome is read only for its action: its id comes with the row rather than an
+    # outcome object built per indicator (the meeting prepare page's owed values).
+    indicators = (
+        Indicator.objects.filter(
+            kind=IndicatorKind.REPORTED, outcome__action__in={p.action_id for p in periods}
+        )
+        .select_related("responsible")
+        .annotate(owed_action_id=F("outcome__action_id"))
+    )
     if institution_ids is not None:
         mine = Q(responsible_id__in=institution_ids)
         if programme_team:
             mine |= Q(responsible__isnull=True)
         indicators = indicators.filter(mine)
-    indicator_list = list(indicators.order_by("code", "pk"))
-    values = {
-        (v.indicator_id, v.period_id): v
-        for v in IndicatorValue.objects.filter(
-            indicator__in=[i.pk for i in indicator_list], period__in=periods
-        )
-    }
+    # Each indicator with its values for those periods in one query: a row per value (one
+    # with none where it has none yet), the rows of an indicator next to each other.
+    with_values = indicators.annotate(
+        open_value=FilteredRelation("values", condition=Q(values__period__in=periods))
+    ).select_related("open_value")  # type: ignore[misc]  # the stubs know no FilteredRelation
+    indicator_list: list[Indicator] = []
+    values: dict[tuple[int, int], IndicatorValue] = {}
+    for row in with_values.order_by("code", "pk"):
+        if not indicator_list or indicator_list[-1].pk != row.pk:
+            indicator_list.append(row)
+        # Django sets the filtered relation only on a row that has a value.
+        value = getattr(row, "open_value", None)
+        if value is not None:
+            values[(row.pk, value.period_id)] = value
     owed = []
     for period in sorted(periods, key=lambda p: (p.due_date, p.pk)):
         for indicator in indicator_list:
-            if indicator.outcome.action_id != period.action_id:
+            if indicator.owed_action_id != period.action_id:  # type: ignore[attr-defined]
                 continue
             value = values.get((indicator.pk, period.pk))
             if value is not None and (
@@ -636,33 +675,32 @@ def meeting_next(*, action: Action, today: date_type) -> NextMeeting:
 
 
 # Part of the kept list's key: code that judges the indicators differently never reads older ones.
-_BEHIND_FORMAT = 1
+_BEHIND_FORMAT = 2
 
 
 def _indicators_behind(*, action: Action, period: ReportingPeriod | None) -> list[Indicator]:
-    """The indicators behind their target at ``period``, in framework order.
+    """The indicators behind their target at ``period``, in framework order, with their code
+    alone (all the agenda names them by).
 
     Judging them takes every indicator's figures (``framework_figures``), most of the prepare
-    page's time; which ones are behind is kept between requests under ``core.figures``'
-    version, as the results page keeps its tables, so any change to a record the figures
-    show or count is judged again on the next request.
+    page's time; which ones are behind, and their codes, are kept between requests under
+    ``core.figures``' version, as the results page keeps its tables, so any change to a record
+    the figures show or count (an indicator's code too) is judged again on the next request.
     """
     if period is None:
         return []
 
-    def judge() -> list[int]:
+    def judge() -> list[tuple[int, str]]:
         return [
-            f.indicator.pk
+            (f.indicator.pk, f.indicator.code)
             for block in framework_figures(action=action, at=period)
             for f in block.indicators
             if f.status == IndicatorStatus.BEHIND
         ]
 
-    pks = figures_cached(f"meeting:behind:{_BEHIND_FORMAT}:{action.pk}:{period.pk}", judge)
-    if not pks:
-        return []
-    by_pk = Indicator.objects.select_related("responsible").in_bulk(pks)
-    return [by_pk[pk] for pk in pks if pk in by_pk]
+    kept = figures_cached(f"meeting:behind:{_BEHIND_FORMAT}:{action.pk}:{period.pk}", judge)
+    # Built from the kept codes: a query would load the same rows only for their code.
+    return [Indicator.from_db(None, ["id", "code"], [pk, code]) for pk, code in kept]
 
 
 def _agenda_draft(
@@ -683,13 +721,17 @@ def _agenda_draft(
     overdue_line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s, overdue)")
     due_line = _("%(text)s (%(owner)s; meeting %(number)s; due %(due)s)")
     dates: dict[date_type, str] = {}
+    date_shape = get_format("SHORT_DATE_FORMAT")  # what ``date_format`` looks up each time
+    owners: dict[int, str] = {}  # an owner's label reads two translated fields
     for point in carried:
         due = point.due_date
         if due is not None and due not in dates:
-            dates[due] = date_format(due, "SHORT_DATE_FORMAT")
+            dates[due] = dateformat.format(due, date_shape)
+        if point.owner_id not in owners:
+            owners[point.owner_id] = point.owner.label
         facts = {
             "text": point.description,
-            "owner": point.owner.label,
+            "owner": owners[point.owner_id],
             "number": point.meeting.number,
             "due": dates[due] if due is not None else "—",
         }
