@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.links import url_for_each
 from core.portal import search_text
 from programme.permissions import meetings_visible_to
 from recommendations.models import Recommendation
@@ -51,41 +52,46 @@ def search(*, user: User, q: str) -> list[Hit]:
     if len(q) < MIN_QUERY:
         return []
     hits: list[Hit] = []
+    # Each kind's link reversed once for all its hits (core.links.url_for_each).
+    rec_url = url_for_each("recommendations:detail")
+    update_url = url_for_each("recommendations:update_detail")
+    training_url = url_for_each("trainings:detail")
+    person_url = url_for_each("trainings:person")
+    meeting_url = url_for_each("programme:meeting_detail")
+    institution_url = url_for_each("stakeholders:institution_detail")
     for rec in Recommendation.objects.filter(_any_language("text", q))[:PER_KIND]:
         hits.append(
             Hit(
                 _("Recommendation"),
                 f"{rec.number}. {rec.text[:120]}",
-                reverse("recommendations:detail", args=[rec.pk]),
+                rec_url(rec.pk),
                 lang="en" if rec.text_status(get_language() or "en") == "missing" else "",
             )
         )
     for update in (
         updates_visible_to(user)
         .filter(narrative__icontains=q)
-        .select_related("recommendation", "institution", "period")[:PER_KIND]
+        .select_related("institution", "period")[:PER_KIND]
     ):
         hits.append(
             Hit(
                 _("Progress update"),
                 f"{update.institution.label}, {update.period}: {update.narrative[:100]}",
-                reverse("recommendations:update_detail", args=[update.pk]),
+                update_url(update.pk),
                 update.get_state_display(),
             )
         )
     for training in trainings_visible_to(user).filter(
         _any_language("title", q) | Q(city__icontains=q) | Q(venue__icontains=q)
     )[:PER_KIND]:
-        hits.append(
-            Hit(_("Training"), training.title, reverse("trainings:detail", args=[training.pk]))
-        )
+        hits.append(Hit(_("Training"), training.title, training_url(training.pk)))
     # People, with the register's own rule and its Cyrillic/Latin name matching.
     for person in people_search(by=user, q=q)[:PER_KIND]:
         hits.append(
             Hit(
                 _("Participant"),
                 person.full_name,
-                reverse("trainings:person", args=[person.pk]),
+                person_url(person.pk),
                 person.institution.label if person.institution else "",
             )
         )
@@ -104,9 +110,7 @@ def search(*, user: User, q: str) -> list[Hit]:
         )
         .distinct()[:PER_KIND]
     ):
-        hits.append(
-            Hit(_("Meeting"), str(meeting), reverse("programme:meeting_detail", args=[meeting.pk]))
-        )
+        hits.append(Hit(_("Meeting"), str(meeting), meeting_url(meeting.pk)))
     for institution in Institution.objects.filter(
         _any_language("name", q) | _any_language("short_name", q) | Q(aliases__icontains=q)
     )[:PER_KIND]:
@@ -114,7 +118,7 @@ def search(*, user: User, q: str) -> list[Hit]:
             Hit(
                 _("Institution"),
                 str(institution),
-                reverse("stakeholders:institution_detail", args=[institution.pk]),
+                institution_url(institution.pk),
             )
         )
     return hits
