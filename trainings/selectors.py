@@ -181,13 +181,39 @@ class TrainingRecord:
 
 def training_record(*, training: Training) -> TrainingRecord:
     """Everything the training page shows, in a fixed number of queries however many came."""
-    training = training_with_relations(queryset=Training.objects.all(), pk=training.pk)
-    attendance = list(training_attendance(training=training))
+    return training_record_among(queryset=Training.objects.all(), pk=training.pk)
+
+
+def training_record_among(*, queryset: QuerySet[Training], pk: int) -> TrainingRecord:
+    """``training_record`` of the training ``pk`` in ``queryset`` (the trainings a user may
+    see: one query both finds it and reads it); ``Training.DoesNotExist`` when it is not."""
+    # The evaluation (one to one) joined to the training's own query rather than asked apart.
+    training = training_with_relations(queryset=queryset.select_related("evaluation"), pk=pk)
+    try:
+        evaluation: Evaluation | None = training.evaluation
+    except Evaluation.DoesNotExist:
+        evaluation = None
+    # The timestamps are not shown: left unread, they are not converted on every row.
+    # (Deferred rather than ``only()``: the translated names need all their language columns.)
+    attendance = list(
+        training_attendance(training=training).defer(
+            *(
+                f"{prefix}{field}"
+                for prefix in (
+                    "",
+                    "participant__",
+                    "participant__professional_group__",
+                    "participant__institution__",
+                )
+                for field in ("created_at", "updated_at")
+            )
+        )
+    )
     return TrainingRecord(
         training=training,
         attendance=attendance,
         summary=attendance_summary(training=training, attendance=attendance),
-        evaluation=evaluation_of(training),
+        evaluation=evaluation,
     )
 
 

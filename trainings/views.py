@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import copy
 from functools import partial
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
+from core.links import url_for_each
 from core.portal import AuthenticatedRequest, paginate, query_without_page
 from programme.selectors import action_primary
 from trainings import permissions, selectors, services
@@ -30,7 +32,7 @@ from trainings.forms import (
     TrainingForm,
 )
 from trainings.matching import ConflictsFound, RowsRefused
-from trainings.models import Evaluation, Training
+from trainings.models import Attendance, Evaluation, Training
 
 
 def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -71,13 +73,50 @@ def training_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_safe
 def training_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    training = permissions.training_for_view(request.user, pk)
-    can_edit = permissions.may_change_training(request.user, training)
+    # Found among the trainings the user may see and read whole in one go, rather than found
+    # through ``permissions.training_for_view`` and then read again (the same rule).
+    try:
+        record = selectors.training_record_among(
+            queryset=permissions.trainings_visible_to(request.user), pk=pk
+        )
+    except Training.DoesNotExist:
+        raise Http404 from None
+    can_edit = permissions.may_change_training(request.user, record.training)
     return render(
         request,
         "trainings/training_detail.html",
-        {"record": selectors.training_record(training=training), "can_edit": can_edit},
+        {
+            "record": record,
+            "rows": _attendance_rows(record.attendance, can_edit=can_edit),
+            "can_edit": can_edit,
+        },
     )
+
+
+def _attendance_rows(attendance: list[Attendance], *, can_edit: bool) -> list[dict[str, Any]]:
+    """The attendance table's cells, worked out once here: the template then reads plain
+    values instead of following each row's relations (the page's largest cost)."""
+    remove_url = url_for_each("trainings:attendance_remove")
+    rows = []
+    for a in attendance:
+        p = a.participant
+        group = p.professional_group
+        rows.append(
+            {
+                "full_name": p.full_name,
+                "named": can_edit or a.names_participant,
+                "completed": a.completed,
+                "sex": p.get_sex_display(),
+                "profession": (group.name if group is not None else "") or "—",
+                "institution": p.institution.label if p.institution is not None else "—",
+                "email": p.email or "—",
+                "pre_score": a.pre_score,
+                "post_score": a.post_score,
+                "change": a.score_change,
+                "remove_url": remove_url(a.pk) if can_edit else "",
+            }
+        )
+    return rows
 
 
 @login_required
